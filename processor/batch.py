@@ -1,0 +1,306 @@
+"""The nightly batch: read every inbox file into the ledger, account for every record, write reports.
+
+Stages: open the inputs (sniff each root), ingest them kind by kind (lists before receipts and
+cancellations, returns before their receipts and claims, so the order of files never matters), settle
+receipts and cancellations, then write the reports. The whole batch is one ledger transaction with a
+savepoint per file: a file is stored entirely or not at all, and a batch that cannot complete commits
+nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from . import __version__
+from .ledger import Ledger, open_ledger
+from .logs import BatchLog
+from .problems import ERROR, WARNING, Problem
+from .readers import FILE, Reading, open_input
+from .readers.messages import KINDS
+from .reference import ReferenceData
+from .reports import (BACKPAY_COLUMNS, DECISION_COLUMNS, QUARANTINE_COLUMNS, Staged, write_csv, write_json)
+
+CHUNK_RECORDS = 1000
+CHINA = timezone(timedelta(hours=8))  # batch ids and run times are in China Standard Time, as brokers read them
+MAX_WARNINGS_IN_SUMMARY = 1000
+
+
+OUTCOME_COLUMN = {"stored": "stored", "duplicate": "duplicates", "quarantined": "quarantined"}
+
+
+def _zero() -> dict:
+    return {"read": 0, "stored": 0, "quarantined": 0, "duplicates": 0}
+
+
+@dataclass
+class Tally:
+    """Counts per input kind, for records and for their items; read = stored + quarantined + duplicates."""
+
+    records: dict = field(default_factory=dict)
+    items: dict = field(default_factory=dict)
+
+    def add(self, kind: str, outcome: str, n_items: int) -> None:
+        r = self.records.setdefault(kind, _zero())
+        i = self.items.setdefault(kind, _zero())
+        key = OUTCOME_COLUMN[outcome]
+        r["read"] += 1
+        r[key] += 1
+        i["read"] += n_items
+        i[key] += n_items
+
+    def merge(self, other: "Tally") -> None:
+        for mine, theirs in ((self.records, other.records), (self.items, other.items)):
+            for kind, counts in theirs.items():
+                target = mine.setdefault(kind, _zero())
+                for k, v in counts.items():
+                    target[k] += v
+
+    def balanced(self) -> bool:
+        return all(c["read"] == c["stored"] + c["quarantined"] + c["duplicates"]
+                   for d in (self.records, self.items) for c in d.values())
+
+
+@dataclass
+class InputFile:
+    path: Path
+    name: str
+    sha256: str
+    size: int
+    reading: Reading
+    counts: dict = field(default_factory=_zero)
+    failed: bool = False  # the file could not be stored and was rolled back whole
+
+
+@dataclass
+class BatchResult:
+    batch_id: str
+    out_dir: Path
+    summary: dict
+    exit_code: int = 0
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+            size += len(block)
+    return h.hexdigest(), size
+
+
+def list_inbox(inbox: Path, log: BatchLog) -> list[Path]:
+    files = []
+    for entry in sorted(inbox.iterdir(), key=lambda p: p.name):
+        if entry.is_symlink():
+            log.warning("inbox_entry_skipped", entry=entry.name, why="symbolic link")
+            continue
+        if entry.is_dir():
+            log.warning("inbox_entry_skipped", entry=entry.name, why="folder (the inbox is read one level deep)")
+            continue
+        if entry.is_file():
+            files.append(entry)
+    return files
+
+
+def new_batch_id(ledger: Ledger, now: datetime) -> str:
+    base = "B" + now.strftime("%Y%m%dT%H%M%S")
+    candidate, n = base, 1
+    while ledger.batch_exists(candidate):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+class Batch:
+    def __init__(self, inbox: Path, out_dir: Path, ledger_url: str, reference: ReferenceData, log: BatchLog,
+                 busy_timeout_s: float = 0.0):
+        self.inbox = inbox
+        self.out_dir = out_dir
+        self.ledger_url = ledger_url
+        self.reference = reference
+        self.log = log
+        self.busy_timeout_s = busy_timeout_s
+        self.tally = Tally()
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.n_warnings = 0
+        self.inputs: list[InputFile] = []
+
+    # -- problems ---------------------------------------------------------------------------------
+    def note(self, problems) -> None:
+        for p in problems:
+            if p.severity == ERROR:
+                self.errors.append(p)
+                self.log.event("warning", "quarantined", **p.as_row())
+            else:
+                self.n_warnings += 1
+                if len(self.warnings) < MAX_WARNINGS_IN_SUMMARY:
+                    self.warnings.append(p)
+                self.log.event("warning", "input_warning", **p.as_row())
+
+    # -- stages -----------------------------------------------------------------------------------
+    def open_inputs(self) -> None:
+        for path in list_inbox(self.inbox, self.log):
+            name = path.name
+            try:
+                sha, size = sha256_of(path)
+            except OSError as err:
+                reading = Reading(path, name, None, "")
+                reading.file_problem(f"cannot read the file: {err.strerror or err}", "a readable file")
+                self.inputs.append(InputFile(path, name, "", 0, reading))
+                continue
+            self.inputs.append(InputFile(path, name, sha, size, open_input(path, name)))
+        self.inputs.sort(key=lambda f: (f.reading.kind.order if f.reading.kind else len(KINDS), f.name))
+
+    def ingest(self, ledger: Ledger, batch_id: str, f: InputFile) -> None:
+        """Store one file inside its own savepoint; on any failure keep nothing of it and say why."""
+        reading = f.reading
+        kind = reading.kind.name if reading.kind else FILE
+        tally, problems, counts = Tally(), [], _zero()
+        n_items = 0
+        ledger.file_begin()
+        try:
+            chunk: list = []
+
+            def flush():
+                result = ledger.store(kind, chunk, batch_id, f.sha256)
+                problems.extend(result.problems)
+                for p, outcome in zip(chunk, result.outcomes):
+                    tally.add(kind, outcome, p.lines)
+                    counts[OUTCOME_COLUMN[outcome]] += 1
+                chunk.clear()
+
+            for parsed in reading.records():
+                counts["read"] += 1
+                n_items += parsed.lines
+                problems.extend(parsed.problems)
+                if parsed.record is None:
+                    counts["quarantined"] += 1
+                    tally.add(kind, "quarantined", parsed.lines)
+                    continue
+                chunk.append(parsed)
+                if len(chunk) >= CHUNK_RECORDS:
+                    flush()
+            if chunk:
+                flush()
+            problems.extend(reading.problems)
+            if reading.kind is None:  # a file that is not an input: quarantined whole, counted as one record
+                counts = {**_zero(), "read": 1, "quarantined": 1}
+                tally.add(FILE, "quarantined", 0)
+            ledger.record_file(batch_id, f.name, f.sha256, f.size, kind if reading.kind else
+                               (reading.root or "unreadable"), counts, reading.complete)
+            ledger.file_commit()
+        except Exception as err:  # noqa: BLE001 - one file's failure must not sink the batch
+            ledger.file_rollback()
+            self.log.error("file_failed", file=f.name, error=repr(err), trace=traceback.format_exc())
+            problems = [p for p in problems if p.severity == ERROR]
+            problems.append(Problem(f.name, None, kind, "", "", f"the file could not be stored "
+                                    f"({type(err).__name__}: {err}); nothing of it was kept",
+                                    "a file the processor can store (see processor.log)"))
+            tally = Tally()
+            if counts["read"]:
+                tally.records[kind] = {**_zero(), "read": counts["read"], "quarantined": counts["read"]}
+                tally.items[kind] = {**_zero(), "read": n_items, "quarantined": n_items}
+            counts = {**_zero(), "read": counts["read"], "quarantined": counts["read"]}
+            f.failed = True
+            ledger.file_begin()
+            ledger.record_file(batch_id, f.name, f.sha256, f.size, kind, counts, False)
+            ledger.file_commit()
+        f.counts = counts
+        self.tally.merge(tally)
+        self.note(problems)
+        self.log.info("file_read", file=f.name, sha256=f.sha256, kind=kind, complete=reading.complete, **counts)
+
+    def run(self, started: datetime) -> BatchResult:
+        log = self.log
+        self.open_inputs()
+        ledger = open_ledger(self.ledger_url, self.busy_timeout_s)
+        staged = Staged(self.out_dir)
+        try:
+            ledger.begin()
+            batch_id = new_batch_id(ledger, started)
+            parameters = {"reference": self.reference.sources,
+                          "policies": [p.version for p in self.reference.policies]}
+            ledger.start_batch(batch_id, started.isoformat(), __version__, parameters, str(self.inbox))
+            log.say(f"batch {batch_id}: {len(self.inputs)} input files", "batch_started", batch_id=batch_id,
+                    inbox=str(self.inbox), ledger=redact(self.ledger_url))
+            for f in self.inputs:
+                self.ingest(ledger, batch_id, f)
+            self.note(ledger.settle(batch_id))
+            ledger.record_quarantine(batch_id, self.errors)
+            finished = datetime.now(CHINA)
+            ledger.finish_batch(batch_id, finished.isoformat())
+            summary = self.summary(ledger, batch_id, started, finished)
+            self.write_reports(staged, batch_id, summary)
+            ledger.commit()
+            staged.publish()
+        except BaseException:
+            ledger.rollback()
+            staged.discard()
+            raise
+        finally:
+            ledger.close()
+        return BatchResult(batch_id, self.out_dir, summary)
+
+    # -- outputs ------------------------------------------------------------------------------------
+    def summary(self, ledger: Ledger, batch_id: str, started: datetime, finished: datetime) -> dict:
+        files = []
+        for f in self.inputs:
+            files.append({"name": f.name, "sha256": f.sha256, "size_bytes": f.size,
+                          "kind": f.reading.kind.name if f.reading.kind else None, "root": f.reading.root or None,
+                          **f.counts, "complete": f.reading.complete,
+                          "quarantined_whole": f.reading.kind is None or f.failed})
+        inputs = {}
+        for kind in [k.name for k in KINDS] + [FILE]:
+            if kind in self.tally.records:
+                inputs[kind] = {"records": self.tally.records[kind], "items": self.tally.items[kind]}
+        tables = ("export_lists", "export_items", "list_receipts", "list_cancels", "return_apps", "return_lines",
+                  "return_receipts", "claims", "claim_items")
+        return {
+            "batch_id": batch_id,
+            "started_at": started.isoformat(),
+            "finished_at": finished.isoformat(),
+            "software": {"name": "processor", "version": __version__, "python": sys.version.split()[0]},
+            "inbox": str(self.inbox),
+            "ledger": redact(self.ledger_url),
+            "parameters": {"reference": self.reference.sources,
+                           "policies": [{"version": p.version, "export_from": p.export_from.isoformat(),
+                                         "export_to": p.export_to.isoformat()} for p in self.reference.policies]},
+            "files": files,
+            "files_quarantined_whole": sum(1 for f in files if f["quarantined_whole"]),
+            "inputs": inputs,
+            "accounting_balanced": self.tally.balanced(),
+            "quarantine_rows": len(self.errors),
+            "warnings": {"count": self.n_warnings, "first": [w.as_row() for w in self.warnings]},
+            "ledger_totals": {t: ledger.count(t) for t in tables},
+            "decisions": {"EXEMPT": 0, "PENDING": 0, "REJECTED": 0},
+        }
+
+    def write_reports(self, staged: Staged, batch_id: str, summary: dict) -> None:
+        write_csv(staged.path("quarantine.csv"), QUARANTINE_COLUMNS,
+                  ({"batch_id": batch_id, **p.as_row()} for p in self.errors))
+        write_csv(staged.path("decisions.csv"), DECISION_COLUMNS, [])
+        write_csv(staged.path("backpay.csv"), BACKPAY_COLUMNS, [])
+        write_json(staged.path("summary.json"), summary)
+
+
+def redact(url: str) -> str:
+    """A ledger URL without its password, for logs and reports."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def make_batch(inbox: Path, out_dir: Path, ledger_url: str, reference: ReferenceData, log: BatchLog,
+               busy_timeout_s: float = 0.0) -> Batch:
+    os.makedirs(out_dir, exist_ok=True)
+    return Batch(inbox, out_dir, ledger_url, reference, log, busy_timeout_s)

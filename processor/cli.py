@@ -1,0 +1,112 @@
+"""The command line (CONTRACT.md section 4): `processor run`, `processor validate`."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .batch import CHINA, make_batch
+from .ledger import LedgerUrlError, default_url
+from .logs import BatchLog
+from .problems import ERROR
+from .readers import open_input
+from .reference import ReferenceError, load_reference
+
+EXIT_FAILED = 1  # the batch could not complete; nothing of it was committed
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="processor")
+def main() -> None:
+    """Batch processor for cross-border e-commerce export returns (跨境电商出口退运).
+
+    Reads the night's CEB603/604/605 export lists, CEB213/214 return applications and ReturnClaims
+    documents into a persistent ledger, and writes the reports the tax bureau imports.
+    """
+
+
+@main.command()
+@click.option("--inbox", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of input XML files (any mix of CEB603, CEB604, CEB605, CEB213, CEB214, ReturnClaims).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for decisions.csv, reconciliation.xml, backpay.csv, quarantine.csv, summary.json "
+                   "and processor.log; created if missing.")
+@click.option("--ledger", "ledger_url", default=None, metavar="URL",
+              help="Ledger database kept across nights: sqlite:///path or postgresql://user@host/db. "
+                   "Default: sqlite:///<out>/ledger.sqlite.")
+@click.option("--reference", "reference_dir", default=None,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder whose tariff.csv, exchange_rates.csv, food_hs.csv or policies.csv replace the "
+                   "bundled defaults of the same name.")
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr (the log file still has everything).")
+def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path | None, quiet: bool) -> None:
+    """Run one nightly batch over INBOX into the ledger and write the reports to OUT.
+
+    Exit status: 0 when the batch completed (quarantined records and rejected returns are normal
+    results), 2 for a usage error, 1 when the batch could not complete (then nothing of it is
+    committed to the ledger).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = BatchLog(out_dir / "processor.log", quiet=quiet)
+    try:
+        try:
+            reference = load_reference(reference_dir)
+        except ReferenceError as err:
+            log.say(f"error: reference data: {err}", "reference_invalid", "error")
+            sys.exit(EXIT_FAILED)
+        url = ledger_url or default_url(out_dir)
+        batch = make_batch(inbox, out_dir, url, reference, log)
+        try:
+            result = batch.run(datetime.now(CHINA))
+        except LedgerUrlError as err:
+            raise click.UsageError(str(err)) from None
+        except Exception as err:  # noqa: BLE001 - reported, and the exit status says the batch failed
+            import traceback
+
+            log.error("batch_failed", error=repr(err), trace=traceback.format_exc())
+            log.say(f"error: the batch could not complete, nothing was committed: {type(err).__name__}: {err}")
+            sys.exit(EXIT_FAILED)
+        s = result.summary
+        for kind, c in s["inputs"].items():
+            r, i = c["records"], c["items"]
+            log.say(f"  {kind:<12} read {r['read']:>7}  stored {r['stored']:>7}  quarantined {r['quarantined']:>6}  "
+                    f"duplicates {r['duplicates']:>6}   (items read {i['read']})", "kind_counts", kind=kind)
+        log.say(f"batch {result.batch_id} done: {s['quarantine_rows']} quarantine rows, "
+                f"{s['warnings']['count']} warnings", "batch_finished", batch_id=result.batch_id)
+        log.say(f"reports in {out_dir.resolve()}: decisions.csv backpay.csv quarantine.csv summary.json "
+                f"processor.log", "reports_written")
+    finally:
+        log.close()
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check input FILES without touching any ledger; print every problem found.
+
+    Exit status 0 when every record of every file could be used, 1 when something would be
+    quarantined, 2 for a usage error.
+    """
+    bad = 0
+    for path in files:
+        reading = open_input(path, str(path))
+        n = ok = 0
+        problems = []
+        for parsed in reading.records():
+            n += 1
+            ok += parsed.record is not None
+            problems.extend(parsed.problems)
+        problems.extend(reading.problems)
+        kind = reading.kind.name if reading.kind else "not an input"
+        click.echo(f"{path}: {kind}, {n} records, {ok} usable, {n - ok} to quarantine")
+        for p in problems:
+            click.echo(f"  {p.severity}: {p.human()}")
+        bad += (n - ok) + sum(1 for p in problems if p.severity == ERROR and not p.record_key)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

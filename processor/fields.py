@@ -1,0 +1,236 @@
+"""Per-field checks compiled once from the project's XSDs.
+
+Running a generic schema validator over every record costs ~30x the raw parse, so the facets of
+`schemas/*.xsd` (length, minLength, maxLength, whiteSpace, pattern, enumeration, totalDigits,
+fractionDigits, minInclusive) are compiled here into small closures, one per field. The schema stays
+the single source of the limits; tests/test_fields.py proves the closures accept and reject exactly
+what xmlschema does.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+if not SCHEMA_DIR.is_dir():  # installed as a wheel: schemas are shipped inside the package
+    SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+
+# xs:decimal lexical space: optional sign, digits, optional point; no exponent, no NaN/INF.
+_DECIMAL = re.compile(r"[+-]?(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))\Z")
+_XML_SPACE = re.compile(r"[ \t\n\r]+")
+_BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
+
+
+class FieldError(ValueError):
+    """A value outside its field's facets; `expected` says what would have been accepted."""
+
+    def __init__(self, problem: str, expected: str):
+        super().__init__(problem)
+        self.problem = problem
+        self.expected = expected
+
+
+def collapse(text: str) -> str:
+    """XSD whiteSpace=collapse: only #x20 #x9 #xA #xD count as white space."""
+    return _XML_SPACE.sub(" ", text).strip(" ")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One leaf element (or attribute) of a record, with its facets and its compiled check."""
+
+    name: str
+    kind: str  # "string" | "decimal" | "boolean"
+    required: bool
+    facets: dict
+    check: Callable[[str], object] = field(repr=False, compare=False)
+
+    def describe(self) -> str:
+        return describe_facets(self.kind, self.facets)
+
+
+@dataclass(frozen=True)
+class RecordShape:
+    """A complex element: its leaf fields, its attributes and its child record shapes."""
+
+    name: str
+    fields: dict  # local name -> FieldSpec
+    attributes: dict  # attribute name -> FieldSpec
+    children: dict  # local name -> (RecordShape, min_occurs, max_occurs)
+    order: tuple  # local names in schema order
+
+    def leaf(self, name: str) -> FieldSpec | None:
+        return self.fields.get(name)
+
+
+def describe_facets(kind: str, f: dict) -> str:
+    parts = []
+    if kind == "decimal":
+        if f.get("fractionDigits") == 0:
+            parts.append("a whole number")
+        else:
+            parts.append("a plain decimal number")
+        if "minInclusive" in f:
+            parts.append(f">= {f['minInclusive']}")
+        if "totalDigits" in f:
+            parts.append(f"at most {f['totalDigits']} digits")
+        if f.get("fractionDigits"):
+            parts.append(f"at most {f['fractionDigits']} after the point")
+        return ", ".join(parts)
+    if kind == "boolean":
+        return "true, false, 1 or 0"
+    if "enumeration" in f:
+        return "one of " + ", ".join(sorted(f["enumeration"]))
+    if "pattern" in f:
+        return f"text matching {f['pattern']}"
+    if "length" in f:
+        return f"exactly {f['length']} characters"
+    lo, hi = f.get("minLength", 0), f.get("maxLength")
+    if hi is not None and lo:
+        return f"{lo} to {hi} characters"
+    if hi is not None:
+        return f"at most {hi} characters"
+    return "text"
+
+
+def compile_check(kind: str, facets: dict) -> Callable[[str], object]:
+    """Build the fast check for one field: returns the typed value or raises FieldError."""
+    expected = describe_facets(kind, facets)
+    if kind == "decimal":
+        total = facets.get("totalDigits")
+        frac = facets.get("fractionDigits")
+        minimum = facets.get("minInclusive")
+        min_dec = Decimal(str(minimum)) if minimum is not None else None
+
+        def check_decimal(raw: str) -> Decimal:
+            text = raw.strip(" \t\n\r")
+            m = _DECIMAL.match(text)
+            if m is None:
+                raise FieldError(f"{raw!r} is not a plain decimal number", expected)
+            int_part = (m.group(1) or "").lstrip("0")
+            frac_part = (m.group(2) or m.group(3) or "").rstrip("0")
+            if total is not None and len(int_part) + len(frac_part) > total:
+                raise FieldError(f"{raw!r} has more than {total} digits", expected)
+            if frac is not None and len(frac_part) > frac:
+                raise FieldError(f"{raw!r} has more than {frac} digits after the point", expected)
+            value = Decimal(text)
+            if min_dec is not None and value < min_dec:
+                raise FieldError(f"{raw!r} is below {minimum}", expected)
+            return value
+
+        return check_decimal
+
+    if kind == "boolean":
+
+        def check_boolean(raw: str) -> bool:
+            value = _BOOLEAN.get(raw.strip(" \t\n\r"))
+            if value is None:
+                raise FieldError(f"{raw!r} is not a boolean", expected)
+            return value
+
+        return check_boolean
+
+    do_collapse = facets.get("whiteSpace") == "collapse"
+    length = facets.get("length")
+    lo = facets.get("minLength")
+    hi = facets.get("maxLength")
+    enum = facets.get("enumeration")
+    pattern = re.compile(facets["pattern"] + r"\Z") if "pattern" in facets else None
+
+    def check_string(raw: str) -> str:
+        value = collapse(raw) if do_collapse else raw
+        n = len(value)
+        if length is not None and n != length:
+            raise FieldError(f"{value!r} has {n} characters", expected)
+        if lo is not None and n < lo:
+            raise FieldError(f"{value!r} has {n} characters", expected)
+        if hi is not None and n > hi:
+            raise FieldError(f"{value[:40]!r}{'...' if n > 40 else ''} has {n} characters", expected)
+        if enum is not None and value not in enum:
+            raise FieldError(f"{value[:40]!r} is not an allowed value", expected)
+        if pattern is not None and not pattern.match(value):
+            raise FieldError(f"{value[:40]!r} does not match {facets['pattern']}", expected)
+        return value
+
+    return check_string
+
+
+def _facets_of(xsd_type) -> tuple[str, dict]:
+    """Collect the facets of an xmlschema simple type, walking up its restrictions."""
+    import xmlschema.names as nm
+
+    primitive = xsd_type.primitive_type.local_name
+    kind = {"decimal": "decimal", "boolean": "boolean"}.get(primitive, "string")
+    facets: dict = {}
+    t = xsd_type
+    while t is not None and getattr(t, "facets", None) is not None:
+        for key, facet in t.facets.items():
+            if key is None or facet is None:
+                continue
+            name = key.split("}")[1]
+            if name in facets:
+                continue
+            if key == nm.XSD_ENUMERATION:
+                facets[name] = frozenset(facet.enumeration)
+            elif key == nm.XSD_PATTERN:
+                facets[name] = facet.regexps[0]
+            elif key == nm.XSD_WHITE_SPACE:
+                if facet.value != "preserve":
+                    facets[name] = facet.value
+            else:
+                value = facet.value
+                facets[name] = int(value) if name != "minInclusive" else value
+        t = getattr(t, "base_type", None)
+    if kind == "string" and facets.get("whiteSpace") == "replace":
+        facets["whiteSpace"] = "collapse"  # not used by our schemas; treat as the stricter form
+    return kind, facets
+
+
+def _shape(element) -> RecordShape:
+    fields: dict = {}
+    children: dict = {}
+    order = []
+    for child in element.type.content.iter_elements():
+        name = getattr(child, "local_name", None)
+        if name is None or child.type is None:
+            continue  # xs:any wildcards (signature, envelope content)
+        order.append(name)
+        if child.type.is_simple():
+            kind, facets = _facets_of(child.type)
+            fields[name] = FieldSpec(name, kind, child.min_occurs > 0, facets, compile_check(kind, facets))
+        elif child.type.has_simple_content() or not list(child.type.content.iter_elements()):
+            attrs = {}
+            for aname, attr in child.type.attributes.items():
+                if aname is None:
+                    continue
+                kind, facets = _facets_of(attr.type)
+                attrs[aname] = FieldSpec(aname, kind, attr.use == "required", facets, compile_check(kind, facets))
+            children[name] = (RecordShape(name, {}, attrs, {}, ()), child.min_occurs, child.max_occurs)
+        else:
+            children[name] = (_shape(child), child.min_occurs, child.max_occurs)
+    attrs = {}
+    for aname, attr in element.type.attributes.items():
+        if aname is None:
+            continue
+        kind, facets = _facets_of(attr.type)
+        attrs[aname] = FieldSpec(aname, kind, attr.use == "required", facets, compile_check(kind, facets))
+    return RecordShape(element.local_name, fields, attrs, children, tuple(order))
+
+
+@lru_cache(maxsize=None)
+def load_schema(filename: str):
+    """The xmlschema object for one of the project's schemas (never fetches anything remote)."""
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(SCHEMA_DIR / filename), allow="sandbox", defuse="always")
+
+
+@lru_cache(maxsize=None)
+def record_shape(filename: str, element: str) -> RecordShape:
+    """Compiled checks for one record element (e.g. Inventory) of one schema file."""
+    schema = load_schema(filename)
+    return _shape(schema.elements[element])

@@ -1,0 +1,32 @@
+"""Open the ledger named by a URL: sqlite:///path (the default) or postgresql://... ."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from .base import Ledger, StoreResult  # noqa: F401 - the interface
+
+
+class LedgerUrlError(ValueError):
+    pass
+
+
+def default_url(out_dir: Path) -> str:
+    return f"sqlite:///{(out_dir / 'ledger.sqlite').resolve()}"
+
+
+def open_ledger(url: str, busy_timeout_s: float = 0.0) -> Ledger:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # as in SQLAlchemy: sqlite:///relative/path.sqlite, sqlite:////absolute/path.sqlite
+        raw = unquote(parsed.path)[1:]
+        if parsed.netloc or not raw:
+            raise LedgerUrlError(f"{url}: expected sqlite:///relative/path or sqlite:////absolute/path")
+        from .sqlite import SqliteLedger
+
+        return SqliteLedger.connect(url, Path(raw), busy_timeout_s)
+    if parsed.scheme in ("postgresql", "postgres"):
+        from .postgres import PostgresLedger
+
+        return PostgresLedger.connect(url, busy_timeout_s)
+    raise LedgerUrlError(f"{url}: unknown ledger scheme {parsed.scheme!r} (expected sqlite:/// or postgresql://)")

@@ -1,0 +1,209 @@
+-- The export ledger: what every night has read, kept across nights (exports arrive months before
+-- their returns). Portable SQL: TEXT, INTEGER and plain constraints, so SQLite and PostgreSQL share it.
+-- Money and quantities are TEXT holding exact decimals; dates are ISO TEXT (YYYY-MM-DD), times
+-- ISO TEXT (YYYY-MM-DDThh:mm:ss[.ffffff]).
+
+CREATE TABLE IF NOT EXISTS ledger_meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id         TEXT PRIMARY KEY,
+    started_at       TEXT NOT NULL,
+    finished_at      TEXT,
+    software_version TEXT NOT NULL,
+    parameters       TEXT NOT NULL,
+    inbox            TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS input_files (
+    batch_id     TEXT NOT NULL,
+    file_name    TEXT NOT NULL,
+    sha256       TEXT NOT NULL,
+    size_bytes   INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    records_read INTEGER NOT NULL,
+    stored       INTEGER NOT NULL,
+    quarantined  INTEGER NOT NULL,
+    duplicates   INTEGER NOT NULL,
+    complete     INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, file_name)
+);
+
+-- Every record ever stored, by the hash of its content: reading the same record again is a duplicate.
+CREATE TABLE IF NOT EXISTS journal (
+    kind         TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    record_key   TEXT NOT NULL,
+    batch_id     TEXT NOT NULL,
+    file_sha256  TEXT NOT NULL,
+    line         INTEGER,
+    outcome      TEXT NOT NULL,  -- current: the record now in force; superseded: an older version kept for the record
+    PRIMARY KEY (kind, content_hash)
+);
+
+-- CEB603 lists in force, keyed by the sender's copNo until (and after) customs gives them an invtNo.
+CREATE TABLE IF NOT EXISTS export_lists (
+    list_key        TEXT PRIMARY KEY,       -- ebcCode|copNo
+    cop_no          TEXT NOT NULL,
+    invt_no         TEXT UNIQUE,            -- NULL until a CEB604 receipt fills it in
+    pre_no          TEXT,
+    ebc_code        TEXT NOT NULL,
+    ebp_code        TEXT NOT NULL,
+    agent_code      TEXT NOT NULL,
+    owner_code      TEXT NOT NULL,
+    customs_code    TEXT NOT NULL,
+    port_code       TEXT NOT NULL,
+    trade_mode      TEXT NOT NULL,
+    ie_flag         TEXT NOT NULL,
+    ie_date         TEXT NOT NULL,
+    app_type        TEXT NOT NULL,
+    app_time        TEXT NOT NULL,
+    app_status      TEXT NOT NULL,
+    statistics_flag TEXT NOT NULL,
+    iac_code        TEXT,
+    ems_no          TEXT,
+    order_no        TEXT NOT NULL,
+    logistics_no    TEXT NOT NULL,
+    variant         TEXT NOT NULL,
+    content_hash    TEXT NOT NULL,
+    batch_id        TEXT NOT NULL,          -- the batch that stored this version
+    invt_batch_id   TEXT,                   -- the batch whose CEB604 filled invt_no
+    void_reason     TEXT                    -- set when cancelled (CEB605), refused (CEB604 100) or deleted (appType 3)
+);
+
+CREATE TABLE IF NOT EXISTS export_items (
+    list_key    TEXT NOT NULL,
+    gnum        INTEGER NOT NULL,
+    item_no     TEXT NOT NULL,
+    item_name   TEXT,
+    gcode       TEXT NOT NULL,
+    gname       TEXT NOT NULL,
+    gmodel      TEXT NOT NULL,
+    country     TEXT NOT NULL,
+    currency    TEXT NOT NULL,
+    qty         TEXT NOT NULL,
+    qty1        TEXT NOT NULL,
+    qty2        TEXT,
+    unit        TEXT NOT NULL,
+    unit1       TEXT NOT NULL,
+    unit2       TEXT,
+    price       TEXT NOT NULL,
+    total_price TEXT NOT NULL,
+    PRIMARY KEY (list_key, gnum)
+);
+
+CREATE TABLE IF NOT EXISTS list_receipts (
+    content_hash  TEXT PRIMARY KEY,
+    list_key      TEXT NOT NULL,
+    cop_no        TEXT NOT NULL,
+    ebc_code      TEXT NOT NULL,
+    invt_no       TEXT NOT NULL,
+    pre_no        TEXT NOT NULL,
+    return_status TEXT NOT NULL,
+    return_time   TEXT NOT NULL,
+    return_info   TEXT NOT NULL,
+    batch_id      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS list_receipts_by_list ON list_receipts (list_key);
+
+CREATE TABLE IF NOT EXISTS list_cancels (
+    content_hash TEXT PRIMARY KEY,
+    cop_no       TEXT NOT NULL,
+    invt_no      TEXT NOT NULL,
+    ebc_code     TEXT NOT NULL,
+    app_time     TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    batch_id     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS list_cancels_by_invt ON list_cancels (invt_no);
+
+-- CEB213 returns in force (appType 2 replaces, 3 withdraws; CEB214 status 100 withdraws).
+CREATE TABLE IF NOT EXISTS return_apps (
+    co_el_no     TEXT PRIMARY KEY,
+    invt_no      TEXT NOT NULL,
+    pre_no       TEXT,
+    app_type     TEXT NOT NULL,
+    app_time     TEXT NOT NULL,
+    app_status   TEXT NOT NULL,
+    customs_code TEXT NOT NULL,
+    ebp_code     TEXT NOT NULL,
+    ebc_code     TEXT NOT NULL,
+    agent_code   TEXT NOT NULL,
+    logistics_no TEXT NOT NULL,
+    trade_mode   TEXT,
+    reason       TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    batch_id     TEXT NOT NULL,
+    withdrawn    TEXT                       -- why the return no longer stands, if it does not
+);
+CREATE INDEX IF NOT EXISTS return_apps_by_invt ON return_apps (invt_no);
+
+CREATE TABLE IF NOT EXISTS return_lines (
+    co_el_no TEXT NOT NULL,
+    gnum     INTEGER NOT NULL,
+    gcode    TEXT NOT NULL,
+    gname    TEXT NOT NULL,
+    gmodel   TEXT NOT NULL,
+    qty      TEXT NOT NULL,
+    qty1     TEXT NOT NULL,
+    unit     TEXT NOT NULL,
+    unit1    TEXT NOT NULL,
+    qty2     TEXT,
+    unit2    TEXT,
+    PRIMARY KEY (co_el_no, gnum)
+);
+
+CREATE TABLE IF NOT EXISTS return_receipts (
+    content_hash  TEXT PRIMARY KEY,
+    co_el_no      TEXT NOT NULL,
+    invt_no       TEXT NOT NULL,
+    return_status TEXT NOT NULL,
+    return_time   TEXT NOT NULL,
+    return_info   TEXT NOT NULL,
+    batch_id      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS return_receipts_by_return ON return_receipts (co_el_no);
+
+-- Claims in force: a later claim for the same coElNo replaces the earlier one.
+CREATE TABLE IF NOT EXISTS claims (
+    co_el_no            TEXT PRIMARY KEY,
+    invt_no             TEXT NOT NULL,
+    return_date         TEXT NOT NULL,
+    reason_code         TEXT NOT NULL,
+    self_declaration_no TEXT,
+    return_record_no    TEXT,
+    return_agreement_no TEXT,
+    certificate_type    TEXT,
+    certificate_no      TEXT,
+    zone_exit_date      TEXT,
+    content_hash        TEXT NOT NULL,
+    batch_id            TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS claim_items (
+    co_el_no           TEXT NOT NULL,
+    gnum               INTEGER NOT NULL,
+    accessories_added  INTEGER NOT NULL,
+    processed          INTEGER NOT NULL,
+    used               INTEGER NOT NULL,
+    trial_use_evidence INTEGER NOT NULL,
+    export_duty_paid   TEXT NOT NULL,
+    refunded_vat       TEXT NOT NULL,
+    refunded_ct        TEXT NOT NULL,
+    customs_value      TEXT,
+    PRIMARY KEY (co_el_no, gnum)
+);
+
+CREATE TABLE IF NOT EXISTS quarantine (
+    batch_id   TEXT NOT NULL,
+    file_name  TEXT NOT NULL,
+    line       INTEGER,
+    kind       TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    field      TEXT NOT NULL,
+    problem    TEXT NOT NULL,
+    expected   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS quarantine_by_batch ON quarantine (batch_id);

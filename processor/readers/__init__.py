@@ -1,0 +1,188 @@
+"""Stream one input file record by record: dispatch by root, check, build, and never raise.
+
+`open_input` sniffs the root element; `Reading.records()` then iterparses the file one record at a
+time (Inventory, InventoryReturn, InvtCancel, InvtRefund, RefundReturn, Claim), clearing each record
+and its finished siblings so memory stays flat whatever the file's size. Every defect becomes a
+Problem with file, line, record key and field; a file that stops being well-formed keeps the complete
+records before the break.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from lxml import etree
+
+from ..problems import ERROR, WARNING, Problem
+from ..validation import Checker
+from .extract import Defect, extract
+from .messages import BY_ROOT, CEB_NS, NOT_INPUTS, MessageKind, shapes
+from .xmlsafe import UnsafeXml, iterparse, sniff_root
+
+FILE = "FILE"  # the kind of a problem that concerns a whole file
+MAX_RECORDS_PER_MESSAGE = 100
+
+
+@dataclass
+class Parsed:
+    """One record read from a file: built (record set) or not (problems hold the errors)."""
+
+    kind: str
+    file: str
+    record: object | None
+    key: str
+    line: int | None
+    content_hash: str
+    problems: list
+    lines: int = 0  # items / return lines / claim items in the record
+
+
+@dataclass
+class Reading:
+    """An input file opened for reading: its kind (None when it is not an input) and its problems."""
+
+    path: Path
+    name: str
+    kind: MessageKind | None
+    root: str
+    problems: list = field(default_factory=list)  # file-level problems, errors and warnings
+    complete: bool = True  # False when the file broke off before its end
+
+    def file_problem(self, problem: str, expected: str, line=None, severity=ERROR, kind=None) -> None:
+        self.problems.append(Problem(self.name, line, kind or (self.kind.name if self.kind else FILE), "", "",
+                                     problem, expected, severity))
+
+    def records(self) -> Iterator[Parsed]:
+        if self.kind is None:
+            return
+        yield from _read_records(self)
+
+
+def open_input(path: Path, name: str) -> Reading:
+    """Sniff the root and decide the kind; an unreadable or foreign file gets a file-level error."""
+    reading = Reading(path, name, None, "")
+    try:
+        namespace, local = sniff_root(path)
+    except UnsafeXml as err:
+        reading.file_problem(f"refused: {err}", "a CEB message or ReturnClaims document without a DTD")
+        return reading
+    except etree.XMLSyntaxError as err:
+        line = err.lineno if err.lineno else None
+        reading.file_problem(f"not well-formed XML: {err.msg}", "a well-formed XML document", line)
+        return reading
+    except OSError as err:
+        reading.file_problem(f"cannot read the file: {err.strerror or err}", "a readable file")
+        return reading
+    reading.root = local
+    kind = BY_ROOT.get(local)
+    if kind is None:
+        if local in NOT_INPUTS:
+            what = f"{local} is {NOT_INPUTS[local]}, not an input of this processor"
+        elif local.startswith("CEB"):
+            what = f"{local} is not an export-return input (an import-direction or other CEB message)"
+        else:
+            what = f"unknown root element {local}"
+        reading.file_problem(what, "root CEB603Message, CEB604Message, CEB605Message, CEB213Message, "
+                                   "CEB214Message or ReturnClaims")
+        return reading
+    if namespace != kind.namespace:
+        reading.file_problem(f"root {local} is in namespace {namespace or '(none)'!r}",
+                             f"namespace {kind.namespace}")
+        return reading
+    reading.kind = kind
+    if local != kind.roots[0]:
+        reading.file_problem(f"root spelled {local}", f"root {kind.roots[0]} (read all the same)", 1, WARNING)
+    return reading
+
+
+def _content_hash(node) -> str:
+    data = json.dumps(node.canonical(), ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _parse_record(reading: Reading, elem, variants) -> Parsed:
+    kind = reading.kind
+    best = None
+    for variant, shape in variants:
+        defects: list[Defect] = []
+        node = extract(elem, shape, kind.namespace, defects)
+        if not defects:
+            best = (variant, node, defects)
+            break
+        if best is None:
+            best = (variant, node, defects)  # report against the preferred (newest) specification
+    variant, node, defects = best
+    key = kind.key(node)
+    warnings: list = []
+    record = None
+    if not defects:
+        record = kind.build(node, Checker(defects), warnings, variant)
+    problems = [Problem(reading.name, d.line, kind.name, key, d.path, d.problem, d.expected) for d in defects]
+    problems += [Problem(reading.name, line, kind.name, key, path, text, "", WARNING) for path, line, text in warnings]
+    n_lines = sum(len(v) for k, v in node.kids.items() if k in ("InventoryList", "InvtRefundList", "Item"))
+    return Parsed(kind.name, reading.name, record, key, elem.sourceline, _content_hash(node), problems, n_lines)
+
+
+def _read_records(reading: Reading) -> Iterator[Parsed]:
+    kind = reading.kind
+    variants = shapes(kind)
+    ns = kind.namespace
+    record_tag = f"{{{ns}}}{kind.record_tag}"
+    tags = [f"{{*}}{kind.record_tag}"]
+    if kind.envelope:
+        tags.append(f"{{{CEB_NS}}}BaseTransfer")
+    n_records = 0
+    n_transfer = 0
+    root = None
+    try:
+        for _event, elem in iterparse(reading.path, tags=tags):
+            parent = elem.getparent()
+            if root is None:
+                root = parent if parent is not None else elem
+                _check_root(reading, root)
+            if elem.tag.endswith("}BaseTransfer") and parent is root:
+                n_transfer += 1
+            elif parent is not root:
+                reading.file_problem(f"{kind.record_tag} found inside {etree.QName(parent).localname}",
+                                     f"{kind.record_tag} directly under the root", elem.sourceline)
+            elif elem.tag != record_tag:
+                reading.file_problem(f"{etree.QName(elem).localname} in namespace "
+                                     f"{etree.QName(elem).namespace or '(none)'!r}", f"namespace {ns}",
+                                     elem.sourceline)
+            else:
+                n_records += 1
+                yield _parse_record(reading, elem, variants)
+            # Free what has been read: this record's subtree and everything before it under the root.
+            elem.clear(keep_tail=False)
+            if parent is not None:
+                while elem.getprevious() is not None:
+                    del parent[0]
+    except etree.XMLSyntaxError as err:
+        reading.complete = False
+        line = err.lineno if err.lineno else None
+        reading.file_problem(f"the file breaks off or is not well-formed XML after {n_records} complete "
+                             f"records: {err.msg}", "a well-formed XML document; records after the break are "
+                             "not read", line)
+        return
+    if kind.envelope:
+        if kind.transfer and n_transfer != 1:
+            reading.file_problem(f"envelope: BaseTransfer appears {n_transfer} times",
+                                 "exactly one BaseTransfer (records read all the same)", None, WARNING)
+        if n_records > MAX_RECORDS_PER_MESSAGE:
+            reading.file_problem(f"envelope: {n_records} {kind.record_tag} records in one message",
+                                 f"at most {MAX_RECORDS_PER_MESSAGE} (records read all the same)", None, WARNING)
+    if n_records == 0:
+        reading.file_problem(f"no {kind.record_tag} record in the file", f"at least one {kind.record_tag}",
+                             None, WARNING)
+
+
+def _check_root(reading: Reading, root) -> None:
+    if not reading.kind.envelope:
+        return
+    guid = root.get("guid")
+    if guid is None or len(guid) != 36:
+        reading.file_problem(f"envelope: root guid {guid!r}", "a 36-character guid attribute (records read all "
+                             "the same)", root.sourceline, WARNING)

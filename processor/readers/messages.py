@@ -1,0 +1,221 @@
+"""The input kinds of CONTRACT.md section 1-2: which root, which record element, which schema, which record.
+
+Each kind names its record element and builds its domain record from the checked fields. The
+builders add the code, date and consistency checks of processor/validation.py; any error leaves the
+record unbuilt, so it is quarantined whole and never half-stored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
+
+from .. import records as r
+from ..fields import record_shape
+from ..validation import (APP_STATUSES, APP_TYPES, DIGITS1_10, DIGITS10, DIGITS3, DIGITS4, Checker,
+                          gnums_continuous)
+from .extract import Node
+
+CEB_NS = "http://www.chinaport.gov.cn/ceb"
+CLAIM_NS = "urn:cbec-returns:claim:1"
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    name: str  # CEB603, CEB604, CEB605, CEB213, CEB214, ReturnClaims
+    roots: tuple  # accepted root local names; the first is the official one
+    namespace: str
+    record_tag: str
+    schemas: tuple  # (variant, schema file) in order of preference
+    build: Callable  # (node, checker, warnings) -> record
+    key: Callable  # raw values of the record -> record key for messages
+    order: int  # ingestion order within a batch: lists before their receipts, returns before claims
+    envelope: bool = True  # CEB messages carry a guid attribute on the root
+    transfer: bool = False  # enterprise declarations (not customs' receipts) carry one BaseTransfer
+
+
+def _head_key(node: Node, head: str | None, fields: tuple) -> str:
+    src = node.kids.get(head, [None])[0] if head else node
+    if src is None:
+        return ""
+    return " ".join(f"{f}={src.raw[f]}" for f in fields if src.raw.get(f))
+
+
+def _opt(node: Node, name: str):
+    return node.values.get(name) or None
+
+
+def _int(value: Decimal) -> int:
+    return int(value)
+
+
+def build_export_list(node: Node, ck: Checker, warnings: list, variant: str):
+    head = node.kids["InventoryHead"][0]
+    items = node.kids.get("InventoryList", [])
+    p = "InventoryHead"
+    ck.one_of(head, "ieFlag", {"E": "export"}, p)
+    ck.code(head, "tradeMode", DIGITS4, "a 4-digit supervision code such as 9610", p)
+    ck.one_of(head, "appType", APP_TYPES, p)
+    ck.one_of(head, "appStatus", APP_STATUSES, p)
+    ck.code(head, "customsCode", DIGITS4, "a 4-digit customs code", p)
+    ck.code(head, "portCode", DIGITS4, "a 4-digit customs code", p)
+    ck.code(head, "country", DIGITS3, "a 3-digit country code", p)
+    ck.code(head, "fCurrency", DIGITS3, "a 3-digit currency code such as 142", p)
+    ck.code(head, "iCurrency", DIGITS3, "a 3-digit currency code such as 142", p)
+    ie_date = ck.date8(head, "ieDate", p)
+    app_time = ck.timestamp(head, "appTime", p)
+    for i, it in enumerate(items, 1):
+        q = f"InventoryList[{i}]"
+        ck.code(it, "gcode", DIGITS10, "a 10-digit HS code", q)
+        ck.code(it, "currency", DIGITS3, "a 3-digit currency code such as 502", q)
+        ck.code(it, "country", DIGITS3, "a 3-digit country code", q)
+        for u in ("unit", "unit1", "unit2"):
+            ck.code(it, u, DIGITS3, "a 3-digit unit code such as 007", q)
+    ck.unique_gnums(items, "InventoryList")
+    if ck.defects:
+        return None
+    if not gnums_continuous(items):
+        warnings.append(("InventoryList/gnum", head.line, "item numbers are not 1, 2, 3... without gaps"))
+    h = head.values
+    built = tuple(
+        r.ExportItem(
+            gnum=_int(v["gnum"]), item_no=v["itemNo"], item_name=_opt(it, "itemName"), gcode=v["gcode"],
+            gname=v["gname"], gmodel=v["gmodel"], country=v["country"], currency=v["currency"],
+            qty=v["qty"], qty1=v["qty1"], qty2=v.get("qty2"), unit=v["unit"], unit1=v["unit1"],
+            unit2=_opt(it, "unit2"), price=v["price"], total_price=v["totalPrice"])
+        for it in items for v in (it.values,))
+    return r.ExportList(
+        cop_no=h["copNo"], invt_no=_opt(head, "invtNo"), pre_no=_opt(head, "preNo"), app_type=h["appType"],
+        app_time=app_time, app_status=h["appStatus"], customs_code=h["customsCode"], port_code=h["portCode"],
+        ebp_code=h["ebpCode"], ebc_code=h["ebcCode"], agent_code=h["agentCode"], owner_code=h["ownerCode"],
+        order_no=h["orderNo"], logistics_no=h["logisticsNo"], ie_flag=h["ieFlag"], ie_date=ie_date,
+        trade_mode=h["tradeMode"], statistics_flag=h["statisticsFlag"], iac_code=_opt(head, "iacCode"),
+        ems_no=_opt(head, "emsNo"), variant=variant, items=built)
+
+
+def build_list_receipt(node: Node, ck: Checker, warnings: list, variant: str):
+    ts = ck.timestamp(node, "returnTime")
+    if ck.defects:
+        return None
+    v = node.values
+    return r.ListReceipt(cop_no=v["copNo"], pre_no=v["preNo"], invt_no=v["invtNo"], agent_code=v["agentCode"],
+                         ebc_code=v["ebcCode"], ebp_code=v["ebpCode"], return_status=v["returnStatus"],
+                         return_time=ts, return_info=v["returnInfo"])
+
+
+def build_list_cancel(node: Node, ck: Checker, warnings: list, variant: str):
+    ck.one_of(node, "appType", APP_TYPES)
+    ck.one_of(node, "appStatus", APP_STATUSES)
+    ts = ck.timestamp(node, "appTime")
+    if not node.values.get("invtNo"):
+        ck.fail(node, "invtNo", "", "the list number to cancel is empty", "the invtNo of the list to cancel")
+    if ck.defects:
+        return None
+    v = node.values
+    return r.ListCancel(cop_no=v["copNo"], invt_no=v["invtNo"], pre_no=_opt(node, "preNo"), app_type=v["appType"],
+                        app_time=ts, app_status=v["appStatus"], customs_code=v["customsCode"],
+                        agent_code=v["agentCode"], ebc_code=v["ebcCode"], reason=v["reason"])
+
+
+def build_return(node: Node, ck: Checker, warnings: list, variant: str):
+    head = node.kids["InvtRefundHead"][0]
+    lines = node.kids.get("InvtRefundList", [])
+    p = "InvtRefundHead"
+    ck.one_of(head, "ieFlag", {"I": "import: a return comes back into China"}, p)
+    ck.one_of(head, "appType", APP_TYPES, p)
+    ck.one_of(head, "appStatus", APP_STATUSES, p)
+    ck.code(head, "tradeMode", DIGITS4, "a 4-digit supervision code such as 9610", p)
+    ck.code(head, "customsCode", DIGITS4, "a 4-digit customs code", p)
+    app_time = ck.timestamp(head, "appTime", p)
+    if not head.values.get("coElNo"):
+        ck.fail(head, "coElNo", p, "the return number is empty", "the enterprise's return number")
+    if not head.values.get("invtNo"):
+        ck.fail(head, "invtNo", p, "the original list number is empty", "the invtNo of the original export list")
+    for i, ln in enumerate(lines, 1):
+        q = f"InvtRefundList[{i}]"
+        ck.code(ln, "gcode", DIGITS1_10, "an HS code of digits, as on the original item", q)
+        for u in ("unit", "unit1", "unit2"):
+            ck.code(ln, u, DIGITS3, "a 3-digit unit code such as 007", q)
+    ck.unique_gnums(lines, "InvtRefundList")
+    if ck.defects:
+        return None
+    h = head.values
+    built = tuple(
+        r.ReturnLine(gnum=_int(v["gnum"]), gcode=v["gcode"], gname=v["gname"], gmodel=v["gmodel"], qty=v["qty"],
+                     qty1=v["qty1"], unit=v["unit"], unit1=v["unit1"], qty2=v.get("qty2"), unit2=_opt(ln, "unit2"))
+        for ln in lines for v in (ln.values,))
+    return r.ReturnApplication(
+        co_el_no=h["coElNo"], invt_no=h["invtNo"], pre_no=_opt(head, "preNo"), app_type=h["appType"],
+        app_time=app_time, app_status=h["appStatus"], customs_code=h["customsCode"], ebp_code=h["ebpCode"],
+        ebc_code=h["ebcCode"], agent_code=h["agentCode"], logistics_no=h["logisticsNo"], ie_flag=h["ieFlag"],
+        trade_mode=_opt(head, "tradeMode"), reason=h["reason"], lines=built)
+
+
+def build_return_receipt(node: Node, ck: Checker, warnings: list, variant: str):
+    ts = ck.timestamp(node, "returnTime")
+    if not node.values.get("coElNo"):
+        ck.fail(node, "coElNo", "", "the return number is empty", "the coElNo of a CEB213 return")
+    if ck.defects:
+        return None
+    v = node.values
+    return r.ReturnReceipt(co_el_no=v["coElNo"], invt_no=v["invtNo"], pre_no=_opt(node, "preNo"),
+                           agent_code=v["agentCode"], ebp_code=_opt(node, "ebpCode"), ebc_code=_opt(node, "ebcCode"),
+                           return_status=v["returnStatus"], return_time=ts, return_info=v["returnInfo"])
+
+
+def build_claim(node: Node, ck: Checker, warnings: list, variant: str):
+    return_date = ck.date8(node, "returnDate")
+    zone_exit = ck.date8(node, "zoneExitDate")
+    items = node.kids.get("Item", [])
+    ck.unique_gnums(items, "Item")
+    cert = node.kids.get("certificate", [None])[0]
+    if ck.defects:
+        return None
+    v = node.values
+    built = tuple(
+        r.ClaimItem(gnum=_int(w["gnum"]), accessories_added=w.get("accessoriesAdded", False),
+                    processed=w.get("processed", False), used=w.get("used", False),
+                    trial_use_evidence=w.get("trialUseEvidence", False),
+                    export_duty_paid=w.get("exportDutyPaid", Decimal("0")),
+                    refunded_vat=w.get("refundedVat", Decimal("0")), refunded_ct=w.get("refundedCt", Decimal("0")),
+                    customs_value=w.get("customsValue"))
+        for it in items for w in (it.values,))
+    return r.Claim(
+        co_el_no=v["coElNo"], invt_no=v["invtNo"], return_date=return_date, reason_code=v["reasonCode"],
+        self_declaration_no=_opt(node, "selfDeclarationNo"), return_record_no=_opt(node, "returnRecordNo"),
+        return_agreement_no=_opt(node, "returnAgreementNo"),
+        certificate_type=cert.values.get("@type") if cert else None,
+        certificate_no=cert.values.get("@no") if cert else None, zone_exit_date=zone_exit, items=built)
+
+
+KINDS = (
+    MessageKind("CEB603", ("CEB603Message",), CEB_NS, "Inventory",
+                (("202205", "ceb603-202205.xsd"), ("2018", "ceb603-2018.xsd")), build_export_list,
+                lambda n: _head_key(n, "InventoryHead", ("copNo", "invtNo")), 0, transfer=True),
+    MessageKind("CEB604", ("CEB604Message",), CEB_NS, "InventoryReturn", (("202205", "ceb604.xsd"),),
+                build_list_receipt, lambda n: _head_key(n, None, ("copNo", "invtNo")), 1),
+    MessageKind("CEB605", ("CEB605Message",), CEB_NS, "InvtCancel", (("202205", "ceb605.xsd"),),
+                build_list_cancel, lambda n: _head_key(n, None, ("copNo", "invtNo")), 2, transfer=True),
+    MessageKind("CEB213", ("CEB213Message",), CEB_NS, "InvtRefund", (("202205", "ceb213.xsd"),),
+                build_return, lambda n: _head_key(n, "InvtRefundHead", ("coElNo", "invtNo")), 3, transfer=True),
+    MessageKind("CEB214", ("CEB214Message", "CEB214"), CEB_NS, "RefundReturn", (("202205", "ceb214.xsd"),),
+                build_return_receipt, lambda n: _head_key(n, None, ("coElNo", "invtNo")), 4),
+    MessageKind("ReturnClaims", ("ReturnClaims",), CLAIM_NS, "Claim", (("1", "return-claims.xsd"),),
+                build_claim, lambda n: _head_key(n, None, ("coElNo", "invtNo")), 5, envelope=False),
+)
+BY_ROOT = {root: kind for kind in KINDS for root in kind.roots}
+BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def shapes(kind: MessageKind):
+    """[(variant, RecordShape)] for the record element, compiled once per process."""
+    return [(variant, record_shape(schema, kind.record_tag)) for variant, schema in kind.schemas]
+
+
+# CEB messages that exist but are not inputs of this processor, with what they are, for clear messages.
+NOT_INPUTS = {
+    "CEB607Message": "an export manifest (清单总分单)",
+    "CEB215Message": "an export-return tally (出口退运理货明细单)",
+    "CEB216Message": "a receipt of the export-return tally",
+    "CEB792Message": "a summary result (汇总结果单)",
+}

@@ -1,0 +1,175 @@
+"""Reference data: tariff, exchange rates, food HS codes and policy versions, as dated data.
+
+Bundled defaults live in processor/data/; any file of the same name in `--reference DIR` replaces
+the bundled one (CONTRACT.md section 3). Files are checked row by row when loaded: a bad row stops
+the batch before it touches the ledger, with the file, line and column named.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+FILES = ("tariff.csv", "exchange_rates.csv", "food_hs.csv", "policies.csv")
+
+
+class ReferenceError(ValueError):
+    """A reference file that cannot be used; the message names file, line and column."""
+
+
+@dataclass(frozen=True)
+class TariffRow:
+    hs_prefix: str
+    valid_from: date
+    import_duty_rate: Decimal
+    import_duty_per_unit: Decimal
+    consumption_tax_rate: Decimal
+    consumption_tax_per_unit: Decimal
+    vat_rate: Decimal
+    export_duty_rate: Decimal
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """One announcement's export-date window (LAW.md, policy versions)."""
+
+    version: str
+    title: str
+    issued: date
+    export_from: date
+    export_to: date
+    eligible_codes: frozenset
+    reference: str
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    tariff: tuple
+    exchange_rates: dict  # (YYYY-MM, currency code) -> Decimal CNY per unit
+    food_prefixes: tuple  # (hs_prefix, label)
+    policies: tuple
+    sources: dict = field(default_factory=dict)  # file name -> {"path": ..., "sha256": ..., "rows": n}
+
+
+def _decimal(text: str, where: str, allow_empty: bool = True) -> Decimal:
+    text = text.strip()
+    if text == "" and allow_empty:
+        return Decimal("0")
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
+        raise ReferenceError(f"{where}: {text!r} is not a non-negative plain decimal")
+    return Decimal(text)
+
+
+def _date(text: str, where: str) -> date:
+    text = text.strip()
+    m = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})", text)
+    if not m:
+        raise ReferenceError(f"{where}: {text!r} is not a date (YYYY-MM-DD)")
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise ReferenceError(f"{where}: {text!r} is not a real calendar date") from None
+
+
+def _rows(path: Path, columns: tuple):
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ReferenceError(f"{path}: header lacks {', '.join(missing)} (expected {','.join(columns)})")
+        for row in reader:
+            if not any((v or "").strip() for v in row.values()):
+                continue
+            yield reader.line_num, row
+
+
+def _tariff(path: Path) -> tuple:
+    cols = ("hs_prefix", "valid_from", "import_duty_rate", "import_duty_per_unit", "consumption_tax_rate",
+            "consumption_tax_per_unit", "vat_rate", "export_duty_rate")
+    out = []
+    for line, row in _rows(path, cols):
+        w = f"{path.name}:{line}"
+        prefix = row["hs_prefix"].strip()
+        if not re.fullmatch(r"[0-9]{1,10}", prefix):
+            raise ReferenceError(f"{w}: hs_prefix {prefix!r} is not 1 to 10 digits")
+        rates = {c: _decimal(row[c] or "", f"{w}: {c}") for c in cols[2:]}
+        for c in ("import_duty_rate", "consumption_tax_rate", "vat_rate", "export_duty_rate"):
+            if rates[c] >= 1:
+                raise ReferenceError(f"{w}: {c} {rates[c]} is not a fraction below 1 (write 0.10 for 10 %)")
+        out.append(TariffRow(prefix, _date(row["valid_from"], f"{w}: valid_from"), **rates))
+    return tuple(out)
+
+
+def _rates(path: Path) -> dict:
+    out = {}
+    for line, row in _rows(path, ("month", "currency", "cny_per_unit")):
+        w = f"{path.name}:{line}"
+        month = row["month"].strip()
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            raise ReferenceError(f"{w}: month {month!r} is not YYYY-MM")
+        cur = row["currency"].strip()
+        if not re.fullmatch(r"[0-9]{3}", cur):
+            raise ReferenceError(f"{w}: currency {cur!r} is not a 3-digit customs currency code")
+        rate = _decimal(row["cny_per_unit"], f"{w}: cny_per_unit", allow_empty=False)
+        if rate == 0:
+            raise ReferenceError(f"{w}: cny_per_unit is zero")
+        if (month, cur) in out:
+            raise ReferenceError(f"{w}: a second rate for {cur} in {month}")
+        out[(month, cur)] = rate
+    return out
+
+
+def _food(path: Path) -> tuple:
+    out = []
+    for line, row in _rows(path, ("hs_prefix", "label")):
+        prefix = row["hs_prefix"].strip()
+        if not re.fullmatch(r"[0-9]{1,10}", prefix):
+            raise ReferenceError(f"{path.name}:{line}: hs_prefix {prefix!r} is not 1 to 10 digits")
+        out.append((prefix, (row["label"] or "").strip()))
+    return tuple(out)
+
+
+def _policies(path: Path) -> tuple:
+    cols = ("version", "title", "issued", "export_from", "export_to", "eligible_codes", "reference")
+    out = []
+    for line, row in _rows(path, cols):
+        w = f"{path.name}:{line}"
+        codes = frozenset(row["eligible_codes"].split())
+        if not codes or not all(re.fullmatch(r"[0-9]{4}", c) for c in codes):
+            raise ReferenceError(f"{w}: eligible_codes must be 4-digit codes separated by spaces")
+        p = PolicyVersion(row["version"].strip(), row["title"].strip(), _date(row["issued"], f"{w}: issued"),
+                          _date(row["export_from"], f"{w}: export_from"), _date(row["export_to"], f"{w}: export_to"),
+                          codes, row["reference"].strip())
+        if p.export_to < p.export_from:
+            raise ReferenceError(f"{w}: export_to is before export_from")
+        out.append(p)
+    return tuple(out)
+
+
+LOADERS = {"tariff.csv": _tariff, "exchange_rates.csv": _rates, "food_hs.csv": _food, "policies.csv": _policies}
+
+
+def load_reference(override_dir: Path | None = None) -> ReferenceData:
+    loaded = {}
+    sources = {}
+    for name in FILES:
+        path = DATA_DIR / name
+        if override_dir is not None and (override_dir / name).is_file():
+            path = override_dir / name
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise ReferenceError(f"{path}: cannot read ({err.strerror or err})") from None
+        try:
+            loaded[name] = LOADERS[name](path)
+        except (UnicodeDecodeError, csv.Error, InvalidOperation) as err:
+            raise ReferenceError(f"{path}: {err}") from None
+        sources[name] = {"path": str(path), "sha256": hashlib.sha256(data).hexdigest(), "rows": len(loaded[name]),
+                         "bundled": path.parent == DATA_DIR}
+    return ReferenceData(loaded["tariff.csv"], loaded["exchange_rates.csv"], loaded["food_hs.csv"],
+                         loaded["policies.csv"], sources)

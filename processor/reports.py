@@ -1,0 +1,60 @@
+"""Report writers: every output goes to a temporary file first and is renamed into place."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+QUARANTINE_COLUMNS = ("batch_id", "file", "line", "kind", "record_key", "field", "problem", "expected")
+DECISION_COLUMNS = ("batch_id", "return_id", "return_date", "invt_no", "gnum", "gcode", "qty", "export_date",
+                    "trade_mode", "window_end", "policy", "decision", "reasons", "customs_value_cny", "import_duty",
+                    "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat", "backpay_ct")
+BACKPAY_COLUMNS = ("batch_id", "return_id", "invt_no", "gnum", "decision", "backpay_vat", "backpay_ct",
+                   "certificate_type", "certificate_no")
+
+
+class Staged:
+    """Files written under temporary names, moved into place together by `publish`."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.files: list[tuple[Path, Path]] = []
+
+    def path(self, name: str) -> Path:
+        final = self.out_dir / name
+        if final.resolve().parent != self.out_dir.resolve():
+            raise ValueError(f"output name {name!r} escapes the output folder")
+        tmp = self.out_dir / f".{name}.tmp"
+        self.files.append((tmp, final))
+        return tmp
+
+    def publish(self) -> None:
+        for tmp, final in self.files:
+            os.replace(tmp, final)
+        self.files.clear()
+
+    def discard(self) -> None:
+        for tmp, _final in self.files:
+            try:
+                tmp.unlink()
+            except FileNotFoundError:
+                pass
+        self.files.clear()
+
+
+def write_csv(path: Path, columns: tuple, rows) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([row.get(c, "") for c in columns] if isinstance(row, dict) else row)
+            n += 1
+    return n
+
+
+def write_json(path: Path, data) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=False, default=str)
+        fh.write("\n")

@@ -1,0 +1,112 @@
+"""The checks an XSD cannot make: code values, real calendar dates, consistency within a record.
+
+The official XSDs restrict lengths and digits only (PROVENANCE.md), so a list with ieFlag "a" or an
+ieDate of 20230230 passes them. These checks run after the facet checks of processor/fields.py, on
+the typed values, and add Defects with the field's path and line.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from .readers.extract import Defect, Node
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+
+DIGITS3 = re.compile(r"[0-9]{3}\Z")
+DIGITS4 = re.compile(r"[0-9]{4}\Z")
+DIGITS10 = re.compile(r"[0-9]{10}\Z")
+DIGITS1_10 = re.compile(r"[0-9]{1,10}\Z")
+APP_TYPES = {"1": "new", "2": "change", "3": "delete"}
+APP_STATUSES = {"1": "draft (暂存)", "2": "declared (申报)"}
+
+
+class Checker:
+    """Collects defects for one record; each method returns the checked value or None."""
+
+    def __init__(self, defects: list[Defect]):
+        self.defects = defects
+
+    def _where(self, node: Node, name: str, path: str) -> tuple[str, int | None]:
+        return (f"{path}/{name}" if path else name), node.lines.get(name, node.line)
+
+    def fail(self, node: Node, name: str, path: str, problem: str, expected: str) -> None:
+        where, line = self._where(node, name, path)
+        self.defects.append(Defect(where, line, problem, expected))
+
+    def code(self, node: Node, name: str, pattern: re.Pattern, expected: str, path: str = "") -> str | None:
+        value = node.values.get(name)
+        if value is None:
+            return None
+        if not pattern.match(value):
+            self.fail(node, name, path, f"{value!r} is not a valid code", expected)
+            return None
+        return value
+
+    def one_of(self, node: Node, name: str, allowed: dict, path: str = "") -> str | None:
+        value = node.values.get(name)
+        if value is None:
+            return None
+        if value not in allowed:
+            expected = ", ".join(f"{k} ({v})" for k, v in allowed.items())
+            self.fail(node, name, path, f"{value!r} is not an allowed code", expected)
+            return None
+        return value
+
+    def _in_range(self, node, name, path, value, raw):
+        d = value.date() if isinstance(value, datetime) else value
+        if not (EARLIEST <= d <= LATEST):
+            self.fail(node, name, path, f"{raw!r} is out of range",
+                      f"a date from {EARLIEST:%Y%m%d} to {LATEST:%Y%m%d}")
+            return None
+        return value
+
+    def date8(self, node: Node, name: str, path: str = "") -> date | None:
+        raw = node.values.get(name)
+        if raw is None:
+            return None
+        if not (len(raw) == 8 and raw.isascii() and raw.isdigit()):
+            self.fail(node, name, path, f"{raw!r} is not a date", "a real date as YYYYMMDD")
+            return None
+        try:
+            value = date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+        except ValueError:
+            self.fail(node, name, path, f"{raw!r} is not a real calendar date", "a real date as YYYYMMDD")
+            return None
+        return self._in_range(node, name, path, value, raw)
+
+    def timestamp(self, node: Node, name: str, path: str = "") -> datetime | None:
+        """YYYYMMDDhhmmss, optionally followed by milliseconds (fff), as in receipts."""
+        raw = node.values.get(name)
+        if raw is None:
+            return None
+        fmt = "YYYYMMDDhhmmss" + ("fff" if len(raw) == 17 else "")
+        if not (len(raw) in (14, 17) and raw.isascii() and raw.isdigit()):
+            self.fail(node, name, path, f"{raw!r} is not a time stamp", f"a real time as {fmt}")
+            return None
+        try:
+            value = datetime(int(raw[:4]), int(raw[4:6]), int(raw[6:8]), int(raw[8:10]), int(raw[10:12]),
+                             int(raw[12:14]), int(raw[14:17] or 0) * 1000)
+        except ValueError:
+            self.fail(node, name, path, f"{raw!r} is not a real date and time", f"a real time as {fmt}")
+            return None
+        return self._in_range(node, name, path, value, raw)
+
+    def unique_gnums(self, nodes: list[Node], list_name: str) -> None:
+        seen: dict = {}
+        for i, n in enumerate(nodes, 1):
+            g = n.values.get("gnum")
+            if g is None:
+                continue
+            if g in seen:
+                self.fail(n, "gnum", f"{list_name}[{i}]", f"gnum {g} repeats item {seen[g]} of the same record",
+                          "each gnum once within a list")
+            else:
+                seen[g] = i
+
+
+def gnums_continuous(nodes: list[Node]) -> bool:
+    """The specification numbers items 1, 2, 3...; a gap is worth a warning, not a lost list."""
+    gs = sorted(int(n.values["gnum"]) for n in nodes if "gnum" in n.values)
+    return gs == list(range(1, len(gs) + 1))
