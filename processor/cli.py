@@ -108,5 +108,22 @@ def validate(files: tuple[Path, ...]) -> None:
     sys.exit(1 if bad else 0)
 
 
+@main.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the synthetic inbox into (created if missing).")
+@click.option("--items", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Export items to generate (1-5 per list, 100 lists per CEB603 file).")
+@click.option("--returns", type=click.IntRange(min=0), default=100, show_default=True,
+              help="Return applications (CEB213) with their claims, drawn from the exports.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed: the same seed gives the same files.")
+@click.option("--demo", is_flag=True, help="Write the demo night of fixtures/demo instead (ignores --items/--returns).")
+def synth(out_dir: Path, items: int, returns: int, seed: int, demo: bool) -> None:
+    """Generate a deterministic synthetic night of input files, for demos and benchmarks."""
+    from .synth import demo_night, synth_night
+
+    facts = demo_night(out_dir) if demo else synth_night(out_dir, items, returns, seed)
+    click.echo(" ".join(f"{k}={v}" for k, v in facts.items()) + f" -> {out_dir}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -37,7 +37,7 @@ class BatchLog:
     def say(self, text: str, event: str | None = None, level: str = "info", **fields) -> None:
         if not self.quiet:
             print(text, file=sys.stderr)
-        self.event(level, event or text, **fields)
+        self.event(level, event or text, **({"message": text} if event else {}), **fields)
 
     def close(self) -> None:
         if self._fh is not None:

@@ -244,11 +244,15 @@ class Ledger:
 
     # -- settling: apply receipts and cancellations, whatever order they came in ----------------------
     def settle(self, batch_id: str) -> list:
-        """Fill invtNo from CEB604 receipts, void refused/cancelled/deleted lists, withdraw returns."""
+        """Fill invtNo from CEB604 receipts, void refused/cancelled/deleted lists, withdraw returns.
+
+        A refused list (status 100) keeps the invtNo its receipt names, so that a return against it is
+        found and rejected as EXPORT_VOID rather than as an unknown export.
+        """
         problems = []
         rows = self.query(
             "SELECT l.list_key, r.invt_no, r.return_time FROM export_lists l JOIN list_receipts r "
-            "ON r.list_key = l.list_key WHERE l.invt_no IS NULL AND r.invt_no <> '' AND r.return_status <> '100' "
+            "ON r.list_key = l.list_key WHERE l.invt_no IS NULL AND r.invt_no <> '' "
             "ORDER BY l.list_key, r.return_time")
         wanted: dict = {}
         for key, invt_no, _t in rows:

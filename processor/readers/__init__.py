@@ -117,9 +117,13 @@ def _parse_record(reading: Reading, elem, variants) -> Parsed:
     variant, node, defects = best
     key = kind.key(node)
     warnings: list = []
-    record = None
-    if not defects:
+    # The code and date checks run even when a facet failed, so one reading reports every defect.
+    try:
         record = kind.build(node, Checker(defects), warnings, variant)
+    except (KeyError, IndexError, TypeError):
+        if not defects:
+            raise  # a builder that fails on a clean record is a bug, not bad input
+        record = None
     problems = [Problem(reading.name, d.line, kind.name, key, d.path, d.problem, d.expected) for d in defects]
     problems += [Problem(reading.name, line, kind.name, key, path, text, "", WARNING) for path, line, text in warnings]
     n_lines = sum(len(v) for k, v in node.kids.items() if k in ("InventoryList", "InvtRefundList", "Item"))

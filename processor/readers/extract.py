@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from ..fields import FieldError, RecordShape
 
 
+TRANSMISSION_FIELDS = frozenset({"guid"})
+
+
 @dataclass
 class Defect:
     path: str
@@ -31,8 +34,12 @@ class Node:
     kids: dict = field(default_factory=dict)  # local name -> list[Node]
 
     def canonical(self) -> list:
-        """A stable, order-independent form of the content, for content hashes."""
-        out: list = [self.name, sorted(self.raw.items())]
+        """A stable, order-independent form of the business content, for content hashes.
+
+        The guid identifies a transmission, not the content: the same list sent again with a new guid
+        is the same record.
+        """
+        out: list = [self.name, sorted((k, v) for k, v in self.raw.items() if k not in TRANSMISSION_FIELDS)]
         for name in sorted(self.kids):
             out.append([name, [k.canonical() for k in self.kids[name]]])
         return out

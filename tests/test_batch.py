@@ -1,0 +1,117 @@
+"""The batch as a user runs it: demo night, official samples, accounting, logs, help, validate."""
+import json
+import tracemalloc
+
+import pytest
+from click.testing import CliRunner
+
+from processor import synth
+from processor.cli import main
+from processor.readers import open_input
+
+from .conftest import DEMO
+from .helpers import ceb603_text, export_list, quarantine_rows, run_batch
+
+
+def test_demo_night(tmp_path):
+    out = tmp_path / "out"
+    code, s, _ = run_batch(DEMO, out)
+    assert code == 0
+    assert s["accounting_balanced"]
+    c603 = s["inputs"]["CEB603"]
+    assert c603["records"]["read"] >= 50 and c603["items"]["read"] >= 200
+    assert c603["records"]["quarantined"] == 1  # the list with ieDate 20260230
+    assert s["inputs"]["CEB213"]["records"]["stored"] >= 12
+    assert s["inputs"]["CEB604"]["records"]["stored"] == 1 or s["inputs"]["CEB604"]["records"]["stored"] >= 1
+    assert s["inputs"]["CEB605"]["records"]["stored"] == 1
+    modes = {r for r in s["ledger_totals"]}  # noqa: F841 - totals present
+    for f in s["files"]:
+        assert len(f["sha256"]) == 64 and f["read"] == f["stored"] + f["quarantined"] + f["duplicates"]
+    rows = quarantine_rows(out)
+    assert {(r["file"], r["field"]) for r in rows} == {("03-CEB603-returned-goods.xml", "InventoryHead/ieDate"),
+                                                       ("07-claims.xml", "returnDate")}
+    assert all(r["line"] for r in rows)
+    for name in ("decisions.csv", "backpay.csv", "quarantine.csv", "summary.json", "processor.log"):
+        assert (out / name).exists(), name
+    events = [json.loads(line) for line in (out / "processor.log").read_text(encoding="utf-8").splitlines()]
+    assert {"batch_started", "file_read", "quarantined", "batch_finished"} <= {e["event"] for e in events}
+
+
+def test_demo_covers_every_supervision_code(tmp_path):
+    codes = set()
+    for path in sorted(DEMO.glob("*CEB603*.xml")):
+        for p in open_input(path, path.name).records():
+            if p.record:
+                codes.add(p.record.trade_mode)
+    assert {"1210", "9610", "9710", "9810"} <= codes and "0110" in codes
+
+
+def test_official_samples_batch(tmp_path, samples_dir):
+    out = tmp_path / "out"
+    code, s, _ = run_batch(samples_dir, out)
+    assert code == 0 and s["accounting_balanced"]
+    assert s["inputs"]["CEB603"]["records"]["read"] == 10
+    assert s["inputs"]["CEB213"]["records"]["read"] == 10
+    assert s["inputs"]["CEB213"]["records"]["stored"] + s["inputs"]["CEB213"]["records"]["duplicates"] == 10
+    warnings = {w["problem"] for w in s["warnings"]["first"]}
+    assert any("BaseTransfer appears 2 times" in w for w in warnings)
+    assert any("root spelled CEB214" in w for w in warnings)
+
+
+def test_empty_inbox(tmp_path):
+    (tmp_path / "in").mkdir()
+    code, s, _ = run_batch(tmp_path / "in", tmp_path / "out")
+    assert code == 0 and s["inputs"] == {} and s["files"] == []
+
+
+def test_help_on_every_command():
+    runner = CliRunner()
+    for args in ([], ["run"], ["validate"], ["synth"]):
+        result = runner.invoke(main, [*args, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output
+    assert "--ledger" in runner.invoke(main, ["run", "--help"]).output
+
+
+def test_usage_errors_exit_2(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", "--out", str(tmp_path)]).exit_code == 2
+    assert runner.invoke(main, ["run", "--inbox", str(tmp_path / "missing"), "--out", str(tmp_path)]).exit_code == 2
+
+
+def test_bad_reference_data_fails_before_touching_the_ledger(tmp_path):
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    (ref / "exchange_rates.csv").write_text("month,currency,cny_per_unit\n2026-13,502,7.1\n", encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    code, s, _ = run_batch(tmp_path / "in", tmp_path / "out", "--reference", str(ref))
+    assert code == 1 and not (tmp_path / "out" / "ledger.sqlite").exists()
+    assert "exchange_rates.csv:2" in (tmp_path / "out" / "processor.log").read_text(encoding="utf-8")
+
+
+def test_validate_reports_without_a_ledger(tmp_path):
+    good = tmp_path / "good.xml"
+    good.write_text(ceb603_text([export_list(1)]), encoding="utf-8")
+    bad = tmp_path / "bad.xml"
+    bad.write_text(ceb603_text([export_list(2)]).replace("<ceb:tradeMode>9610", "<ceb:tradeMode>96X0"),
+                   encoding="utf-8")
+    runner = CliRunner()
+    ok = runner.invoke(main, ["validate", str(good)])
+    assert ok.exit_code == 0 and "1 usable" in ok.output
+    ko = runner.invoke(main, ["validate", str(good), str(bad)])
+    assert ko.exit_code == 1 and "tradeMode" in ko.output and "4-digit" in ko.output
+    assert not list(tmp_path.glob("*.sqlite"))
+
+
+def test_reading_memory_does_not_grow_with_file_size(tmp_path):
+    """Peak Python memory while streaming 4x the records stays about the same."""
+    peaks = []
+    for n in (2000, 8000):
+        d = tmp_path / f"n{n}"
+        synth.synth_night(d, items=n * 5 + 1, returns=0, lists_per_file=n)
+        path = sorted(d.glob("CEB603-*.xml"))[0]
+        tracemalloc.start()
+        count = sum(1 for _ in open_input(path, path.name).records())
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert count == n
+    assert peaks[1] < peaks[0] * 1.5, peaks
