@@ -50,6 +50,7 @@ class Reading:
     root: str
     problems: list = field(default_factory=list)  # file-level problems, errors and warnings
     complete: bool = True  # False when the file broke off before its end
+    most_held: int = 0  # the most elements left under the root while streaming: stays at 1 or 2
 
     def file_problem(self, problem: str, expected: str, line=None, severity=ERROR, kind=None) -> None:
         self.problems.append(Problem(self.name, line, kind or (self.kind.name if self.kind else FILE), "", "",
@@ -164,6 +165,8 @@ def _read_records(reading: Reading) -> Iterator[Parsed]:
             if parent is not None:
                 while elem.getprevious() is not None:
                     del parent[0]
+                if parent is root and len(root) > reading.most_held:
+                    reading.most_held = len(root)
     except etree.XMLSyntaxError as err:
         reading.complete = False
         line = err.lineno if err.lineno else None
