@@ -16,16 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import __version__
+from . import __version__, reconciliation
+from .deciding import DecisionRun, decide_batch
+from .law.decide import Params
+from .law.window import calendar_version
 from .ledger import Ledger, open_ledger
 from .logs import BatchLog
 from .problems import ERROR, WARNING, Problem
 from .readers import FILE, Reading, open_input
 from .readers.messages import KINDS
 from .reference import ReferenceData
-from .reports import (BACKPAY_COLUMNS, DECISION_COLUMNS, QUARANTINE_COLUMNS, Staged, write_csv, write_json)
+from .reports import (BACKPAY_COLUMNS, DECISION_COLUMNS, QUARANTINE_COLUMNS, Staged, decision_row, write_csv,
+                      write_json)
 
 CHUNK_RECORDS = 1000
+RETURN_KINDS = ("CEB213", "CEB214", "ReturnClaims")  # records that bring their return line up for a decision
 CHINA = timezone(timedelta(hours=8))  # batch ids and run times are in China Standard Time, as brokers read them
 MAX_WARNINGS_IN_SUMMARY = 1000
 
@@ -119,7 +124,7 @@ def new_batch_id(ledger: Ledger, now: datetime) -> str:
 
 class Batch:
     def __init__(self, inbox: Path, out_dir: Path, ledger_url: str, reference: ReferenceData, log: BatchLog,
-                 busy_timeout_s: float = 0.0):
+                 busy_timeout_s: float = 0.0, params: Params | None = None):
         self.inbox = inbox
         self.out_dir = out_dir
         self.ledger_url = ledger_url
@@ -131,6 +136,8 @@ class Batch:
         self.warnings: list[Problem] = []
         self.n_warnings = 0
         self.inputs: list[InputFile] = []
+        self.touched: set = set()  # coElNo of every return, receipt or claim read in this batch
+        self.params = params or Params()
 
     # -- problems ---------------------------------------------------------------------------------
     def note(self, problems) -> None:
@@ -162,7 +169,7 @@ class Batch:
         """Store one file inside its own savepoint; on any failure keep nothing of it and say why."""
         reading = f.reading
         kind = reading.kind.name if reading.kind else FILE
-        tally, problems, counts = Tally(), [], _zero()
+        tally, problems, counts, touched = Tally(), [], _zero(), set()
         n_items = 0
         ledger.file_begin()
         try:
@@ -174,6 +181,8 @@ class Batch:
                 for p, outcome in zip(chunk, result.outcomes):
                     tally.add(kind, outcome, p.lines)
                     counts[OUTCOME_COLUMN[outcome]] += 1
+                    if kind in RETURN_KINDS and outcome != "quarantined":
+                        touched.add(p.record.co_el_no)
                 chunk.clear()
 
             for parsed in reading.records():
@@ -213,6 +222,7 @@ class Batch:
             ledger.record_file(batch_id, f.name, f.sha256, f.size, kind, counts, False)
             ledger.file_commit()
         f.counts = counts
+        self.touched |= touched if not f.failed else set()
         self.tally.merge(tally)
         self.note(problems)
         self.log.info("file_read", file=f.name, sha256=f.sha256, kind=kind, complete=reading.complete, **counts)
@@ -225,19 +235,21 @@ class Batch:
         try:
             ledger.begin()
             batch_id = new_batch_id(ledger, started)
-            parameters = {"reference": self.reference.sources,
-                          "policies": [p.version for p in self.reference.policies]}
+            parameters = self.parameters()
             ledger.start_batch(batch_id, started.isoformat(), __version__, parameters, str(self.inbox))
             log.say(f"batch {batch_id}: {len(self.inputs)} input files", "batch_started", batch_id=batch_id,
                     inbox=str(self.inbox), ledger=redact(self.ledger_url))
             for f in self.inputs:
                 self.ingest(ledger, batch_id, f)
             self.note(ledger.settle(batch_id))
+            decisions = decide_batch(ledger, batch_id, self.touched, self.reference, self.params)
+            for note in sorted(decisions.calendar_notes):
+                log.warning("calendar_fallback", detail=note)
             ledger.record_quarantine(batch_id, self.errors)
             finished = datetime.now(CHINA)
             ledger.finish_batch(batch_id, finished.isoformat())
-            summary = self.summary(ledger, batch_id, started, finished)
-            self.write_reports(staged, batch_id, summary)
+            summary = self.summary(ledger, batch_id, started, finished, decisions)
+            self.write_reports(staged, batch_id, started, summary, decisions)
             ledger.commit()
             staged.publish()
         except BaseException:
@@ -249,7 +261,20 @@ class Batch:
         return BatchResult(batch_id, self.out_dir, summary)
 
     # -- outputs ------------------------------------------------------------------------------------
-    def summary(self, ledger: Ledger, batch_id: str, started: datetime, finished: datetime) -> dict:
+    def parameters(self) -> dict:
+        """Everything a decision depends on besides its inputs: kept with the batch for three years."""
+        return {"reference": self.reference.sources,
+                "policies": [{"version": p.version, "export_from": p.export_from.isoformat(),
+                              "export_to": p.export_to.isoformat(), "eligible_codes": sorted(p.eligible_codes),
+                              "window_months": p.window_months} for p in self.reference.policies],
+                "settings": self.settings()}
+
+    def settings(self) -> dict:
+        return {"rest_day_extension": "on" if self.params.extend_over_rest_days else "off",
+                "holiday_calendar": calendar_version(), "software_version": __version__}
+
+    def summary(self, ledger: Ledger, batch_id: str, started: datetime, finished: datetime,
+                decisions: DecisionRun) -> dict:
         files = []
         for f in self.inputs:
             files.append({"name": f.name, "sha256": f.sha256, "size_bytes": f.size,
@@ -269,9 +294,7 @@ class Batch:
             "software": {"name": "processor", "version": __version__, "python": sys.version.split()[0]},
             "inbox": str(self.inbox),
             "ledger": redact(self.ledger_url),
-            "parameters": {"reference": self.reference.sources,
-                           "policies": [{"version": p.version, "export_from": p.export_from.isoformat(),
-                                         "export_to": p.export_to.isoformat()} for p in self.reference.policies]},
+            "parameters": self.parameters(),
             "files": files,
             "files_quarantined_whole": sum(1 for f in files if f["quarantined_whole"]),
             "inputs": inputs,
@@ -279,14 +302,29 @@ class Batch:
             "quarantine_rows": len(self.errors),
             "warnings": {"count": self.n_warnings, "first": [w.as_row() for w in self.warnings]},
             "ledger_totals": {t: ledger.count(t) for t in tables},
-            "decisions": {"EXEMPT": 0, "PENDING": 0, "REJECTED": 0},
+            "decisions": {
+                "lines": len(decisions.rows), "decided_now": decisions.decided,
+                "reported_again_unchanged": decisions.reported_again, "withdrawn": decisions.withdrawn,
+                **{d: sum(1 for r in decisions.rows if r["decision"] == d) for d in reconciliation.DECISIONS}},
+            "totals": {k: {m: (reconciliation.money(v) if m != "lines" else v) for m, v in t.items()}
+                       for k, t in reconciliation.control_totals(decisions.rows).items()},
         }
 
-    def write_reports(self, staged: Staged, batch_id: str, summary: dict) -> None:
+    def write_reports(self, staged: Staged, batch_id: str, started: datetime, summary: dict,
+                      decisions: DecisionRun) -> None:
+        rows = [decision_row(batch_id, r) for r in decisions.rows]
+        write_csv(staged.path("decisions.csv"), DECISION_COLUMNS, rows)
+        write_csv(staged.path("backpay.csv"), BACKPAY_COLUMNS,
+                  ({**row, "decision": r["decision"], "certificate_type": r["certificate_type"] or "",
+                    "certificate_no": r["certificate_no"] or ""}
+                   for row, r in zip(rows, decisions.rows) if row["backpay_vat"] != "0.00" or row["backpay_ct"] != "0.00"))
         write_csv(staged.path("quarantine.csv"), QUARANTINE_COLUMNS,
                   ({"batch_id": batch_id, **p.as_row()} for p in self.errors))
-        write_csv(staged.path("decisions.csv"), DECISION_COLUMNS, [])
-        write_csv(staged.path("backpay.csv"), BACKPAY_COLUMNS, [])
+        batch = {"batch_id": batch_id, "run_at": started.isoformat(), "software_version": __version__,
+                 "policies": self.reference.policies, "reference": self.reference.sources,
+                 "settings": self.settings()}
+        reconciliation.write(staged.path("reconciliation.xml"), batch, summary["files"], decisions.rows,
+                             reconciliation.control_totals(decisions.rows))
         write_json(staged.path("summary.json"), summary)
 
 
@@ -301,6 +339,6 @@ def redact(url: str) -> str:
 
 
 def make_batch(inbox: Path, out_dir: Path, ledger_url: str, reference: ReferenceData, log: BatchLog,
-               busy_timeout_s: float = 0.0) -> Batch:
+               busy_timeout_s: float = 0.0, params: Params | None = None) -> Batch:
     os.makedirs(out_dir, exist_ok=True)
-    return Batch(inbox, out_dir, ledger_url, reference, log, busy_timeout_s)
+    return Batch(inbox, out_dir, ledger_url, reference, log, busy_timeout_s, params)

@@ -9,6 +9,7 @@ import click
 
 from . import __version__
 from .batch import CHINA, make_batch
+from .law.decide import Params
 from .ledger import LedgerUrlError, default_url
 from .logs import BatchLog
 from .problems import ERROR
@@ -41,8 +42,12 @@ def main() -> None:
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder whose tariff.csv, exchange_rates.csv, food_hs.csv or policies.csv replace the "
                    "bundled defaults of the same name.")
+@click.option("--rest-day-extension/--no-rest-day-extension", default=True, show_default=True,
+              help="Extend a window whose last day is a statutory rest day to the next working day "
+                   "(Civil Code Art. 203).")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr (the log file still has everything).")
-def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path | None, quiet: bool) -> None:
+def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path | None, rest_day_extension: bool,
+        quiet: bool) -> None:
     """Run one nightly batch over INBOX into the ledger and write the reports to OUT.
 
     Exit status: 0 when the batch completed (quarantined records and rejected returns are normal
@@ -58,7 +63,7 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path 
             log.say(f"error: reference data: {err}", "reference_invalid", "error")
             sys.exit(EXIT_FAILED)
         url = ledger_url or default_url(out_dir)
-        batch = make_batch(inbox, out_dir, url, reference, log)
+        batch = make_batch(inbox, out_dir, url, reference, log, params=Params(rest_day_extension))
         try:
             result = batch.run(datetime.now(CHINA))
         except LedgerUrlError as err:
@@ -74,10 +79,19 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path 
             r, i = c["records"], c["items"]
             log.say(f"  {kind:<12} read {r['read']:>7}  stored {r['stored']:>7}  quarantined {r['quarantined']:>6}  "
                     f"duplicates {r['duplicates']:>6}   (items read {i['read']})", "kind_counts", kind=kind)
+        d = s["decisions"]
+        log.say(f"  decisions    {d['lines']} lines: {d['EXEMPT']} EXEMPT, {d['PENDING']} PENDING, "
+                f"{d['REJECTED']} REJECTED ({d['decided_now']} decided now, {d['reported_again_unchanged']} "
+                f"unchanged, {d['withdrawn']} withdrawn)", "decision_counts", **d)
+        t = s["totals"]
+        log.say(f"  exempted     duty {t['EXEMPT']['import_duty']}  consumption tax {t['EXEMPT']['consumption_tax']}"
+                f"  VAT {t['EXEMPT']['import_vat']}  export duty refunded {t['EXEMPT']['export_duty_refund']} CNY",
+                "exempt_totals")
+        log.say(f"  pay-back     VAT {t['ALL']['backpay_vat']}  CT {t['ALL']['backpay_ct']} CNY", "backpay_totals")
         log.say(f"batch {result.batch_id} done: {s['quarantine_rows']} quarantine rows, "
                 f"{s['warnings']['count']} warnings", "batch_finished", batch_id=result.batch_id)
-        log.say(f"reports in {out_dir.resolve()}: decisions.csv backpay.csv quarantine.csv summary.json "
-                f"processor.log", "reports_written")
+        log.say(f"reports in {out_dir.resolve()}: decisions.csv reconciliation.xml backpay.csv quarantine.csv "
+                f"summary.json processor.log", "reports_written")
     finally:
         log.close()
 

@@ -45,6 +45,7 @@ class PolicyVersion:
     export_to: date
     eligible_codes: frozenset
     reference: str
+    window_months: int = 6  # clause 1: 自出口之日起6个月内
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def _food(path: Path) -> tuple:
 
 
 def _policies(path: Path) -> tuple:
-    cols = ("version", "title", "issued", "export_from", "export_to", "eligible_codes", "reference")
+    cols = ("version", "title", "issued", "export_from", "export_to", "eligible_codes", "window_months", "reference")
     out = []
     for line, row in _rows(path, cols):
         w = f"{path.name}:{line}"
@@ -144,11 +145,18 @@ def _policies(path: Path) -> tuple:
             raise ReferenceError(f"{w}: eligible_codes must be 4-digit codes separated by spaces")
         p = PolicyVersion(row["version"].strip(), row["title"].strip(), _date(row["issued"], f"{w}: issued"),
                           _date(row["export_from"], f"{w}: export_from"), _date(row["export_to"], f"{w}: export_to"),
-                          codes, row["reference"].strip())
+                          codes, row["reference"].strip(), _months(row["window_months"], w))
         if p.export_to < p.export_from:
             raise ReferenceError(f"{w}: export_to is before export_from")
         out.append(p)
     return tuple(out)
+
+
+def _months(text: str, where: str) -> int:
+    text = (text or "").strip()
+    if not re.fullmatch(r"[1-9][0-9]?", text):
+        raise ReferenceError(f"{where}: window_months {text!r} is not a whole number of months")
+    return int(text)
 
 
 LOADERS = {"tariff.csv": _tariff, "exchange_rates.csv": _rates, "food_hs.csv": _food, "policies.csv": _policies}

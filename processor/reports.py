@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 
 QUARANTINE_COLUMNS = ("batch_id", "file", "line", "kind", "record_key", "field", "problem", "expected")
@@ -12,6 +13,22 @@ DECISION_COLUMNS = ("batch_id", "return_id", "return_date", "invt_no", "gnum", "
                     "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat", "backpay_ct")
 BACKPAY_COLUMNS = ("batch_id", "return_id", "invt_no", "gnum", "decision", "backpay_vat", "backpay_ct",
                    "certificate_type", "certificate_no")
+
+
+def _money(value) -> str:
+    return "" if value is None else f"{Decimal(value):.2f}"
+
+
+def decision_row(batch_id: str, r: dict) -> dict:
+    """A ledger decision as a decisions.csv row (CONTRACT.md 5): money as plain decimals with two places."""
+    return {"batch_id": batch_id, "return_id": r["co_el_no"], "return_date": r["return_date"], "invt_no": r["invt_no"],
+            "gnum": r["gnum"], "gcode": r["gcode"], "qty": r["qty"], "export_date": r["export_date"] or "",
+            "trade_mode": r["trade_mode"] or "", "window_end": r["window_end"] or "", "policy": r["policy"] or "",
+            "decision": r["decision"], "reasons": r["reasons"],
+            "customs_value_cny": _money(r["customs_value_cny"]), "import_duty": _money(r["import_duty"]),
+            "consumption_tax": _money(r["consumption_tax"]), "import_vat": _money(r["import_vat"]),
+            "export_duty_refund": _money(r["export_duty_refund"]), "backpay_vat": _money(r["backpay_vat"]),
+            "backpay_ct": _money(r["backpay_ct"])}
 
 
 class Staged:

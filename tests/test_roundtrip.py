@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,7 +72,8 @@ def render(node, st_: Style, out: list, depth: int) -> None:
     if isinstance(node, Leaf):
         if node.text == "":
             out.append(pad + (f"<{q}/>" if st_.rnd.random() < 0.5 else f"<{q}></{q}>"))
-        elif "]]>" not in node.text and "\r" not in node.text and st_.rnd.random() < 0.2:
+        elif ("]]>" not in node.text and "\r" not in node.text and "<!doctype" not in node.text.lower()
+              and st_.rnd.random() < 0.2):  # see test_cdata_mentioning_doctype_is_not_a_dtd
             out.append(pad + f"<{q}><![CDATA[{node.text}]]></{q}>")
         else:
             out.append(pad + f"<{q}>{esc_text(node.text)}</{q}>")
@@ -524,3 +526,20 @@ def test_ceb214_return_receipts_roundtrip(recs, lay, root):
 @given(recs=st.lists(claims(), min_size=1, max_size=3), lay=layouts)
 def test_claims_roundtrip(recs, lay):
     roundtrip("ReturnClaims", "ReturnClaims", CLAIM_NS, recs, lay, guid=False)
+
+
+@pytest.mark.xfail(strict=True, reason="processor.readers.xmlsafe.check_no_doctype searches the first 64 KB of "
+                   "raw bytes for '<!DOCTYPE' anywhere, so a DTD-free message whose CDATA section (or comment) "
+                   "mentions it is refused whole; a DOCTYPE can only stand in the prolog, before the root")
+def test_cdata_mentioning_doctype_is_not_a_dtd(tmp_path):
+    claim = El("Claim", [Leaf("coElNo", "R1"), Leaf("invtNo", "<!DOCTYPE x>"), Leaf("returnDate", "20260101"),
+                         Leaf("reasonCode", "UNSOLD"), El("Item", [Leaf("gnum", "1")])])
+    body = []
+    render(claim, Style("", False, random.Random(0), False), body, 1)
+    text = "".join(body).replace("&lt;!DOCTYPE x&gt;", "<![CDATA[<!DOCTYPE x>]]>")
+    path = tmp_path / "claims.xml"
+    path.write_text(f'<ReturnClaims xmlns="{CLAIM_NS}">{text}</ReturnClaims>', encoding="utf-8")
+    reading = open_input(path, path.name)
+    assert reading.problems == []
+    [parsed] = list(reading.records())
+    assert parsed.record.invt_no == "<!DOCTYPE x>"

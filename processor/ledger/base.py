@@ -141,7 +141,8 @@ class Ledger:
         for i in range(0, len(keys), CHUNK_KEYS):
             part = keys[i:i + CHUNK_KEYS]
             marks = ",".join("?" * len(part))
-            rows += self.query(f"{select} WHERE {column} IN ({marks})", part)
+            joiner = " AND " if " WHERE " in select else " WHERE "
+            rows += self.query(f"{select}{joiner}{column} IN ({marks})", part)
         return rows
 
     def store(self, kind: str, parsed: list, batch_id: str, file_sha: str) -> StoreResult:

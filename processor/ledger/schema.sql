@@ -207,3 +207,48 @@ CREATE TABLE IF NOT EXISTS quarantine (
     expected   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS quarantine_by_batch ON quarantine (batch_id);
+
+-- Decisions, one version per decision made; the current one of each return line holds its quantity
+-- (EXEMPT, PENDING) until superseded (decided again) or withdrawn (the return was withdrawn or changed).
+CREATE TABLE IF NOT EXISTS decisions (
+    co_el_no           TEXT NOT NULL,
+    gnum               INTEGER NOT NULL,
+    version            INTEGER NOT NULL,
+    batch_id           TEXT NOT NULL,
+    invt_no            TEXT NOT NULL,
+    return_date        TEXT NOT NULL,
+    gcode              TEXT NOT NULL,
+    qty                TEXT NOT NULL,
+    qty1               TEXT NOT NULL,
+    export_date        TEXT,
+    trade_mode         TEXT,
+    window_end         TEXT,
+    policy             TEXT,
+    decision           TEXT NOT NULL,
+    reasons            TEXT NOT NULL,
+    customs_value_cny  TEXT,
+    import_duty        TEXT,
+    consumption_tax    TEXT,
+    import_vat         TEXT,
+    export_duty_refund TEXT NOT NULL,
+    backpay_vat        TEXT NOT NULL,
+    backpay_ct         TEXT NOT NULL,
+    certificate_type   TEXT,
+    certificate_no     TEXT,
+    fingerprint        TEXT NOT NULL,   -- hash of the return, claim and receipts the decision was made on
+    return_hash        TEXT NOT NULL,
+    trail              TEXT NOT NULL,   -- JSON: every rule applied with its clause, the window, the taxes
+    status             TEXT NOT NULL,   -- current | superseded | withdrawn
+    PRIMARY KEY (co_el_no, gnum, version)
+);
+CREATE INDEX IF NOT EXISTS decisions_by_export ON decisions (invt_no, gnum, status);
+CREATE INDEX IF NOT EXISTS decisions_by_line ON decisions (co_el_no, status);
+
+-- Which decisions each batch reported in its decisions.csv (made then, or reported again unchanged).
+CREATE TABLE IF NOT EXISTS batch_decisions (
+    batch_id TEXT NOT NULL,
+    co_el_no TEXT NOT NULL,
+    gnum     INTEGER NOT NULL,
+    version  INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, co_el_no, gnum)
+);

@@ -1,0 +1,187 @@
+"""Every rule of LAW.md and CONTRACT.md section 6 as one small named function citing its clause.
+
+Each rule looks at a Case (the facts of one return line) and returns a sentence when its reason code
+applies, or None. `RULES` lists them in the order the trail shows them; the decision they force is in
+`FORCES`. A new announcement changes the data in processor/data/, not these functions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+REJECTED, PENDING, EXEMPT = "REJECTED", "PENDING", "EXEMPT"
+
+ANN_4 = "财政部 海关总署 税务总局公告2023年第4号"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    forces: str
+    reference: str
+    test: Callable
+
+    @property
+    def name(self) -> str:
+        return self.test.__name__
+
+
+RULES: list[Rule] = []
+
+
+def rule(code: str, forces: str, reference: str):
+    def register(fn):
+        RULES.append(Rule(code, forces, reference, fn))
+        return fn
+    return register
+
+
+@rule("NO_SUCH_EXPORT", REJECTED, f"{ANN_4} 第一条: the goods must have been exported under the listed codes; "
+      "CONTRACT.md 6")
+def no_such_export(case):
+    if case.export is None:
+        return f"no export item ({case.line.invt_no}, gnum {case.line.gnum}) in the ledger"
+
+
+@rule("EXPORT_VOID", REJECTED, f"{ANN_4} 第一条; CEB605 cancellation or CEB604 status 100 (海关退单): no export "
+      "took place")
+def export_void(case):
+    if case.export is not None and case.export.void_reason:
+        return f"the export list {case.export.invt_no} was {case.export.void_reason}"
+
+
+@rule("CODE_NOT_ELIGIBLE", REJECTED, f"{ANN_4} 第一条: 海关监管方式代码1210、9610、9710、9810")
+def code_not_eligible(case):
+    if case.export is not None and case.export.trade_mode not in case.eligible_codes:
+        return (f"supervision code {case.export.trade_mode} is not one of "
+                f"{', '.join(sorted(case.eligible_codes))}")
+
+
+@rule("OUTSIDE_POLICY_PERIOD", REJECTED, "公告2023年第4号/第34号, 公告2026年第16号: export-date windows of the "
+      "policy versions (policies.csv)")
+def outside_policy_period(case):
+    if case.export_date is not None and case.policy is None:
+        return f"export date {case.export_date} is in no policy version's window"
+
+
+@rule("WINDOW_EXPIRED", REJECTED, f"{ANN_4} 第一条: 自出口之日起6个月内; 民法典 第二百零一条至第二百零三条")
+def window_expired(case):
+    if case.window is not None and case.return_date > case.window.end:
+        return f"return date {case.return_date} is after the window's last day {case.window.end}"
+
+
+@rule("FOOD_EXCLUDED", REJECTED, f"{ANN_4} 第一条 (食品除外); 食品安全法 第一百五十条 (Food Safety Law Art. 150); "
+      "food_hs.csv")
+def food_excluded(case):
+    if case.food_label is not None:
+        return f"HS {case.gcode} is food: {case.food_label}"
+
+
+@rule("GOODS_MISMATCH", REJECTED, f"{ANN_4} 第一条 (原状退运): the returned goods are the goods exported; CEB213 "
+      "gcode, unit, unit1 must equal the original item's")
+def goods_mismatch(case):
+    if case.export is None:
+        return None
+    diffs = [f"{f} {getattr(case.line, f)} vs exported {getattr(case.export, f)}"
+             for f in ("gcode", "unit", "unit1") if getattr(case.line, f) != getattr(case.export, f)]
+    if diffs:
+        return "; ".join(diffs)
+
+
+@rule("PARTY_MISMATCH", REJECTED, "CEB213 specification: ebcCode and ebpCode must equal the original list's")
+def party_mismatch(case):
+    if case.export is None:
+        return None
+    diffs = [f"{f} {getattr(case.line, f)} vs exported {getattr(case.export, f)}"
+             for f in ("ebc_code", "ebp_code") if getattr(case.line, f) != getattr(case.export, f)]
+    if diffs:
+        return "; ".join(diffs)
+
+
+@rule("QTY_EXCEEDS_EXPORT", REJECTED, f"{ANN_4} 第一条: only goods that were exported can come back; CEB213 qty, "
+      "qty1 not above the original")
+def qty_exceeds_export(case):
+    if case.export is None:
+        return None
+    e, ln, h = case.export, case.line, case.held
+    if ln.qty + h.qty > e.qty or ln.qty1 + h.qty1 > e.qty1:
+        return (f"returned qty {ln.qty} + {h.qty} already held = {ln.qty + h.qty} (exported {e.qty}); qty1 "
+                f"{ln.qty1} + {h.qty1} = {ln.qty1 + h.qty1} (exported {e.qty1})")
+
+
+@rule("NOT_ORIGINAL_STATE", REJECTED, f"{ANN_4} 第三条: 原状 — no accessories added, no processing; used goods "
+      "only where the defect shows in trial use")
+def not_original_state(case):
+    item = case.claim_item
+    if item is None:
+        return None
+    why = []
+    if item.accessories_added:
+        why.append("accessories or parts were added")
+    if item.processed:
+        why.append("the goods were processed or modified")
+    if item.used and not item.trial_use_evidence:
+        why.append("the goods were used, without trial-use evidence")
+    if why:
+        return "; ".join(why)
+
+
+@rule("REASON_NOT_ELIGIBLE", REJECTED, f"{ANN_4} 第一条: 因滞销、退货原因")
+def reason_not_eligible(case):
+    if case.claim is not None and case.claim.reason_code == "OTHER":
+        return "the reason is OTHER: only unsold goods (滞销) and buyer returns (退货) qualify"
+
+
+@rule("CLAIM_MISSING", PENDING, "CONTRACT.md 2: the claim supplies the return date, reason, documents and "
+      "certificate")
+def claim_missing(case):
+    if case.claim_item is None:
+        return case.claim_note or "no claim for this return yet"
+
+
+@rule("DOCUMENTS_MISSING", PENDING, f"{ANN_4} 第四条: 滞销 — 自我声明; 退货 — 退货记录、拒收记录或返货协议")
+def documents_missing(case):
+    c = case.claim
+    if case.claim_item is None:
+        return None
+    if c.reason_code == "UNSOLD" and not c.self_declaration_no:
+        return "UNSOLD without the enterprise's self-declaration (自我声明)"
+    if c.reason_code == "BUYER_RETURN" and not c.return_record_no and not c.return_agreement_no:
+        return "BUYER_RETURN without a return or rejection record and without a return agreement"
+
+
+@rule("CERTIFICATE_MISSING", PENDING, f"{ANN_4} 第二条: 《出口货物已补税/未退税证明》")
+def certificate_missing(case):
+    if case.claim_item is not None and not case.claim.certificate_type:
+        return "no 出口货物已补税/未退税证明 from the tax authority"
+
+
+@rule("BACKPAY_REQUIRED", PENDING, f"{ANN_4} 第二条: 已办理出口退税的，应补缴已退税款")
+def backpay_required(case):
+    item = case.claim_item
+    if item is not None and item.refunded_vat + item.refunded_ct > 0 and case.claim.certificate_type != "PAID_BACK":
+        return (f"export refund granted (VAT {item.refunded_vat}, CT {item.refunded_ct}) and no PAID_BACK (已补税) "
+                f"certificate")
+
+
+@rule("CERTIFICATE_CONFLICT", PENDING, f"{ANN_4} 第二条: a 未退税 certificate cannot stand where a refund was "
+      "granted")
+def certificate_conflict(case):
+    item = case.claim_item
+    if item is not None and case.claim.certificate_type == "NOT_REFUNDED" and item.refunded_vat + item.refunded_ct > 0:
+        return "certificate NOT_REFUNDED (未退税) while the claim shows an export refund granted"
+
+
+@rule("TARIFF_UNKNOWN", PENDING, "tariff.csv and exchange_rates.csv (CONTRACT.md 3): the taxes cannot be computed")
+def tariff_unknown(case):
+    why = []
+    if case.tariff is None:
+        why.append(f"no tariff row for HS {case.gcode} on {case.return_date}")
+    if case.needs_rate and case.rate is None:
+        why.append(f"no exchange rate for currency {case.export.currency} in {case.return_date:%Y-%m}")
+    if why:
+        return "; ".join(why)
+
+
+FORCES = {r.code: r.forces for r in RULES}
+CLAUSES = {r.code: r.reference for r in RULES}

@@ -1,0 +1,144 @@
+"""What the decision stage reads from and writes to the ledger, in the same portable SQL."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from ..law.decide import Decision, ExportFacts, Held, LineFacts
+from ..records import Claim, ClaimItem
+from .base import CHUNK_KEYS, Ledger, _s
+
+DECISION_COLUMNS = ("co_el_no", "gnum", "version", "batch_id", "invt_no", "return_date", "gcode", "qty", "qty1",
+                    "export_date", "trade_mode", "window_end", "policy", "decision", "reasons", "customs_value_cny",
+                    "import_duty", "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat", "backpay_ct",
+                    "certificate_type", "certificate_no", "fingerprint", "return_hash", "trail", "status")
+
+
+def _dec(text) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _day(text) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+class DecisionStore:
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+
+    def _in(self, select: str, column: str, keys) -> list:
+        return self.ledger._lookup(select, column, list(keys))
+
+    # -- reading the inputs of decisions -------------------------------------------------------------
+    def returns(self, co_el_nos) -> dict:
+        heads = {r[0]: r for r in self._in(
+            "SELECT co_el_no, invt_no, app_time, ebc_code, ebp_code, content_hash, withdrawn FROM return_apps",
+            "co_el_no", co_el_nos)}
+        lines: dict = {}
+        for r in self._in("SELECT co_el_no, gnum, gcode, unit, unit1, qty, qty1 FROM return_lines", "co_el_no",
+                          heads):
+            co, gnum, gcode, unit, unit1, qty, qty1 = r
+            h = heads[co]
+            lines.setdefault(co, []).append(LineFacts(co, h[1], datetime.fromisoformat(h[2]), h[3], h[4], gnum,
+                                                      gcode, unit, unit1, Decimal(qty), Decimal(qty1)))
+        return {co: {"content_hash": h[5], "withdrawn": h[6], "lines": sorted(lines.get(co, []), key=lambda x: x.gnum)}
+                for co, h in heads.items()}
+
+    def claims(self, co_el_nos) -> dict:
+        heads = {r[0]: r for r in self._in(
+            "SELECT co_el_no, invt_no, return_date, reason_code, self_declaration_no, return_record_no, "
+            "return_agreement_no, certificate_type, certificate_no, zone_exit_date, content_hash FROM claims",
+            "co_el_no", co_el_nos)}
+        items: dict = {}
+        for r in self._in("SELECT co_el_no, gnum, accessories_added, processed, used, trial_use_evidence, "
+                          "export_duty_paid, refunded_vat, refunded_ct, customs_value FROM claim_items", "co_el_no",
+                          heads):
+            items.setdefault(r[0], []).append(ClaimItem(r[1], bool(r[2]), bool(r[3]), bool(r[4]), bool(r[5]),
+                                                        Decimal(r[6]), Decimal(r[7]), Decimal(r[8]), _dec(r[9])))
+        out = {}
+        for co, h in heads.items():
+            claim = Claim(co, h[1], date.fromisoformat(h[2]), h[3], h[4], h[5], h[6], h[7], h[8], _day(h[9]),
+                          tuple(sorted(items.get(co, []), key=lambda i: i.gnum)))
+            out[co] = (claim, h[10])
+        return out
+
+    def receipt_hashes(self, co_el_nos) -> dict:
+        out: dict = {}
+        for co, h in self._in("SELECT co_el_no, content_hash FROM return_receipts", "co_el_no", co_el_nos):
+            out.setdefault(co, []).append(h)
+        return {co: sorted(hs) for co, hs in out.items()}
+
+    def current(self, co_el_nos) -> dict:
+        cols = ", ".join(DECISION_COLUMNS)
+        out = {}
+        for row in self._in(f"SELECT {cols} FROM decisions WHERE status = 'current'", "co_el_no", co_el_nos):
+            d = dict(zip(DECISION_COLUMNS, row))
+            out[(d["co_el_no"], d["gnum"])] = d
+        return out
+
+    def export(self, invt_no: str, gnum: int) -> ExportFacts | None:
+        rows = self.ledger.query(
+            "SELECT l.invt_no, i.gnum, l.ie_date, l.trade_mode, l.ebc_code, l.ebp_code, l.void_reason, i.gcode, "
+            "i.unit, i.unit1, i.qty, i.qty1, i.price, i.currency FROM export_lists l JOIN export_items i "
+            "ON i.list_key = l.list_key WHERE l.invt_no = ? AND i.gnum = ?", (invt_no, gnum))
+        if not rows:
+            return None
+        r = rows[0]
+        return ExportFacts(r[0], r[1], date.fromisoformat(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                           Decimal(r[10]), Decimal(r[11]), Decimal(r[12]), r[13])
+
+    def held(self, invt_no: str, gnum: int, co_el_no: str) -> Held:
+        rows = self.ledger.query(
+            "SELECT qty, qty1 FROM decisions WHERE invt_no = ? AND gnum = ? AND status = 'current' "
+            "AND decision IN ('EXEMPT', 'PENDING') AND co_el_no <> ?", (invt_no, gnum, co_el_no))
+        return Held(sum((Decimal(q) for q, _ in rows), Decimal(0)), sum((Decimal(q1) for _, q1 in rows), Decimal(0)))
+
+    # -- writing -------------------------------------------------------------------------------------
+    def store(self, d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
+              previous: dict | None) -> dict:
+        version = 1
+        if previous is not None:
+            version = previous["version"] + 1
+            self.ledger.execute("UPDATE decisions SET status = 'superseded' WHERE co_el_no = ? AND gnum = ? AND "
+                                "version = ?", (d.co_el_no, d.gnum, previous["version"]))
+        row = {
+            "co_el_no": d.co_el_no, "gnum": d.gnum, "version": version, "batch_id": batch_id, "invt_no": d.invt_no,
+            "return_date": _s(d.return_date), "gcode": d.gcode, "qty": _s(d.qty), "qty1": _s(d.qty1),
+            "export_date": _s(d.export_date), "trade_mode": d.trade_mode, "window_end": _s(d.window_end),
+            "policy": d.policy, "decision": d.decision, "reasons": ";".join(d.reasons),
+            "customs_value_cny": _s(d.customs_value), "import_duty": _s(d.import_duty),
+            "consumption_tax": _s(d.consumption_tax), "import_vat": _s(d.import_vat),
+            "export_duty_refund": _s(d.export_duty_refund), "backpay_vat": _s(d.backpay_vat),
+            "backpay_ct": _s(d.backpay_ct), "certificate_type": claim.certificate_type if claim else None,
+            "certificate_no": claim.certificate_no if claim else None, "fingerprint": fingerprint,
+            "return_hash": return_hash, "trail": json.dumps(d.trail, ensure_ascii=False, separators=(",", ":")),
+            "status": "current"}
+        self.ledger.execute(f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES "
+                            f"({', '.join('?' * len(DECISION_COLUMNS))})", tuple(row[c] for c in DECISION_COLUMNS))
+        return row
+
+    def withdraw(self, co_el_no: str, gnums=None) -> int:
+        """Release the quantity held by a withdrawn return (or by lines a change dropped)."""
+        if gnums is None:
+            cur = self.ledger.execute("UPDATE decisions SET status = 'withdrawn' WHERE co_el_no = ? AND "
+                                      "status = 'current'", (co_el_no,))
+            return cur.rowcount
+        n = 0
+        for g in gnums:
+            n += self.ledger.execute("UPDATE decisions SET status = 'withdrawn' WHERE co_el_no = ? AND gnum = ? AND "
+                                     "status = 'current'", (co_el_no, g)).rowcount
+        return n
+
+    def reported(self, batch_id: str, rows) -> None:
+        self.ledger.executemany("INSERT INTO batch_decisions (batch_id, co_el_no, gnum, version) VALUES (?, ?, ?, ?)",
+                                [(batch_id, r["co_el_no"], r["gnum"], r["version"]) for r in rows])
+
+    def of_return(self, co_el_no: str) -> list[dict]:
+        cols = ", ".join(DECISION_COLUMNS)
+        rows = self.ledger.query(f"SELECT {cols} FROM decisions WHERE co_el_no = ? ORDER BY gnum, version",
+                                 (co_el_no,))
+        return [dict(zip(DECISION_COLUMNS, r)) for r in rows]
+
+
+__all__ = ["DecisionStore", "DECISION_COLUMNS", "CHUNK_KEYS"]

@@ -1,0 +1,105 @@
+"""reconciliation.xml: the tax bureau's import file (schemas/reconciliation.xsd), written streaming."""
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from lxml import etree
+
+from .law.rules import CLAUSES
+
+NS = "urn:cbec-returns:reconciliation:1"
+MONEY = ("customs_value_cny", "import_duty", "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat",
+         "backpay_ct")
+MONEY_ELEMENTS = {"customs_value_cny": "customsValueCny", "import_duty": "importDuty",
+                  "consumption_tax": "consumptionTax", "import_vat": "importVat",
+                  "export_duty_refund": "exportDutyRefund", "backpay_vat": "backpayVat", "backpay_ct": "backpayCt"}
+DECISIONS = ("EXEMPT", "PENDING", "REJECTED")
+
+
+def money(value) -> str:
+    return f"{Decimal(value):.2f}"
+
+
+def control_totals(rows) -> dict:
+    """Lines and money per decision and overall; an amount that could not be computed counts as 0."""
+    totals = {d: {"lines": 0, **{m: Decimal("0.00") for m in MONEY}} for d in (*DECISIONS, "ALL")}
+    for r in rows:
+        for key in (r["decision"], "ALL"):
+            t = totals[key]
+            t["lines"] += 1
+            for m in MONEY:
+                if r[m] is not None:
+                    t[m] += Decimal(r[m])
+    return totals
+
+
+def _q(tag: str) -> str:
+    return f"{{{NS}}}{tag}"
+
+
+def write(path: Path, batch: dict, files: list, rows: list, totals: dict) -> None:
+    with etree.xmlfile(str(path), encoding="utf-8") as xf:
+        xf.write_declaration()
+        with xf.element(_q("Reconciliation"), {"version": "1"}, nsmap={None: NS}):
+            with xf.element(_q("Batch"), {"id": batch["batch_id"], "runAt": batch["run_at"]}):
+                xf.write(etree.Element(_q("Software"), name="processor", version=batch["software_version"]))
+                params = etree.Element(_q("Parameters"))
+                for p in batch["policies"]:
+                    etree.SubElement(params, _q("Policy"), version=p.version, exportFrom=p.export_from.isoformat(),
+                                     exportTo=p.export_to.isoformat(),
+                                     eligibleCodes=" ".join(sorted(p.eligible_codes)),
+                                     windowMonths=str(p.window_months))
+                for name, src in sorted(batch["reference"].items()):
+                    etree.SubElement(params, _q("ReferenceFile"), name=name, sha256=src["sha256"],
+                                     bundled="true" if src["bundled"] else "false")
+                for name, value in sorted(batch["settings"].items()):
+                    etree.SubElement(params, _q("Setting"), name=name, value=str(value))
+                xf.write(params)
+                inputs = etree.Element(_q("InputFiles"))
+                for f in files:
+                    etree.SubElement(inputs, _q("File"), name=f["name"], sha256=f["sha256"], kind=f["kind"] or "FILE",
+                                     records=str(f["read"]), stored=str(f["stored"]),
+                                     quarantined=str(f["quarantined"]), duplicates=str(f["duplicates"]))
+                xf.write(inputs)
+            with xf.element(_q("Decisions")):
+                for r in rows:
+                    xf.write(_decision(r))
+            ct = etree.Element(_q("ControlTotals"))
+            for d in DECISIONS:
+                _totals(etree.SubElement(ct, _q("ByDecision"), decision=d), totals[d])
+            _totals(etree.SubElement(ct, _q("All")), totals["ALL"])
+            xf.write(ct)
+
+
+def _totals(el, t: dict) -> None:
+    el.set("lines", str(t["lines"]))
+    for m in MONEY:
+        el.set(MONEY_ELEMENTS[m], money(t[m]))
+
+
+def _decision(r: dict):
+    el = etree.Element(_q("Decision"), decidedInBatch=r["batch_id"])
+
+    def sub(tag, value):
+        if value is not None and value != "":
+            etree.SubElement(el, _q(tag)).text = str(value)
+
+    sub("returnId", r["co_el_no"])
+    sub("returnDate", r["return_date"])
+    sub("invtNo", r["invt_no"])
+    sub("gnum", r["gnum"])
+    sub("gcode", r["gcode"])
+    sub("qty", r["qty"])
+    sub("exportDate", r["export_date"])
+    sub("tradeMode", r["trade_mode"])
+    sub("windowEnd", r["window_end"])
+    sub("policy", r["policy"])
+    sub("decision", r["decision"])
+    reasons = etree.SubElement(el, _q("Reasons"))
+    for code in filter(None, r["reasons"].split(";")):
+        etree.SubElement(reasons, _q("Reason"), code=code, clause=CLAUSES[code])
+    for m in MONEY:
+        if r[m] is not None:
+            sub(MONEY_ELEMENTS[m], money(r[m]))
+    return el
