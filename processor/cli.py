@@ -123,6 +123,64 @@ def validate(files: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@click.argument("return_id")
+@click.option("--ledger", "ledger_url", default=None, metavar="URL", help="The ledger to read (as for `run`).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="The --out folder of a run: its default ledger, sqlite:///<out>/ledger.sqlite, is read.")
+@click.option("--all-versions", is_flag=True, help="Also show decisions that were superseded or withdrawn.")
+def explain(return_id: str, ledger_url: str | None, out_dir: Path | None, all_versions: bool) -> None:
+    """Show how each line of return RETURN_ID (its CEB213 coElNo) was decided, rule by rule.
+
+    Prints the dutiable value (qty x price x rate), each tax with its formula and rate, the window's
+    start, nominal end and any rest-day extension, each reason code with its clause, and the parameter
+    versions of the batch that decided it.
+    """
+    import json
+
+    from .ledger import open_ledger
+    from .ledger.decisions import DecisionStore
+
+    if ledger_url is None:
+        if out_dir is None:
+            raise click.UsageError("give --ledger URL or the --out folder of a run")
+        if not (out_dir / "ledger.sqlite").exists():
+            raise click.UsageError(f"no ledger at {out_dir / 'ledger.sqlite'}")
+        ledger_url = default_url(out_dir)
+    try:
+        ledger = open_ledger(ledger_url)
+    except LedgerUrlError as err:
+        raise click.UsageError(str(err)) from None
+    try:
+        rows = DecisionStore(ledger).of_return(return_id)
+        if not all_versions:
+            rows = [r for r in rows if r["status"] == "current"]
+        if not rows:
+            click.echo(f"no decision for return {return_id} in this ledger", err=True)
+            sys.exit(1)
+        batches = {}
+        for r in rows:
+            if r["batch_id"] not in batches:
+                found = ledger.query("SELECT parameters FROM batches WHERE batch_id = ?", (r["batch_id"],))
+                batches[r["batch_id"]] = json.loads(found[0][0]) if found else {}
+        for r in rows:
+            click.echo(f"Return {r['co_el_no']}  line gnum {r['gnum']}  (invtNo {r['invt_no']}, decision version "
+                       f"{r['version']}, {r['status']}, batch {r['batch_id']})")
+            click.echo(f"  {'decision':<20}{r['decision']}" + (f"  [{r['reasons']}]" if r["reasons"] else ""))
+            for step in json.loads(r["trail"]):
+                label = step.get("code") or step["step"]
+                click.echo(f"  {label:<20}{step['detail']}")
+                click.echo(f"  {'':<20}  ({step['reference']})")
+            params = batches.get(r["batch_id"], {})
+            versions = ", ".join(f"{n} {v['sha256'][:12]}" for n, v in sorted(params.get("reference", {}).items()))
+            settings = ", ".join(f"{k}={v}" for k, v in sorted(params.get("settings", {}).items()))
+            click.echo(f"  {'parameters':<20}{versions}")
+            click.echo(f"  {'':<20}{settings}")
+            click.echo("")
+    finally:
+        ledger.close()
+
+
+@main.command()
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the synthetic inbox into (created if missing).")
 @click.option("--items", type=click.IntRange(min=1), default=1000, show_default=True,

@@ -38,13 +38,18 @@ def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 
 
+def _el(tag: str, **attrs):
+    """A detached element in the default namespace (no ns0: prefixes when written inside xmlfile)."""
+    return etree.Element(_q(tag), attrs, nsmap={None: NS})
+
+
 def write(path: Path, batch: dict, files: list, rows: list, totals: dict) -> None:
     with etree.xmlfile(str(path), encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element(_q("Reconciliation"), {"version": "1"}, nsmap={None: NS}):
             with xf.element(_q("Batch"), {"id": batch["batch_id"], "runAt": batch["run_at"]}):
-                xf.write(etree.Element(_q("Software"), name="processor", version=batch["software_version"]))
-                params = etree.Element(_q("Parameters"))
+                xf.write(_el("Software", name="processor", version=batch["software_version"]))
+                params = _el("Parameters")
                 for p in batch["policies"]:
                     etree.SubElement(params, _q("Policy"), version=p.version, exportFrom=p.export_from.isoformat(),
                                      exportTo=p.export_to.isoformat(),
@@ -56,7 +61,7 @@ def write(path: Path, batch: dict, files: list, rows: list, totals: dict) -> Non
                 for name, value in sorted(batch["settings"].items()):
                     etree.SubElement(params, _q("Setting"), name=name, value=str(value))
                 xf.write(params)
-                inputs = etree.Element(_q("InputFiles"))
+                inputs = _el("InputFiles")
                 for f in files:
                     etree.SubElement(inputs, _q("File"), name=f["name"], sha256=f["sha256"], kind=f["kind"] or "FILE",
                                      records=str(f["read"]), stored=str(f["stored"]),
@@ -64,8 +69,10 @@ def write(path: Path, batch: dict, files: list, rows: list, totals: dict) -> Non
                 xf.write(inputs)
             with xf.element(_q("Decisions")):
                 for r in rows:
+                    xf.write("\n")
                     xf.write(_decision(r))
-            ct = etree.Element(_q("ControlTotals"))
+                xf.write("\n")
+            ct = _el("ControlTotals")
             for d in DECISIONS:
                 _totals(etree.SubElement(ct, _q("ByDecision"), decision=d), totals[d])
             _totals(etree.SubElement(ct, _q("All")), totals["ALL"])
@@ -79,7 +86,7 @@ def _totals(el, t: dict) -> None:
 
 
 def _decision(r: dict):
-    el = etree.Element(_q("Decision"), decidedInBatch=r["batch_id"])
+    el = _el("Decision", decidedInBatch=r["batch_id"])
 
     def sub(tag, value):
         if value is not None and value != "":
