@@ -1,0 +1,172 @@
+"""Deciding in batches: outputs per CONTRACT.md 5, quantities across nights, re-decisions, idempotence."""
+import csv
+import random
+import re
+import shutil
+import sqlite3
+from datetime import datetime
+from decimal import Decimal
+
+import xmlschema
+
+from processor import synth
+from processor.fields import SCHEMA_DIR
+from processor.reports import DECISION_COLUMNS
+
+from .conftest import DEMO
+from .helpers import ceb603_text, export_list, run_batch
+
+MONEY = ("customs_value_cny", "import_duty", "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat",
+         "backpay_ct")
+
+
+def decisions(out):
+    with open(out / "decisions.csv", encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames) == DECISION_COLUMNS
+        return list(reader)
+
+
+def by_line(rows):
+    return {(r["return_id"], r["gnum"]): {k: v for k, v in r.items() if k != "batch_id"} for r in rows}
+
+
+def test_demo_decisions_and_reports(tmp_path):
+    out = tmp_path / "out"
+    code, s, _ = run_batch(DEMO, out)
+    assert code == 0
+    rows = decisions(out)
+    kinds = {r["decision"] for r in rows}
+    assert kinds == {"EXEMPT", "PENDING", "REJECTED"}
+    for r in rows:
+        for m in MONEY:
+            assert r[m] == "" or re.fullmatch(r"[0-9]+\.[0-9]{2}", r[m]), (m, r[m])
+        assert (r["reasons"] == "") == (r["decision"] == "EXEMPT")
+        assert r["reasons"] == ";".join(sorted(r["reasons"].split(";"))) if r["reasons"] else True
+    keys = [(r["return_date"], r["return_id"], int(r["gnum"])) for r in rows]
+    assert keys == sorted(keys)
+    lines = {(r["return_id"], r["gnum"]): r for r in rows}
+    assert lines[("BACK-20261008-0007", "1")]["window_end"] == "2026-10-08"  # National Day extension
+    assert lines[("BACK-20261008-0007", "1")]["decision"] == "EXEMPT"
+    assert lines[("BACK-20261124-0016", "1")]["decision"] == "EXEMPT"  # invtNo from the CEB604 receipt
+    assert lines[("BACK-20261125-0017", "1")]["reasons"] == "EXPORT_VOID"  # refused by CEB604 status 100
+    assert lines[("BACK-20261123-0012", "1")]["reasons"] == "EXPORT_VOID"  # cancelled by CEB605
+    assert lines[("BACK-20261121-0005", "1")]["reasons"] == "CLAIM_MISSING"
+    # reconciliation.xml: valid against the published schema, control totals equal the rows
+    schema = xmlschema.XMLSchema(str(SCHEMA_DIR / "reconciliation.xsd"))
+    schema.validate(str(out / "reconciliation.xml"))
+    doc = schema.to_dict(str(out / "reconciliation.xml"))
+    assert len(doc["Decisions"]["Decision"]) == len(rows)
+    total = doc["ControlTotals"]["All"]
+    assert total["@lines"] == len(rows)
+    assert Decimal(str(total["@importVat"])) == sum(Decimal(r["import_vat"] or "0") for r in rows)
+    assert Decimal(str(total["@backpayVat"])) == sum(Decimal(r["backpay_vat"]) for r in rows)
+    assert {f["@name"] for f in doc["Batch"]["InputFiles"]["File"]} == {p.name for p in DEMO.glob("*.xml")}
+    # backpay.csv: every line with an amount to pay back, and only those
+    with open(out / "backpay.csv", encoding="utf-8") as fh:
+        back = list(csv.DictReader(fh))
+    assert {(b["return_id"], b["gnum"]) for b in back} == {
+        (r["return_id"], r["gnum"]) for r in rows if r["backpay_vat"] != "0.00" or r["backpay_ct"] != "0.00"}
+    assert s["decisions"]["EXEMPT"] + s["decisions"]["PENDING"] + s["decisions"]["REJECTED"] == len(rows)
+
+
+def test_rerun_writes_the_same_decisions_and_holds_nothing_twice(tmp_path):
+    out = tmp_path / "out"
+    run_batch(DEMO, out)
+    first = by_line(decisions(out))
+    code, s, _ = run_batch(DEMO, out)
+    assert code == 0 and by_line(decisions(out)) == first
+    assert s["decisions"]["decided_now"] == 0
+    con = sqlite3.connect(out / "ledger.sqlite")
+    assert con.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == len(first)
+    assert con.execute("SELECT MAX(version) FROM decisions").fetchone()[0] == 1
+
+
+def test_order_of_input_files_does_not_matter(tmp_path):
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    run_batch(DEMO, out_a)
+    shuffled = tmp_path / "shuffled"
+    shuffled.mkdir()
+    names = sorted(p.name for p in DEMO.glob("*.xml"))
+    random.Random(4).shuffle(names)
+    for i, name in enumerate(names):
+        shutil.copy(DEMO / name, shuffled / f"{chr(ord('z') - i)}-{name}")
+    run_batch(shuffled, out_b)
+    assert by_line(decisions(out_a)) == by_line(decisions(out_b))
+
+
+def make_night(tmp_path, name, exports=(), returns=(), claims=()):
+    inbox = tmp_path / name
+    inbox.mkdir()
+    if exports:
+        (inbox / "exports.xml").write_text(ceb603_text(list(exports)), encoding="utf-8")
+    if returns:
+        synth.write_ceb213(inbox / "returns.xml", list(returns), random.Random(1))
+    if claims:
+        synth.write_claims(inbox / "claims.xml", list(claims))
+    return inbox
+
+
+def claim_for(ret, reason="UNSOLD", day="20261101", **item):
+    return synth.ClaimSpec(ret.co_el_no, ret.export.invt_no, day, reason, [{"gnum": 1, **item}],
+                           self_declaration="SD-1", certificate=("NOT_REFUNDED", "C-1"))
+
+
+def test_pending_line_is_decided_again_when_its_claim_arrives(tmp_path):
+    exp = export_list(1, ie="2026-08-01", goods=((0, 5),))
+    r1 = synth.ReturnSpec("R-1", exp, [(1, 2)], datetime(2026, 10, 30, 9))
+    out = tmp_path / "out"
+    run_batch(make_night(tmp_path, "n1", [exp], [r1]), out)
+    assert [(r["decision"], r["reasons"]) for r in decisions(out)] == [("PENDING", "CLAIM_MISSING")]
+    run_batch(make_night(tmp_path, "n2", claims=[claim_for(r1)]), out)
+    rows = decisions(out)
+    assert [(r["return_id"], r["decision"], r["return_date"]) for r in rows] == [("R-1", "EXEMPT", "2026-11-01")]
+    # the same night again: the same decision, nothing decided anew
+    code, s, _ = run_batch(make_night(tmp_path, "n2b", claims=[claim_for(r1)]), out)
+    assert [(r["return_id"], r["decision"]) for r in decisions(out)] == [("R-1", "EXEMPT")]
+    assert s["decisions"]["decided_now"] == 0
+
+
+def test_quantity_held_across_nights_and_released(tmp_path):
+    exp = export_list(2, ie="2026-08-01", goods=((0, 5),))
+    out = tmp_path / "out"
+    r1 = synth.ReturnSpec("R-1", exp, [(1, 3)], datetime(2026, 10, 1, 9))
+    run_batch(make_night(tmp_path, "n1", [exp], [r1]), out)  # PENDING, holds 3
+    r2 = synth.ReturnSpec("R-2", exp, [(1, 3)], datetime(2026, 10, 2, 9))
+    run_batch(make_night(tmp_path, "n2", returns=[r2], claims=[claim_for(r2)]), out)
+    assert [(r["return_id"], r["reasons"]) for r in decisions(out)] == [("R-2", "QTY_EXCEEDS_EXPORT")]
+    # R-1 is withdrawn (appType 3): its 3 are released, and a new return for 4 fits
+    r1_del = synth.ReturnSpec("R-1", exp, [(1, 3)], datetime(2026, 10, 3, 9), app_type="3")
+    r3 = synth.ReturnSpec("R-3", exp, [(1, 4)], datetime(2026, 10, 4, 9))
+    code, s, _ = run_batch(make_night(tmp_path, "n3", returns=[r1_del, r3], claims=[claim_for(r3)]), out)
+    assert [(r["return_id"], r["decision"]) for r in decisions(out)] == [("R-3", "EXEMPT")]
+    assert s["decisions"]["withdrawn"] == 1
+    con = sqlite3.connect(out / "ledger.sqlite")
+    held = con.execute("SELECT SUM(CAST(qty AS REAL)) FROM decisions WHERE status='current' AND decision IN "
+                       "('EXEMPT','PENDING')").fetchone()[0]
+    assert held == 4
+
+
+def test_within_a_batch_the_earlier_return_date_takes_the_quantity(tmp_path):
+    exp = export_list(3, ie="2026-08-01", goods=((0, 5),))
+    early = synth.ReturnSpec("R-Z", exp, [(1, 4)], datetime(2026, 10, 1, 9))
+    late = synth.ReturnSpec("R-A", exp, [(1, 4)], datetime(2026, 10, 1, 9))
+    out = tmp_path / "out"
+    run_batch(make_night(tmp_path, "n", [exp], [late, early],
+                         [claim_for(early, day="20261020"), claim_for(late, day="20261021")]), out)
+    got = {r["return_id"]: r["decision"] for r in decisions(out)}
+    assert got == {"R-Z": "EXEMPT", "R-A": "REJECTED"}
+
+
+def test_change_of_a_return_is_decided_again(tmp_path):
+    exp = export_list(4, ie="2026-08-01", goods=((0, 5), (1, 5)))
+    r1 = synth.ReturnSpec("R-1", exp, [(1, 1), (2, 1)], datetime(2026, 10, 1, 9))
+    out = tmp_path / "out"
+    run_batch(make_night(tmp_path, "n1", [exp], [r1], [synth.ClaimSpec(
+        "R-1", exp.invt_no, "20261010", "OTHER", [{"gnum": 1}, {"gnum": 2}], certificate=("NOT_REFUNDED", "C"))]), out)
+    assert {r["decision"] for r in decisions(out)} == {"REJECTED"}
+    r1b = synth.ReturnSpec("R-1", exp, [(1, 2)], datetime(2026, 10, 2, 9), app_type="2")
+    code, s, _ = run_batch(make_night(tmp_path, "n2", returns=[r1b]), out)
+    rows = decisions(out)
+    assert [(r["gnum"], r["qty"]) for r in rows] == [("1", "2")]
+    assert s["decisions"]["withdrawn"] == 1  # gnum 2 was dropped by the change
