@@ -23,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -317,7 +318,10 @@ def cases(draw, kind=None, serial=None):
     bom = draw(st.booleans())
     clean = serialise(copy.deepcopy(tree), bom)
     record = records_of(tree.getroot(), kind)[1]
-    target, how = draw(st.sampled_from(candidates(kind, record)))
+    by_class: dict = {}
+    for target, how in candidates(kind, record):  # every class of corruption equally likely, then its target
+        by_class.setdefault(how.split(" 2")[0].split(" 1")[0], []).append((target, how))
+    target, how = draw(st.sampled_from(by_class[draw(st.sampled_from(sorted(by_class)))]))
     field, anchor = corrupt(kind, record, target, how)
     etree.indent(tree, space="  ")
     where = tree.getelementpath(anchor)
@@ -334,7 +338,7 @@ def read_bytes(data: bytes, name: str):
         return reading, list(reading.records())
 
 
-@settings(max_examples=int(os.environ.get("CORRUPTION_EXAMPLES", "150")), **SETTINGS)
+@settings(max_examples=int(os.environ.get("CORRUPTION_EXAMPLES", "400")), **SETTINGS)
 @given(case=cases())
 def test_one_corrupted_field_quarantines_only_its_record(case):
     _, clean = read_bytes(case.clean, "clean.xml")
@@ -356,7 +360,7 @@ def test_one_corrupted_field_quarantines_only_its_record(case):
 
 
 # -- the whole night through the command line ------------------------------------------------------------------
-@settings(max_examples=4, **SETTINGS)
+@settings(max_examples=int(os.environ.get("CLI_EXAMPLES", "8")), **SETTINGS)
 @given(night=st.tuples(*(cases(kind=k, serial=100 + 10 * i) for i, k in enumerate(KINDS))))
 def test_cli_quarantines_and_accounts_for_every_record(night):
     with tempfile.TemporaryDirectory() as tmp:
@@ -382,10 +386,37 @@ def test_cli_quarantines_and_accounts_for_every_record(night):
         for what in ("records", "items"):
             c = counts[what]
             assert c["read"] == c["stored"] + c["quarantined"] + c["duplicates"], (kind, what, c)
-        assert counts["records"]["read"] == 3
-        assert counts["records"]["quarantined"] >= 1
+        # distinct keys in a fresh ledger: the two neighbours are stored, the corrupted record quarantined
+        assert (counts["records"]["read"], counts["records"]["stored"], counts["records"]["quarantined"]) == (3, 2, 1)
     by_file = {f["name"]: f for f in summary["files"]}
     for name, case in names.items():
         f = by_file[name]
-        assert f["read"] == f["stored"] + f["quarantined"] + f["duplicates"] == 3
-        assert f["quarantined"] >= 1 and not f["quarantined_whole"]
+        assert (f["read"], f["stored"], f["quarantined"], f["duplicates"]) == (3, 2, 1, 0)
+        assert not f["quarantined_whole"] and f["complete"]
+    assert summary["quarantine_rows"] == len(rows)
+
+
+@pytest.mark.xfail(strict=True, reason="a record element in a foreign namespace becomes a file-level quarantine row "
+                   "(processor/readers/__init__.py _read_records: file_problem, no Parsed), so summary.json counts "
+                   "it neither as read nor as quarantined: read 2 of 3 records, accounting_balanced true")
+def test_record_in_foreign_namespace_is_counted_as_read_and_quarantined(tmp_path):
+    rng = random.Random(3)
+    specs = [synth.ExportListSpec(f"COP2026081000000{i}", synth.invt_no("3301", 2026, i), date(2026, 8, 10), "9610",
+                                  synth.PARTIES[0], [synth.Item(1, synth.CATALOGUE[0], Decimal(3))]) for i in range(3)]
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    synth.write_ceb603(inbox / "lists.xml", specs, rng)
+    text = (inbox / "lists.xml").read_text(encoding="utf-8")
+    middle = text.index("<ceb:Inventory>", text.index("<ceb:Inventory>") + 1)
+    end = text.index("</ceb:Inventory>", middle)
+    text = (text[:middle] + f'<x:Inventory xmlns:x="{WRONG_NS}">' + text[middle + len("<ceb:Inventory>"):end]
+            + "</x:Inventory>" + text[end + len("</ceb:Inventory>"):])
+    (inbox / "lists.xml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", "--inbox", str(inbox), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0
+    with open(out / "quarantine.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["file"], r["line"]) for r in rows] == [("lists.xml", "4")]  # reported, with its line ...
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    records = summary["inputs"]["CEB603"]["records"]
+    assert (records["read"], records["stored"], records["quarantined"]) == (3, 2, 1)  # ... but not counted

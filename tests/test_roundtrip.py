@@ -496,7 +496,7 @@ def roundtrip(kind: str, root: str, ns: str, recs: list, lay: Layout, *, guid=Tr
     return parsed
 
 
-N = int(os.environ.get("ROUNDTRIP_EXAMPLES", "40"))
+N = int(os.environ.get("ROUNDTRIP_EXAMPLES", "80"))
 
 
 @settings(max_examples=N, **SETTINGS)

@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS journal (
     outcome      TEXT NOT NULL,  -- current: the record now in force; superseded: an older version kept for the record
     PRIMARY KEY (kind, content_hash)
 );
+CREATE INDEX IF NOT EXISTS journal_by_key ON journal (kind, record_key, outcome);
 
 -- CEB603 lists in force, keyed by the sender's copNo until (and after) customs gives them an invtNo.
 CREATE TABLE IF NOT EXISTS export_lists (
