@@ -131,6 +131,12 @@ def _parse_record(reading: Reading, elem, variants) -> Parsed:
     return Parsed(kind.name, reading.name, record, key, elem.sourceline, _content_hash(node), problems, n_lines)
 
 
+def _misplaced(reading: Reading, elem, problem: str, expected: str) -> Parsed:
+    line = elem.sourceline
+    return Parsed(reading.kind.name, reading.name, None, "", line, "",
+                  [Problem(reading.name, line, reading.kind.name, "", etree.QName(elem).localname, problem, expected)])
+
+
 def _read_records(reading: Reading) -> Iterator[Parsed]:
     kind = reading.kind
     variants = shapes(kind)
@@ -150,22 +156,24 @@ def _read_records(reading: Reading) -> Iterator[Parsed]:
                 _check_root(reading, root)
             if elem.tag.endswith("}BaseTransfer") and parent is root:
                 n_transfer += 1
-            elif parent is not root:
-                reading.file_problem(f"{kind.record_tag} found inside {etree.QName(parent).localname}",
-                                     f"{kind.record_tag} directly under the root", elem.sourceline)
-            elif elem.tag != record_tag:
-                reading.file_problem(f"{etree.QName(elem).localname} in namespace "
-                                     f"{etree.QName(elem).namespace or '(none)'!r}", f"namespace {ns}",
-                                     elem.sourceline)
+            elif elem.tag.endswith("}BaseTransfer"):
+                pass  # a BaseTransfer inside a record is reported by the record's own checks
+            elif parent is not root or elem.tag != record_tag:
+                # a record out of place is still a record read: it is counted and quarantined, never lost
+                n_records += 1
+                where = (f"found inside {etree.QName(parent).localname}" if parent is not root else
+                         f"in namespace {etree.QName(elem).namespace or '(none)'!r}")
+                yield _misplaced(reading, elem, f"{kind.record_tag} {where}",
+                                 f"{kind.record_tag} in namespace {ns}, directly under the root")
             else:
                 n_records += 1
                 yield _parse_record(reading, elem, variants)
             # Free what has been read: this record's subtree and everything before it under the root.
             elem.clear(keep_tail=False)
-            if parent is not None:
+            if parent is root and parent is not None:
                 while elem.getprevious() is not None:
                     del parent[0]
-                if parent is root and len(root) > reading.most_held:
+                if len(root) > reading.most_held:
                     reading.most_held = len(root)
     except etree.XMLSyntaxError as err:
         reading.complete = False
