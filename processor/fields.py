@@ -190,6 +190,16 @@ def _facets_of(xsd_type) -> tuple[str, dict]:
     return kind, facets
 
 
+def _field(name: str, xsd_type, required: bool) -> FieldSpec:
+    kind, facets = _facets_of(xsd_type)
+    return FieldSpec(name, kind, required, facets, compile_check(kind, facets))
+
+
+def _attributes(xsd_type) -> dict:
+    return {name: _field(name, attr.type, attr.use == "required")
+            for name, attr in xsd_type.attributes.items() if name is not None}
+
+
 def _shape(element) -> RecordShape:
     fields: dict = {}
     children: dict = {}
@@ -200,25 +210,13 @@ def _shape(element) -> RecordShape:
             continue  # xs:any wildcards (signature, envelope content)
         order.append(name)
         if child.type.is_simple():
-            kind, facets = _facets_of(child.type)
-            fields[name] = FieldSpec(name, kind, child.min_occurs > 0, facets, compile_check(kind, facets))
+            fields[name] = _field(name, child.type, child.min_occurs > 0)
         elif child.type.has_simple_content() or not list(child.type.content.iter_elements()):
-            attrs = {}
-            for aname, attr in child.type.attributes.items():
-                if aname is None:
-                    continue
-                kind, facets = _facets_of(attr.type)
-                attrs[aname] = FieldSpec(aname, kind, attr.use == "required", facets, compile_check(kind, facets))
-            children[name] = (RecordShape(name, {}, attrs, {}, ()), child.min_occurs, child.max_occurs)
+            shape = RecordShape(name, {}, _attributes(child.type), {}, ())  # an empty element with attributes
+            children[name] = (shape, child.min_occurs, child.max_occurs)
         else:
             children[name] = (_shape(child), child.min_occurs, child.max_occurs)
-    attrs = {}
-    for aname, attr in element.type.attributes.items():
-        if aname is None:
-            continue
-        kind, facets = _facets_of(attr.type)
-        attrs[aname] = FieldSpec(aname, kind, attr.use == "required", facets, compile_check(kind, facets))
-    return RecordShape(element.local_name, fields, attrs, children, tuple(order))
+    return RecordShape(element.local_name, fields, _attributes(element.type), children, tuple(order))
 
 
 @lru_cache(maxsize=None)
