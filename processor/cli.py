@@ -10,13 +10,14 @@ import click
 from . import __version__
 from .batch import CHINA, make_batch
 from .law.decide import Params
-from .ledger import LedgerUrlError, default_url
+from .ledger import LedgerBusy, LedgerUrlError, default_url
 from .logs import BatchLog
 from .problems import ERROR
 from .readers import open_input
 from .reference import ReferenceError, load_reference
 
 EXIT_FAILED = 1  # the batch could not complete; nothing of it was committed
+EXIT_BUSY = 75  # another batch holds the ledger (EX_TEMPFAIL): try again later
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,14 +46,17 @@ def main() -> None:
 @click.option("--rest-day-extension/--no-rest-day-extension", default=True, show_default=True,
               help="Extend a window whose last day is a statutory rest day to the next working day "
                    "(Civil Code Art. 203).")
+@click.option("--wait", "wait_s", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="When another batch is running on the same ledger, wait this long for it before giving up "
+                   f"with exit status {EXIT_BUSY}.")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr (the log file still has everything).")
 def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path | None, rest_day_extension: bool,
-        quiet: bool) -> None:
+        wait_s: float, quiet: bool) -> None:
     """Run one nightly batch over INBOX into the ledger and write the reports to OUT.
 
     Exit status: 0 when the batch completed (quarantined records and rejected returns are normal
     results), 2 for a usage error, 1 when the batch could not complete (then nothing of it is
-    committed to the ledger).
+    committed to the ledger), 75 when another batch held the ledger for longer than --wait.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     log = BatchLog(out_dir / "processor.log", quiet=quiet)
@@ -63,16 +67,21 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path 
             log.say(f"error: reference data: {err}", "reference_invalid", "error")
             sys.exit(EXIT_FAILED)
         url = ledger_url or default_url(out_dir)
-        batch = make_batch(inbox, out_dir, url, reference, log, params=Params(rest_day_extension))
+        batch = make_batch(inbox, out_dir, url, reference, log, busy_timeout_s=wait_s,
+                           params=Params(rest_day_extension))
         try:
             result = batch.run(datetime.now(CHINA))
         except LedgerUrlError as err:
             raise click.UsageError(str(err)) from None
+        except LedgerBusy as err:
+            log.say(f"error: {err}; nothing was done, run again later or give --wait", "ledger_busy", "error")
+            sys.exit(EXIT_BUSY)
         except Exception as err:  # noqa: BLE001 - reported, and the exit status says the batch failed
             import traceback
 
             log.error("batch_failed", error=repr(err), trace=traceback.format_exc())
-            log.say(f"error: the batch could not complete, nothing was committed: {type(err).__name__}: {err}")
+            log.say(f"error: the batch could not complete, nothing was committed: {type(err).__name__}: {err}",
+                    "batch_failed_reported", "error")
             sys.exit(EXIT_FAILED)
         s = result.summary
         for kind, c in s["inputs"].items():

@@ -35,7 +35,7 @@ class BatchLog:
         self.event("error", event, **fields)
 
     def say(self, text: str, event: str | None = None, level: str = "info", **fields) -> None:
-        if not self.quiet:
+        if not self.quiet or level == "error":  # --quiet silences progress, never errors
             print(text, file=sys.stderr)
         self.event(level, event or text, **({"message": text} if event else {}), **fields)
 

@@ -1,9 +1,16 @@
-"""Report writers: every output goes to a temporary file first and is renamed into place."""
+"""Report writers: every output goes to a temporary file first and is renamed into place.
+
+CSV files are UTF-8 with a byte-order mark, so Excel shows Chinese names, and any cell that a
+spreadsheet would read as a formula (starting with = + - @, tab or CR) is neutralised with a leading
+apostrophe: reports are opened by analysts, and input text must never run as a formula there.
+"""
 from __future__ import annotations
 
 import csv
 import json
 import os
+import re
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +20,18 @@ DECISION_COLUMNS = ("batch_id", "return_id", "return_date", "invt_no", "gnum", "
                     "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat", "backpay_ct")
 BACKPAY_COLUMNS = ("batch_id", "return_id", "invt_no", "gnum", "decision", "backpay_vat", "backpay_ct",
                    "certificate_type", "certificate_no")
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
+
+
+def safe_cell(value) -> str:
+    """The cell as text, neutralised when a spreadsheet would take it for a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
 
 
 def _money(value) -> str:
@@ -39,12 +58,13 @@ class Staged:
         self.files: list[tuple[Path, Path]] = []
 
     def path(self, name: str) -> Path:
-        final = self.out_dir / name
-        if final.resolve().parent != self.out_dir.resolve():
+        """A fresh temporary file in the output folder for the report `name` (a bare file name)."""
+        if os.path.basename(name) != name or name in ("", ".", ".."):
             raise ValueError(f"output name {name!r} escapes the output folder")
-        tmp = self.out_dir / f".{name}.tmp"
-        self.files.append((tmp, final))
-        return tmp
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.out_dir)
+        os.close(fd)
+        self.files.append((Path(tmp), self.out_dir / name))
+        return Path(tmp)
 
     def publish(self) -> None:
         for tmp, final in self.files:
@@ -62,11 +82,12 @@ class Staged:
 
 def write_csv(path: Path, columns: tuple, rows) -> int:
     n = 0
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([row.get(c, "") for c in columns] if isinstance(row, dict) else row)
+            values = [row.get(c, "") for c in columns] if isinstance(row, dict) else row
+            writer.writerow([safe_cell(v) for v in values])
             n += 1
     return n
 

@@ -37,5 +37,5 @@ def run_batch(inbox: Path, out: Path, *extra) -> tuple[int, dict, str]:
 def quarantine_rows(out: Path) -> list[dict]:
     import csv
 
-    with open(out / "quarantine.csv", encoding="utf-8", newline="") as fh:
+    with open(out / "quarantine.csv", encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))

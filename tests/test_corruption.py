@@ -373,7 +373,7 @@ def test_cli_quarantines_and_accounts_for_every_record(night):
             names[name] = case
         result = CliRunner().invoke(main, ["run", "--inbox", str(inbox), "--out", str(out), "--quiet"])
         assert result.exit_code == 0, (result.output, result.exception)
-        with open(out / "quarantine.csv", encoding="utf-8", newline="") as fh:
+        with open(out / "quarantine.csv", encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
@@ -411,7 +411,7 @@ def test_record_in_foreign_namespace_is_counted_as_read_and_quarantined(tmp_path
     (inbox / "lists.xml").write_text(text, encoding="utf-8")
     result = CliRunner().invoke(main, ["run", "--inbox", str(inbox), "--out", str(out), "--quiet"])
     assert result.exit_code == 0
-    with open(out / "quarantine.csv", encoding="utf-8", newline="") as fh:
+    with open(out / "quarantine.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["file"], r["line"]) for r in rows] == [("lists.xml", "4")]  # reported, with its line ...
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))

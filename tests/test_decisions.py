@@ -21,7 +21,7 @@ MONEY = ("customs_value_cny", "import_duty", "consumption_tax", "import_vat", "e
 
 
 def decisions(out):
-    with open(out / "decisions.csv", encoding="utf-8", newline="") as fh:
+    with open(out / "decisions.csv", encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         assert tuple(reader.fieldnames) == DECISION_COLUMNS
         return list(reader)
@@ -63,7 +63,7 @@ def test_demo_decisions_and_reports(tmp_path):
     assert Decimal(str(total["@backpayVat"])) == sum(Decimal(r["backpay_vat"]) for r in rows)
     assert {f["@name"] for f in doc["Batch"]["InputFiles"]["File"]} == {p.name for p in DEMO.glob("*.xml")}
     # backpay.csv: every line with an amount to pay back, and only those
-    with open(out / "backpay.csv", encoding="utf-8") as fh:
+    with open(out / "backpay.csv", encoding="utf-8-sig") as fh:
         back = list(csv.DictReader(fh))
     assert {(b["return_id"], b["gnum"]) for b in back} == {
         (r["return_id"], r["gnum"]) for r in rows if r["backpay_vat"] != "0.00" or r["backpay_ct"] != "0.00"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .base import Ledger, StoreResult  # noqa: F401 - the interface
+from .base import Ledger, LedgerBusy, StoreResult  # noqa: F401 - the interface
 
 
 class LedgerUrlError(ValueError):

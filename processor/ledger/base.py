@@ -38,6 +38,10 @@ class StoreResult:
     problems: list = field(default_factory=list)  # the conflicts, as quarantine problems
 
 
+class LedgerBusy(RuntimeError):
+    """Another batch holds the ledger: batches on one ledger never interleave."""
+
+
 class Ledger:
     """Portable ledger logic; subclasses provide `connect` and the SQL dialect details."""
 
@@ -64,7 +68,18 @@ class Ledger:
     def query(self, text: str, params=()) -> list:
         return self.execute(text, params).fetchall()
 
+    def schema_version(self) -> str | None:
+        try:
+            rows = self.query("SELECT value FROM ledger_meta WHERE name = 'schema_version'")
+        except Exception:  # noqa: BLE001 - no table yet: a new ledger
+            self.rollback()
+            return None
+        return rows[0][0] if rows else None
+
     def create_schema(self) -> None:
+        """Create the tables of a new ledger; an existing one is only read, so no write lock is taken."""
+        if self.schema_version() == SCHEMA_VERSION:
+            return
         text = "\n".join(line.split("--", 1)[0] for line in SCHEMA_SQL.splitlines())
         for statement in text.split(";"):
             if statement.strip():

@@ -1,7 +1,9 @@
 """The shared PostgreSQL ledger: the same portable SQL, psycopg's parameter marker, an advisory lock."""
 from __future__ import annotations
 
-from .base import Ledger
+import time
+
+from .base import Ledger, LedgerBusy
 
 LOCK_ID = 0x0CEB213  # one batch at a time per ledger database
 
@@ -15,10 +17,15 @@ class PostgresLedger(Ledger):
 
         conn = psycopg.connect(url, autocommit=True)
         ledger = cls(conn, url)
-        ledger.create_schema()
         ledger.busy_timeout_s = busy_timeout_s
+        ledger.create_schema()
         return ledger
 
     def begin(self) -> None:
         self.execute("BEGIN")
-        self.execute("SELECT pg_advisory_xact_lock(%s)" % LOCK_ID)
+        deadline = time.monotonic() + self.busy_timeout_s
+        while not self.query("SELECT pg_try_advisory_xact_lock(?)", (LOCK_ID,))[0][0]:
+            if time.monotonic() >= deadline:
+                self.rollback()
+                raise LedgerBusy(f"another batch is running on this ledger (waited {self.busy_timeout_s:g} s)")
+            time.sleep(0.2)

@@ -4,7 +4,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .base import Ledger
+from .base import Ledger, LedgerBusy
+
+
+def _busy(err: sqlite3.OperationalError) -> bool:
+    return "locked" in str(err) or "busy" in str(err)
 
 
 class SqliteLedger(Ledger):
@@ -14,13 +18,32 @@ class SqliteLedger(Ledger):
     def connect(cls, url: str, path: Path, busy_timeout_s: float = 0.0) -> "SqliteLedger":
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout_s)
-        conn.execute("PRAGMA journal_mode=WAL")
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as err:
+            conn.close()
+            if _busy(err):
+                raise LedgerBusy(f"another batch is running on {path} (waited {busy_timeout_s:g} s)") from None
+            raise
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         ledger = cls(conn, url)
-        ledger.create_schema()
+        ledger.busy_timeout_s = busy_timeout_s
+        try:
+            ledger.create_schema()
+        except sqlite3.OperationalError as err:
+            conn.close()
+            if _busy(err):
+                raise LedgerBusy(f"another batch is running on {path} (waited {busy_timeout_s:g} s)") from None
+            raise
         return ledger
 
     def begin(self) -> None:
-        # IMMEDIATE takes the write lock now: a second batch on the same ledger waits or fails here
-        self.execute("BEGIN IMMEDIATE")
+        # IMMEDIATE takes the write lock now: a second batch on the same ledger waits, then fails here
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            if _busy(err):
+                raise LedgerBusy(f"another batch is running on this ledger (waited {self.busy_timeout_s:g} s)"
+                                 ) from None
+            raise

@@ -1,0 +1,141 @@
+"""Crash safety and one batch at a time: real `processor run` processes, killed or run side by side."""
+import csv
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from processor import synth
+
+from .conftest import DEMO, ROOT
+
+KILLS = int(os.environ.get("CRASH_KILLS", "20"))
+TIME_BOX_S = float(os.environ.get("CRASH_TIME_BOX_S", "150"))
+
+
+def start(inbox: Path, out: Path, *extra) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "processor.cli", "run", "--inbox", str(inbox), "--out", str(out),
+                             "--quiet", *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def decisions(out: Path) -> dict:
+    with open(out / "decisions.csv", encoding="utf-8-sig", newline="") as fh:
+        return {(r["return_id"], r["gnum"]): {k: v for k, v in r.items() if k != "batch_id"}
+                for r in csv.DictReader(fh)}
+
+
+def ledger_state(out: Path) -> dict:
+    con = sqlite3.connect(out / "ledger.sqlite")
+    try:
+        tables = ("batches", "journal", "export_lists", "export_items", "return_apps", "claims", "decisions",
+                  "quarantine", "input_files")
+        state = {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+        state["unfinished"] = con.execute("SELECT COUNT(*) FROM batches WHERE finished_at IS NULL").fetchone()[0]
+        return state
+    except sqlite3.OperationalError:
+        return {"batches": 0}  # killed before the schema was created
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory):
+    inbox = tmp_path_factory.mktemp("night")
+    for f in DEMO.glob("*.xml"):
+        shutil.copy(f, inbox / f.name)
+    synth.synth_night(inbox / "_big", items=4000, returns=300, seed=11)
+    for f in (inbox / "_big").glob("*.xml"):
+        f.rename(inbox / f"big-{f.name}")
+    (inbox / "_big").rmdir()
+    return inbox
+
+
+@pytest.fixture(scope="module")
+def baseline(night, tmp_path_factory):
+    out = tmp_path_factory.mktemp("baseline")
+    t0 = time.monotonic()
+    p = start(night, out)
+    assert p.wait(120) == 0, p.stderr.read().decode()
+    return out, time.monotonic() - t0
+
+
+def test_kill_at_random_points_then_rerun(night, baseline, tmp_path):
+    base_out, duration = baseline
+    expected = decisions(base_out)
+    full = ledger_state(base_out)
+    rng = random.Random(int(os.environ.get("CRASH_SEED", "2026")))
+    deadline = time.monotonic() + TIME_BOX_S
+    kills = 0
+    outcomes = {"before": 0, "after": 0}
+    while kills < KILLS and time.monotonic() < deadline:
+        out = tmp_path / f"k{kills}"
+        p = start(night, out)
+        time.sleep(rng.uniform(0.05, duration * 1.1))
+        p.send_signal(signal.SIGKILL)
+        p.wait(30)
+        kills += 1
+        state = ledger_state(out) if (out / "ledger.sqlite").exists() else {"batches": 0}
+        # the ledger is as it was before the batch (empty) or after it (complete), never between
+        if state["batches"] == 0:
+            assert all(v == 0 for k, v in state.items() if k != "unfinished"), state
+            outcomes["before"] += 1
+        else:
+            assert state == full, (state, full)
+            outcomes["after"] += 1
+        leftovers = [f.name for f in out.glob(".*.tmp")]
+        rerun = start(night, out)
+        assert rerun.wait(120) == 0, rerun.stderr.read().decode()
+        assert decisions(out) == expected
+        assert not list(out.glob(".*.tmp")) or leftovers  # a kill may leave a temporary file, never a half report
+    print(f"kills={kills} outcomes={outcomes}")
+    assert kills >= min(KILLS, 20)
+
+
+def hold_ledger(path: Path) -> sqlite3.Connection:
+    """Take the ledger's write lock as a running batch does."""
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")
+    return con
+
+
+def test_second_batch_on_the_same_ledger_waits_or_leaves(tmp_path):
+    out = tmp_path / "out"
+    assert start(DEMO, out).wait(120) == 0
+    ledger = out / "ledger.sqlite"
+    before = ledger_state(out)
+    holder = hold_ledger(ledger)
+    try:
+        t0 = time.monotonic()
+        busy = start(DEMO, tmp_path / "second", "--ledger", f"sqlite:///{ledger}")
+        assert busy.wait(60) == 75
+        assert time.monotonic() - t0 < 30
+        assert "another batch is running" in busy.stderr.read().decode()
+        waiter = start(DEMO, tmp_path / "third", "--ledger", f"sqlite:///{ledger}", "--wait", "60")
+        time.sleep(1.5)
+        assert waiter.poll() is None  # still waiting for the lock
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert waiter.wait(120) == 0
+    after = ledger_state(out)
+    assert after["batches"] == before["batches"] + 1 and after["decisions"] == before["decisions"]
+
+
+def test_two_real_batches_never_interleave(night, tmp_path):
+    out = tmp_path / "out"
+    first = start(night, out)
+    time.sleep(0.3)
+    second = start(night, tmp_path / "second", "--ledger", f"sqlite:///{out / 'ledger.sqlite'}", "--wait", "120")
+    assert first.wait(120) == 0 and second.wait(180) == 0
+    con = sqlite3.connect(out / "ledger.sqlite")
+    rows = con.execute("SELECT started_at, finished_at FROM batches ORDER BY finished_at").fetchall()
+    assert len(rows) == 2
+    assert con.execute("SELECT MAX(version) FROM decisions").fetchone()[0] == 1  # nothing decided or held twice
+    assert decisions(tmp_path / "second") == decisions(out)
