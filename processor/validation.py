@@ -29,7 +29,7 @@ class Checker:
         self.defects = defects
 
     def _where(self, node: Node, name: str, path: str) -> tuple[str, int | None]:
-        return (f"{path}/{name}" if path else name), node.lines.get(name, node.line)
+        return (f"{path}/{name}" if path else name), node.line_of(name)
 
     def fail(self, node: Node, name: str, path: str, problem: str, expected: str) -> None:
         where, line = self._where(node, name, path)

@@ -9,7 +9,6 @@ records before the break.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -100,8 +99,7 @@ def open_input(path: Path, name: str) -> Reading:
 
 
 def _content_hash(node) -> str:
-    data = json.dumps(node.canonical(), ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return hashlib.sha256(node.canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _parse_record(reading: Reading, elem, variants) -> Parsed:

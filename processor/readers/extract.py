@@ -6,7 +6,7 @@ enforced: real traffic reorders fields and the business meaning does not change.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..fields import FieldError, RecordShape
 
@@ -22,27 +22,23 @@ class Defect:
     expected: str
 
 
-@dataclass
 class Node:
     """The checked content of one complex element."""
 
-    name: str
-    line: int | None
-    values: dict = field(default_factory=dict)  # local name -> typed value (absent when empty/missing)
-    raw: dict = field(default_factory=dict)  # local name -> text as sent
-    lines: dict = field(default_factory=dict)  # local name -> source line
-    kids: dict = field(default_factory=dict)  # local name -> list[Node]
+    __slots__ = ("name", "line", "values", "raw", "elems", "kids", "canonical")
 
-    def canonical(self) -> list:
-        """A stable, order-independent form of the business content, for content hashes.
+    def __init__(self, name: str, line: int | None):
+        self.name = name
+        self.line = line
+        self.values: dict = {}  # local name -> typed value (absent when empty or missing)
+        self.raw: dict = {}  # local name -> text as sent
+        self.elems: dict = {}  # local name -> its element, for the line of a defect
+        self.kids: dict = {}  # local name -> list[Node]
+        self.canonical = ""  # the business content in a stable, order-independent text, for content hashes
 
-        The guid identifies a transmission, not the content: the same list sent again with a new guid
-        is the same record.
-        """
-        out: list = [self.name, sorted((k, v) for k, v in self.raw.items() if k not in TRANSMISSION_FIELDS)]
-        for name in sorted(self.kids):
-            out.append([name, [k.canonical() for k in self.kids[name]]])
-        return out
+    def line_of(self, name: str) -> int | None:
+        elem = self.elems.get(name)
+        return elem.sourceline if elem is not None else self.line
 
 
 def _local(tag) -> tuple[str | None, str]:
@@ -52,8 +48,27 @@ def _local(tag) -> tuple[str | None, str]:
     return None, tag
 
 
+_TABLES: dict = {}
+
+
+def _tables(shape: RecordShape, namespace: str):
+    """Clark tag -> field or child shape, so one dict look-up classifies each child element."""
+    key = (id(shape), namespace)
+    t = _TABLES.get(key)
+    if t is None:
+        fields = {f"{{{namespace}}}{name}": (name, spec) for name, spec in shape.fields.items()}
+        kids = {f"{{{namespace}}}{name}": (name, sub) for name, sub in shape.children.items()}
+        t = _TABLES[key] = (fields, kids, shape)  # the shape is kept so its id stays unique
+    return t
+
+
 def extract(elem, shape: RecordShape, namespace: str, defects: list, path: str = "") -> Node:
+    """Check one complex element against its shape. The guid identifies a transmission, not content,
+    so it is left out of the canonical text: a list sent again with a new guid is the same record."""
     node = Node(shape.name, elem.sourceline)
+    fields, kids, _ = _tables(shape, namespace)
+    values, raws, elems = node.values, node.raw, node.elems
+    parts = []
     for aname, spec in shape.attributes.items():
         raw = elem.get(aname)
         where = f"{path}@{aname}" if path else f"@{aname}"
@@ -61,57 +76,66 @@ def extract(elem, shape: RecordShape, namespace: str, defects: list, path: str =
             if spec.required:
                 defects.append(Defect(where, elem.sourceline, "attribute missing", spec.describe()))
             continue
-        node.raw["@" + aname] = raw
+        raws["@" + aname] = raw
+        parts.append(f"@{aname}\x1f{raw}")
         try:
-            node.values["@" + aname] = spec.check(raw)
+            values["@" + aname] = spec.check(raw)
         except FieldError as err:
             defects.append(Defect(where, elem.sourceline, err.problem, err.expected))
     counts: dict = {}
     for child in elem:
         tag = child.tag
-        if not isinstance(tag, str):
-            continue  # comments and processing instructions carry no business content
-        ns, local = _local(tag)
-        counts[local] = counts.get(local, 0) + 1
-        where = f"{path}/{local}" if path else local
-        if ns != namespace:
-            defects.append(Defect(where, child.sourceline, f"element {tag} is not in namespace {namespace}",
-                                  f"elements of {shape.name} in {namespace}"))
-            continue
-        spec = shape.fields.get(local)
-        if spec is not None:
-            if counts[local] > 1:
-                defects.append(Defect(where, child.sourceline, f"{local} appears more than once", "at most once"))
+        entry = fields.get(tag)
+        if entry is not None:
+            local, spec = entry
+            if local in elems:
+                defects.append(Defect(f"{path}/{local}" if path else local, child.sourceline,
+                                      f"{local} appears more than once", "at most once"))
                 continue
+            elems[local] = child
             if len(child):
-                defects.append(Defect(where, child.sourceline, f"{local} has child elements", "text only"))
+                defects.append(Defect(f"{path}/{local}" if path else local, child.sourceline,
+                                      f"{local} has child elements", "text only"))
                 continue
             raw = child.text or ""
-            node.lines[local] = child.sourceline
             if raw == "" and not spec.required:
                 continue  # an empty optional element is the same as an absent one
-            node.raw[local] = raw
+            raws[local] = raw
+            if local not in TRANSMISSION_FIELDS:
+                parts.append(f"{local}\x1f{raw}")
             try:
-                node.values[local] = spec.check(raw)
+                values[local] = spec.check(raw)
             except FieldError as err:
-                defects.append(Defect(where, child.sourceline, err.problem, err.expected))
+                defects.append(Defect(f"{path}/{local}" if path else local, child.sourceline, err.problem,
+                                      err.expected))
             continue
-        sub = shape.children.get(local)
+        if not isinstance(tag, str):
+            continue  # comments and processing instructions carry no business content
+        sub = kids.get(tag)
         if sub is not None:
-            sub_shape, _min, max_occurs = sub
-            n = counts[local]
+            local, (sub_shape, _min, max_occurs) = sub
+            n = counts[local] = counts.get(local, 0) + 1
+            where = f"{path}/{local}" if path else local
             if max_occurs is not None and n > max_occurs:
                 if n == max_occurs + 1:
                     defects.append(Defect(where, child.sourceline, f"more than {max_occurs} {local}",
                                           f"at most {max_occurs} {local}"))
                 continue
             sub_path = f"{where}[{n}]" if max_occurs != 1 else where
-            node.kids.setdefault(local, []).append(extract(child, sub_shape, namespace, defects, sub_path))
+            kid = extract(child, sub_shape, namespace, defects, sub_path)
+            node.kids.setdefault(local, []).append(kid)
+            parts.append(kid.canonical)
             continue
-        defects.append(Defect(where, child.sourceline, f"unexpected element {local}",
-                              f"only the elements of {shape.name}: {', '.join(shape.order)}"))
+        ns, local = _local(tag)
+        where = f"{path}/{local}" if path else local
+        if ns != namespace:
+            defects.append(Defect(where, child.sourceline, f"element {tag} is not in namespace {namespace}",
+                                  f"elements of {shape.name} in {namespace}"))
+        else:
+            defects.append(Defect(where, child.sourceline, f"unexpected element {local}",
+                                  f"only the elements of {shape.name}: {', '.join(shape.order)}"))
     for name, spec in shape.fields.items():
-        if spec.required and name not in node.raw and name not in node.lines:
+        if spec.required and name not in elems:
             where = f"{path}/{name}" if path else name
             defects.append(Defect(where, elem.sourceline, f"required element {name} is missing", spec.describe()))
     for name, (_sub, min_occurs, _max) in shape.children.items():
@@ -119,4 +143,6 @@ def extract(elem, shape: RecordShape, namespace: str, defects: list, path: str =
             where = f"{path}/{name}" if path else name
             defects.append(Defect(where, elem.sourceline, f"required element {name} is missing",
                                   f"at least {min_occurs} {name}"))
+    parts.sort()
+    node.canonical = shape.name + "{" + "\x1e".join(parts) + "}"
     return node
