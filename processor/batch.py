@@ -245,6 +245,11 @@ class Batch:
             decisions = decide_batch(ledger, batch_id, self.touched, self.reference, self.params)
             for note in sorted(decisions.calendar_notes):
                 log.warning("calendar_fallback", detail=note)
+            for co, gnum, final in decisions.final_with_new_data:
+                self.note([Problem("", None, "ReturnClaims", f"coElNo={co}", f"gnum {gnum}",
+                                   f"a new claim or receipt arrived for a line already decided {final}; only "
+                                   f"PENDING lines are decided again, so the decision stands",
+                                   "new claim data only for PENDING lines", WARNING)])
             ledger.record_quarantine(batch_id, self.errors)
             finished = datetime.now(CHINA)
             ledger.finish_batch(batch_id, finished.isoformat())

@@ -4,8 +4,10 @@ Lines come up when their return, claim or receipts were read in this batch. A li
 yet is decided; a PENDING one is decided again when its claim or receipts changed; any line is decided
 again when its return was changed (CEB213 appType 2); a withdrawn return releases what it held. A
 line whose inputs have not changed keeps its decision and is reported again as it stands, so a rerun
-of the same inbox writes the same decisions and holds nothing twice. Lines are decided in order of
-return date, coElNo, gnum, each seeing the quantity held by the ones before it.
+of the same inbox writes the same decisions and holds nothing twice. An EXEMPT or REJECTED line whose
+claim changed keeps its decision and is not reported; the log says so. Lines decided again release
+their quantity first; then all are decided in order of return date, coElNo, gnum, each seeing the
+quantity held by the ones before it.
 """
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ class DecisionRun:
     reported_again: int = 0  # unchanged, reported again
     withdrawn: int = 0  # lines released by a withdrawn or changed return
     calendar_notes: set = field(default_factory=set)
+    final_with_new_data: list = field(default_factory=list)  # EXEMPT/REJECTED lines whose claim or receipts
+    # changed: only PENDING lines are decided again (CONTRACT.md 6), so these keep their decision
 
 
 def fingerprint(return_hash: str, claim_hash: str | None, receipts: list) -> str:
@@ -56,8 +60,13 @@ def decide_batch(ledger, batch_id: str, touched: set, reference, params: Params)
                                                                 prev["return_hash"] != ret["content_hash"])):
                 return_date = claim.return_date if claim is not None else line.app_time.date()
                 todo.append((return_date, co, line.gnum, line, claim, fp, ret["content_hash"], prev))
+            elif prev["fingerprint"] == fp:
+                again.append(prev)  # the same inputs as when it was decided: reported again as it stands
             else:
-                again.append(prev)
+                run.final_with_new_data.append((co, line.gnum, prev["decision"]))
+    # Lines decided again release what they held first; then every line is taken in order, seeing only
+    # what the lines before it (in this batch or earlier ones) hold.
+    store.release([prev for *_, prev in todo if prev is not None])
     todo.sort(key=lambda t: (t[0], t[1], t[2]))
     for _rd, co, _g, line, claim, fp, rhash, prev in todo:
         export = store.export(line.invt_no, line.gnum)

@@ -37,8 +37,8 @@ class Checker:
 
     def code(self, node: Node, name: str, pattern: re.Pattern, expected: str, path: str = "") -> str | None:
         value = node.values.get(name)
-        if value is None:
-            return None
+        if value is None or node.coded:  # the fast path matched this code against the same pattern
+            return value
         if not pattern.match(value):
             self.fail(node, name, path, f"{value!r} is not a valid code", expected)
             return None
@@ -46,8 +46,8 @@ class Checker:
 
     def one_of(self, node: Node, name: str, allowed: dict, path: str = "") -> str | None:
         value = node.values.get(name)
-        if value is None:
-            return None
+        if value is None or node.coded:
+            return value
         if value not in allowed:
             expected = ", ".join(f"{k} ({v})" for k, v in allowed.items())
             self.fail(node, name, path, f"{value!r} is not an allowed code", expected)

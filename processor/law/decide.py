@@ -160,13 +160,16 @@ def decide(export: ExportFacts | None, held: Held, line: LineFacts, claim, refer
     trail.append({"step": "return date", "detail": (f"the claim's returnDate {return_date}" if claim is not None
                                                    else f"the CEB213 appTime date {return_date} (no claim)"),
                   "reference": "CONTRACT.md 2: returnDate, else appTime"})
-    policy = policy_for(reference.policies, export_date) if export_date else None
+    # The policy windows filter the export declaration date (LAW.md): ieDate, also for 1210, whose
+    # six-month window alone counts from zoneExitDate.
+    policy = policy_for(reference.policies, export.ie_date) if export is not None else None
     latest = max(reference.policies, key=lambda p: (p.issued, p.version)) if reference.policies else None
     eligible = policy.eligible_codes if policy else frozenset().union(*(p.eligible_codes for p in reference.policies))
     if export_date is not None:
-        trail.append({"step": "policy", "detail": (f"{policy.version}: exports {policy.export_from} to "
-                                                   f"{policy.export_to}" if policy else
-                                                   f"no policy version covers {export_date}"),
+        trail.append({"step": "policy", "detail": (f"{policy.version}: exports declared {policy.export_from} to "
+                                                   f"{policy.export_to} hold ieDate {export.ie_date}" if policy else
+                                                   f"no policy version covers the declaration date "
+                                                   f"{export.ie_date}"),
                       "reference": policy.reference if policy else "policies.csv"})
     window = None
     if export_date is not None:

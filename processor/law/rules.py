@@ -60,8 +60,8 @@ def code_not_eligible(case):
 @rule("OUTSIDE_POLICY_PERIOD", REJECTED, "公告2023年第4号/第34号, 公告2026年第16号: export-date windows of the "
       "policy versions (policies.csv)")
 def outside_policy_period(case):
-    if case.export_date is not None and case.policy is None:
-        return f"export date {case.export_date} is in no policy version's window"
+    if case.export is not None and case.policy is None:
+        return f"export declaration date {case.export.ie_date} is in no policy version's window"
 
 
 @rule("WINDOW_EXPIRED", REJECTED, f"{ANN_4} 第一条: 自出口之日起6个月内; 民法典 第二百零一条至第二百零三条")

@@ -337,6 +337,27 @@ def _row(obj, columns, **extra) -> tuple:
     return tuple(_s(extra[c]) if c in extra else _s(getattr(obj, c)) for c in columns)
 
 
+def _d(value) -> str | None:
+    """A Decimal as the text it was declared with (None stays NULL)."""
+    return None if value is None else str(value)
+
+
+def _list_row(p, batch_id: str) -> tuple:
+    """LIST_COLUMNS, written out: this runs once per export list of the night."""
+    r = p.record
+    return (r.list_key, r.cop_no, r.invt_no, r.pre_no, r.ebc_code, r.ebp_code, r.agent_code, r.owner_code,
+            r.customs_code, r.port_code, r.trade_mode, r.ie_flag, r.ie_date.isoformat(), r.app_type,
+            r.app_time.isoformat(), r.app_status, r.statistics_flag, r.iac_code, r.ems_no, r.order_no,
+            r.logistics_no, r.variant, p.content_hash, batch_id)
+
+
+def _item_rows(rec, key: str) -> list:
+    """ITEM_COLUMNS, written out: this runs once per export item of the night."""
+    return [(key, it.gnum, it.item_no, it.item_name, it.gcode, it.gname, it.gmodel, it.country, it.currency,
+             str(it.qty), str(it.qty1), _d(it.qty2), it.unit, it.unit1, it.unit2, str(it.price), str(it.total_price))
+            for it in rec.items]
+
+
 def _invt_owners(ledger: Ledger, fresh) -> dict:
     invts = [p.record.invt_no for p in fresh if p.record.invt_no]
     return {i: k for i, k in ledger._lookup("SELECT invt_no, list_key FROM export_lists", "invt_no", invts)}
@@ -346,9 +367,7 @@ def store_export_lists(ledger: Ledger, fresh, batch_id, result):
     return ledger._store_versioned(
         fresh, batch_id, result, table="export_lists", key_of=lambda rec: rec.list_key, key_column="list_key",
         child_table="export_items", head_columns=LIST_COLUMNS, child_columns=ITEM_COLUMNS,
-        head_row=lambda p, b: _row(p.record, LIST_COLUMNS, list_key=p.record.list_key, content_hash=p.content_hash,
-                                   batch_id=b),
-        child_rows=lambda rec, key: [_row(it, ITEM_COLUMNS, list_key=key) for it in rec.items],
+        head_row=_list_row, child_rows=_item_rows,
         unique_check=_invt_owners)
 
 

@@ -97,11 +97,7 @@ class DecisionStore:
     # -- writing -------------------------------------------------------------------------------------
     def store(self, d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
               previous: dict | None) -> dict:
-        version = 1
-        if previous is not None:
-            version = previous["version"] + 1
-            self.ledger.execute("UPDATE decisions SET status = 'superseded' WHERE co_el_no = ? AND gnum = ? AND "
-                                "version = ?", (d.co_el_no, d.gnum, previous["version"]))
+        version = 1 if previous is None else previous["version"] + 1  # the previous one was released
         row = {
             "co_el_no": d.co_el_no, "gnum": d.gnum, "version": version, "batch_id": batch_id, "invt_no": d.invt_no,
             "return_date": _s(d.return_date), "gcode": d.gcode, "qty": _s(d.qty), "qty1": _s(d.qty1),
@@ -117,6 +113,11 @@ class DecisionStore:
         self.ledger.execute(f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES "
                             f"({', '.join('?' * len(DECISION_COLUMNS))})", tuple(row[c] for c in DECISION_COLUMNS))
         return row
+
+    def release(self, previous: list) -> None:
+        """Supersede the current decisions of lines about to be decided again: their quantity is free."""
+        self.ledger.executemany("UPDATE decisions SET status = 'superseded' WHERE co_el_no = ? AND gnum = ? AND "
+                                "version = ?", [(p["co_el_no"], p["gnum"], p["version"]) for p in previous])
 
     def withdraw(self, co_el_no: str, gnums=None) -> int:
         """Release the quantity held by a withdrawn return (or by lines a change dropped)."""

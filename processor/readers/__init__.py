@@ -9,6 +9,7 @@ records before the break.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -18,11 +19,13 @@ from lxml import etree
 from ..problems import ERROR, WARNING, Problem
 from ..validation import Checker
 from .extract import Defect, extract
-from .messages import BY_ROOT, CEB_NS, NOT_INPUTS, MessageKind, shapes
-from .xmlsafe import UnsafeXml, iterparse, sniff_root
+from .fastpath import FastPath
+from .messages import BY_NAME, BY_ROOT, CEB_NS, NOT_INPUTS, MessageKind, shapes
+from .xmlsafe import UnsafeXml, iterparse, sniff_root, split_tag
 
 FILE = "FILE"  # the kind of a problem that concerns a whole file
 MAX_RECORDS_PER_MESSAGE = 100
+FAST_KINDS = ("CEB603", "CEB213", "CEB604", "CEB605", "CEB214")  # the claim format has enumerations: generic only
 
 
 @dataclass
@@ -76,6 +79,9 @@ def open_input(path: Path, name: str) -> Reading:
     except OSError as err:
         reading.file_problem(f"cannot read the file: {err.strerror or err}", "a readable file")
         return reading
+    except Exception as err:  # noqa: BLE001 - whatever the parser makes of a strange file, it is reported
+        reading.file_problem(f"cannot read the file: {type(err).__name__}: {err}", "a well-formed XML document")
+        return reading
     reading.root = local
     kind = BY_ROOT.get(local)
     if kind is None:
@@ -102,8 +108,35 @@ def _content_hash(node) -> str:
     return hashlib.sha256(node.canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _parse_record(reading: Reading, elem, variants) -> Parsed:
+def _parsed(reading: Reading, elem, node, record, defects, warnings) -> Parsed:
     kind = reading.kind
+    key = kind.key(node)
+    problems = [Problem(reading.name, d.line, kind.name, key, d.path, d.problem, d.expected) for d in defects]
+    problems += [Problem(reading.name, line, kind.name, key, path, text, "", WARNING) for path, line, text in warnings]
+    n_lines = sum(len(v) for k, v in node.kids.items() if k in ("InventoryList", "InvtRefundList", "Item"))
+    return Parsed(kind.name, reading.name, record, key, elem.sourceline, _content_hash(node), problems, n_lines)
+
+
+@lru_cache(maxsize=None)
+def fast_path(kind_name: str) -> FastPath | None:
+    kind = BY_NAME[kind_name]
+    if kind_name not in FAST_KINDS:
+        return None
+    fast = FastPath(kind_name, shapes(kind)[0][1], kind.namespace)
+    return fast if fast.usable else None
+
+
+def _parse_record(reading: Reading, elem, variants, fast: FastPath | None = None) -> Parsed:
+    kind = reading.kind
+    if fast is not None:
+        node = fast.match(elem)
+        if node is not None:
+            defects: list[Defect] = []
+            warnings: list = []
+            record = kind.build(node, Checker(defects), warnings, variants[0][0])
+            if not defects:
+                return _parsed(reading, elem, node, record, defects, warnings)
+            # a code or date defect: the generic extraction below reports it with its own line
     best = None
     for variant, shape in variants:
         defects: list[Defect] = []
@@ -114,8 +147,7 @@ def _parse_record(reading: Reading, elem, variants) -> Parsed:
         if best is None:
             best = (variant, node, defects)  # report against the preferred (newest) specification
     variant, node, defects = best
-    key = kind.key(node)
-    warnings: list = []
+    warnings = []
     # The code and date checks run even when a facet failed, so one reading reports every defect.
     try:
         record = kind.build(node, Checker(defects), warnings, variant)
@@ -123,21 +155,19 @@ def _parse_record(reading: Reading, elem, variants) -> Parsed:
         if not defects:
             raise  # a builder that fails on a clean record is a bug, not bad input
         record = None
-    problems = [Problem(reading.name, d.line, kind.name, key, d.path, d.problem, d.expected) for d in defects]
-    problems += [Problem(reading.name, line, kind.name, key, path, text, "", WARNING) for path, line, text in warnings]
-    n_lines = sum(len(v) for k, v in node.kids.items() if k in ("InventoryList", "InvtRefundList", "Item"))
-    return Parsed(kind.name, reading.name, record, key, elem.sourceline, _content_hash(node), problems, n_lines)
+    return _parsed(reading, elem, node, record, defects, warnings)
 
 
 def _misplaced(reading: Reading, elem, problem: str, expected: str) -> Parsed:
     line = elem.sourceline
     return Parsed(reading.kind.name, reading.name, None, "", line, "",
-                  [Problem(reading.name, line, reading.kind.name, "", etree.QName(elem).localname, problem, expected)])
+                  [Problem(reading.name, line, reading.kind.name, "", split_tag(elem.tag)[1], problem, expected)])
 
 
 def _read_records(reading: Reading) -> Iterator[Parsed]:
     kind = reading.kind
     variants = shapes(kind)
+    fast = fast_path(kind.name)
     ns = kind.namespace
     record_tag = f"{{{ns}}}{kind.record_tag}"
     tags = [f"{{*}}{kind.record_tag}"]
@@ -159,13 +189,13 @@ def _read_records(reading: Reading) -> Iterator[Parsed]:
             elif parent is not root or elem.tag != record_tag:
                 # a record out of place is still a record read: it is counted and quarantined, never lost
                 n_records += 1
-                where = (f"found inside {etree.QName(parent).localname}" if parent is not root else
-                         f"in namespace {etree.QName(elem).namespace or '(none)'!r}")
+                where = (f"found inside {split_tag(parent.tag)[1]}" if parent is not root else
+                         f"in namespace {split_tag(elem.tag)[0] or '(none)'!r}")
                 yield _misplaced(reading, elem, f"{kind.record_tag} {where}",
                                  f"{kind.record_tag} in namespace {ns}, directly under the root")
             else:
                 n_records += 1
-                yield _parse_record(reading, elem, variants)
+                yield _parse_record(reading, elem, variants, fast)
             # Free what has been read: this record's subtree and everything before it under the root.
             elem.clear(keep_tail=False)
             if parent is root and parent is not None:

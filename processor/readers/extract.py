@@ -25,7 +25,7 @@ class Defect:
 class Node:
     """The checked content of one complex element."""
 
-    __slots__ = ("name", "line", "values", "raw", "elems", "kids", "canonical")
+    __slots__ = ("name", "line", "values", "raw", "elems", "kids", "canonical", "coded")
 
     def __init__(self, name: str, line: int | None):
         self.name = name
@@ -35,6 +35,7 @@ class Node:
         self.elems: dict = {}  # local name -> its element, for the line of a defect
         self.kids: dict = {}  # local name -> list[Node]
         self.canonical = ""  # the business content in a stable, order-independent text, for content hashes
+        self.coded = False  # True when the fast path already checked the code values (validation.py)
 
     def line_of(self, name: str) -> int | None:
         elem = self.elems.get(name)

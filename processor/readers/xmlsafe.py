@@ -26,6 +26,16 @@ def safe_parser_kwargs() -> dict:
     )
 
 
+def split_tag(tag) -> tuple[str | None, str]:
+    """(namespace, local name) of a Clark tag, by string: never raises on a strange name."""
+    if not isinstance(tag, str):
+        return None, ""
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local
+    return None, tag
+
+
 def check_no_doctype(elem) -> None:
     """Refuse a document whose prolog declares a DTD; called at the root's start tag, where the parser has
     read the prolog (and, with entities and DTD loading off, resolved nothing in it)."""
@@ -44,8 +54,8 @@ def sniff_root(path: Path) -> tuple[str, str]:
     """(namespace, local name) of the root element, reading only as far as its start tag."""
     for _event, elem in iterparse(path, events=("start",)):
         check_no_doctype(elem)
-        qname = etree.QName(elem)
-        return qname.namespace or "", qname.localname
+        namespace, local = split_tag(elem.tag)
+        return namespace or "", local
     raise etree.XMLSyntaxError("no root element", None, 1, 1)  # pragma: no cover - lxml raises first
 
 

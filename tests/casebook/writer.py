@@ -77,6 +77,7 @@ class ExportList:
     items: Sequence[ExportItem]
     ebc_code: str = EBC_CODE
     ebp_code: str = EBP_CODE
+    variant: str = "202205"             # "2018": lengths only the 2018 table allows (logisticsNo 40, totalPackageNo 50)
 
 
 @dataclass
@@ -139,10 +140,10 @@ class ReturnReceipt:
 @dataclass
 class ClaimItem:
     gnum: int
-    accessories_added: Optional[bool] = None
-    processed: Optional[bool] = None
-    used: Optional[bool] = None
-    trial_use_evidence: Optional[bool] = None
+    accessories_added: Optional[object] = None   # bool, or a raw lexical value such as "1"
+    processed: Optional[object] = None
+    used: Optional[object] = None
+    trial_use_evidence: Optional[object] = None
     export_duty_paid: Optional[str] = None
     refunded_vat: Optional[str] = None
     refunded_ct: Optional[str] = None
@@ -196,7 +197,8 @@ def ceb603(lists: Sequence[ExportList], seed: str, default_ns: bool = False, bom
             e("appStatus", "2"), e("customsCode", "2992"),
             e("ebpCode", lst.ebp_code), e("ebpName", EBP_NAME),
             e("orderNo", "ORD-" + lst.cop_no), e("logisticsCode", LOGI_CODE), e("logisticsName", LOGI_NAME),
-            e("logisticsNo", "LN" + lst.cop_no[-20:]), e("copNo", lst.cop_no),
+            e("logisticsNo", ("LN" + lst.cop_no[-20:]) if lst.variant != "2018" else ("LN" + lst.cop_no).ljust(40, "0")),
+            e("copNo", lst.cop_no),
         ]
         if lst.invt_no is not None:
             head.append(e("invtNo", lst.invt_no))
@@ -207,6 +209,10 @@ def ceb603(lists: Sequence[ExportList], seed: str, default_ns: bool = False, bom
             e("ownerCode", lst.ebc_code), e("ownerName", EBC_NAME),
             e("tradeMode", lst.trade_mode), e("trafMode", "5"), e("trafName", "飞机"),
             e("voyageNo", "CA0987"), e("billNo", "999-12345678"),
+        ]
+        if lst.variant == "2018":
+            head.append(e("totalPackageNo", ("TP" + lst.cop_no).ljust(50, "0")))
+        head += [
             e("country", "502"), e("POD", "502"),
             e("freight", "0"), e("fCurrency", "142"), e("fFlag", "3"),
             e("insuredFee", "0"), e("iCurrency", "142"), e("iFlag", "3"),
@@ -310,7 +316,9 @@ def claims(cls: Sequence[Claim], bom: bool = False) -> bytes:
     def c(n, v):
         return _el(n, v, "")
 
-    def b(v: bool) -> str:
+    def b(v) -> str:
+        if isinstance(v, str):
+            return v
         return "true" if v else "false"
 
     out = []

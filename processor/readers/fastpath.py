@@ -1,0 +1,233 @@
+"""A fast path for well-formed, plainly written records: one compiled regular expression per record part.
+
+The generic extraction (extract.py) visits every child element in Python, which costs about 30x the
+raw parse. Most records in a night are written the way the specification lays them out: fields in
+schema order, no escaped characters, no surplus white space. For those, a regular expression compiled
+from the same schema facets (and the code patterns of validation.py) checks a whole record part in one
+C-level match and hands back every field's text at once.
+
+The fast path is conservative: it only accepts what the generic extraction accepts, with the same
+values and the same canonical text (tests/test_fastpath.py checks this). Anything else — another
+field order, an entity, a CDATA section that needed escaping, white space the schema would collapse, a
+leading-point or signed number, a defect — falls back to the generic extraction, which also gives the
+precise line and field of every defect.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from lxml import etree
+
+from ..fields import RecordShape
+from .extract import TRANSMISSION_FIELDS, Node
+
+# Values that the code checks of validation.py require; the fast path checks them in the same match.
+CODE_PATTERNS = {
+    ("CEB603", "InventoryHead", "ieFlag"): "E",
+    ("CEB603", "InventoryHead", "tradeMode"): "[0-9]{4}",
+    ("CEB603", "InventoryHead", "appType"): "[123]",
+    ("CEB603", "InventoryHead", "appStatus"): "[12]",
+    ("CEB603", "InventoryHead", "customsCode"): "[0-9]{4}",
+    ("CEB603", "InventoryHead", "portCode"): "[0-9]{4}",
+    ("CEB603", "InventoryHead", "country"): "[0-9]{3}",
+    ("CEB603", "InventoryHead", "fCurrency"): "[0-9]{3}",
+    ("CEB603", "InventoryHead", "iCurrency"): "[0-9]{3}",
+    ("CEB603", "InventoryHead", "ieDate"): "[0-9]{8}",
+    ("CEB603", "InventoryHead", "appTime"): "[0-9]{14}",
+    ("CEB603", "InventoryList", "gcode"): "[0-9]{10}",
+    ("CEB603", "InventoryList", "currency"): "[0-9]{3}",
+    ("CEB603", "InventoryList", "country"): "[0-9]{3}",
+    ("CEB603", "InventoryList", "unit"): "[0-9]{3}",
+    ("CEB603", "InventoryList", "unit1"): "[0-9]{3}",
+    ("CEB603", "InventoryList", "unit2"): "[0-9]{3}",
+    ("CEB213", "InvtRefundHead", "ieFlag"): "I",
+    ("CEB213", "InvtRefundHead", "appType"): "[123]",
+    ("CEB213", "InvtRefundHead", "appStatus"): "[12]",
+    ("CEB213", "InvtRefundHead", "tradeMode"): "[0-9]{4}",
+    ("CEB213", "InvtRefundHead", "customsCode"): "[0-9]{4}",
+    ("CEB213", "InvtRefundHead", "appTime"): "[0-9]{14}",
+    ("CEB213", "InvtRefundList", "gcode"): "[0-9]{1,10}",
+    ("CEB213", "InvtRefundList", "unit"): "[0-9]{3}",
+    ("CEB213", "InvtRefundList", "unit1"): "[0-9]{3}",
+    ("CEB213", "InvtRefundList", "unit2"): "[0-9]{3}",
+    ("CEB605", "InvtCancel", "appType"): "[123]",
+    ("CEB605", "InvtCancel", "appStatus"): "[12]",
+    ("CEB605", "InvtCancel", "appTime"): "[0-9]{14}",
+    ("CEB604", "InventoryReturn", "returnTime"): "[0-9]{17}",
+    ("CEB214", "RefundReturn", "returnTime"): "[0-9]{17}",
+}
+
+
+def _string_body(spec) -> str:
+    f = spec.facets
+    hi = f.get("length", f.get("maxLength"))
+    lo = max(1, f.get("length", f.get("minLength", 1)))
+    if "enumeration" in f or "pattern" in f or hi is None:
+        return ""  # not handled here: such records take the generic path
+    if f.get("whiteSpace") == "collapse":
+        # already collapsed text only (single spaces between non-space characters), so collapse is identity
+        return rf"(?=[^<]{{{lo},{hi}}}<)[^\s<&](?: ?[^\s<&])*"
+    return rf"[^<&]{{{lo},{hi}}}"
+
+
+def _decimal_body(spec) -> str:
+    f = spec.facets
+    total, frac = f.get("totalDigits"), f.get("fractionDigits")
+    minimum = f.get("minInclusive")
+    if total is None or minimum is None or minimum < 0:
+        return ""
+    if frac == 0:
+        if minimum == 1:
+            return rf"0*[1-9][0-9]{{0,{total - 1}}}"
+        if minimum == 0:
+            return rf"0*[0-9]{{1,{total}}}"
+        return ""
+    if frac is None or minimum != 0:
+        return ""
+    return rf"[0-9]{{1,{total - frac}}}(?:\.[0-9]{{0,{frac}}})?"
+
+
+class _Part:
+    """The expression for one leaf-only element (a head, an item, a flat record)."""
+
+    def __init__(self, kind: str, shape: RecordShape, prefix: str, tag_attrs: bool):
+        self.shape = shape
+        self.names: list = []
+        self.required: list = []
+        self.decimal: list = []
+        pieces = []
+        p = re.escape(prefix)
+        for name in shape.order:
+            spec = shape.fields.get(name)
+            if spec is None:
+                raise ValueError(f"{shape.name}/{name} is not a leaf")
+            code = CODE_PATTERNS.get((kind, shape.name, name))
+            body = code or (_decimal_body(spec) if spec.kind == "decimal" else
+                            _string_body(spec) if spec.kind == "string" else "")
+            if not body:
+                raise ValueError(f"{shape.name}/{name} has facets the fast path does not handle")
+            self.names.append(name)
+            self.required.append(spec.required)
+            self.decimal.append(spec.kind == "decimal")
+            full = rf"<{p}{name}>({body})</{p}{name}>"
+            empty_ok = spec.kind == "string" and spec.facets.get("length") is None and \
+                spec.facets.get("minLength", 0) == 0 and code is None
+            if empty_ok:
+                full = rf"(?:<{p}{name}/>|{full})"
+            if not spec.required:
+                full = rf"(?:<{p}{name}/>|{full})?" if not empty_ok else rf"{full}?"
+            pieces.append(full + r"\s*")
+        attrs = r"[^>]*" if tag_attrs else ""
+        self.regex = re.compile(rf"<{p}{shape.name}{attrs}>\s*" + "".join(pieces) + rf"</{p}{shape.name}>\s*")
+        self.finish()
+
+    def finish(self) -> None:
+        """Precompute what turning a match into a node needs: no per-record sorting or look-ups."""
+        self.empty_required = [n for n, r in zip(self.names, self.required) if r]
+        self.decimal_names = [n for n, d in zip(self.names, self.decimal) if d]
+        # canonical parts sort by "name\x1f..."; with unique names that is a fixed order of the names
+        self.canonical_order = sorted((n for n in self.names if n not in TRANSMISSION_FIELDS),
+                                      key=lambda n: n + "\x1f")
+
+    def node(self, m, line) -> Node:
+        node = Node(self.shape.name, line)
+        raws = {n: t for n, t in zip(self.names, m.groups()) if t is not None}
+        if len(raws) != len(self.names):
+            for n in self.empty_required:
+                if n not in raws:
+                    raws[n] = ""  # a required field that may be empty, written <x/>
+        values = dict(raws)
+        for n in self.decimal_names:
+            t = raws.get(n)
+            if t is not None:
+                values[n] = Decimal(t)
+        node.raw = raws
+        node.values = values
+        node.coded = True
+        node.canonical = self.shape.name + "{" + "\x1e".join(
+            [f"{n}\x1f{raws[n]}" for n in self.canonical_order if n in raws]) + "}"
+        return node
+
+
+class FastPath:
+    """Match a whole record (a leaf-only record, or a head plus repeated items) in compiled expressions."""
+
+    def __init__(self, kind: str, shape: RecordShape, namespace: str):
+        self.kind = kind
+        self.shape = shape
+        self.namespace = namespace
+        self._by_prefix: dict = {}
+        self._clark = f"{{{namespace}}}"
+        self.usable = True
+        try:
+            self._compile("ceb:")
+        except ValueError:
+            self.usable = False
+
+    def _compile(self, prefix: str):
+        compiled = self._by_prefix.get(prefix)
+        if compiled is not None:
+            return compiled
+        shape = self.shape
+        if not shape.children:
+            compiled = ("flat", _Part(self.kind, shape, prefix, tag_attrs=True), None, None)
+        else:
+            if shape.fields or len(shape.children) != 2:
+                raise ValueError("only a head and a list of items are handled")
+            (head_name, (head_shape, hmin, hmax)), (item_name, (item_shape, imin, imax)) = shape.children.items()
+            if (hmin, hmax) != (1, 1) or shape.order != (head_name, item_name):
+                raise ValueError("only one head before the items is handled")
+            p = re.escape(prefix)
+            opening = re.compile(rf"<{p}{shape.name}[^>]*>\s*")
+            closing = re.compile(rf"</{p}{shape.name}>\s*\Z")
+            compiled = ("nested", _Part(self.kind, head_shape, prefix, False), _Part(self.kind, item_shape, prefix,
+                                                                                     False), (opening, closing, imin,
+                                                                                              imax, item_name,
+                                                                                              head_name))
+        self._by_prefix[prefix] = compiled
+        return compiled
+
+    def match(self, elem) -> Node | None:
+        """The checked node of `elem`, or None when the generic extraction must decide."""
+        if not self.usable:
+            return None
+        prefix = elem.prefix
+        if not elem.tag.startswith(self._clark):
+            return None
+        text = etree.tostring(elem, encoding=str, with_tail=False)
+        if "&" in text:
+            return None  # escaped characters change lengths: the generic path counts them right
+        try:
+            form, head, item, extra = self._compile(f"{prefix}:" if prefix else "")
+        except ValueError:
+            return None
+        line = elem.sourceline
+        if form == "flat":
+            m = head.regex.fullmatch(text)
+            return head.node(m, line) if m else None
+        opening, closing, imin, imax, item_name, head_name = extra
+        m = opening.match(text)
+        if not m:
+            return None
+        hm = head.regex.match(text, m.end())
+        if not hm:
+            return None
+        pos = hm.end()
+        items = []
+        while True:
+            im = item.regex.match(text, pos)
+            if not im:
+                break
+            items.append(im)
+            pos = im.end()
+        if not closing.match(text, pos) or not (imin <= len(items) <= (imax or len(items))):
+            return None
+        node = Node(self.shape.name, line)
+        head_node = head.node(hm, line)
+        kids = [item.node(im, line) for im in items]
+        node.kids = {head_name: [head_node], item_name: kids}
+        node.coded = True
+        parts = sorted([head_node.canonical] + [k.canonical for k in kids])
+        node.canonical = self.shape.name + "{" + "\x1e".join(parts) + "}"
+        return node
