@@ -536,6 +536,26 @@ def bad_char(name, what):
     return build
 
 
+def undeclared_prefix(c: Ctx):  # a sender forgot xmlns:ceb: every ceb: name is unbound
+    return c.write("zz-no-xmlns.xml", lists_text(901, 902).replace(f' xmlns:ceb="{CEB}"', ""))
+
+
+def wrapped_record(c: Ctx):  # the second list inside an element whose prefix is never declared
+    text = lists_text(901, 902)
+    i = second_list(text)
+    j = text.index("</ceb:Inventory>", i) + len("</ceb:Inventory>")
+    text = text[:i] + "\n<x:Wrapper>" + text[i:j] + "</x:Wrapper>" + text[j:]
+    return c.write("zz-wrapped.xml", text, line_at(text, i) + 1)
+
+
+def text_between_fields(c: Ctx):  # qty 100 split by a broken template: <qty>1</qty>00
+    text = lists_text(901, 902)
+    start = second_list(text)
+    m = re.compile(r"<ceb:qty>([^<]*)</ceb:qty>").search(text, start)
+    text = text[:m.start()] + f"\n<ceb:qty>{m.group(1)}</ceb:qty>00" + text[m.end():]
+    return c.write("zz-stray-text.xml", text, line_at(text, m.start()) + 1)
+
+
 # -- output safety -------------------------------------------------------------------------------------------------
 def formula(ch: str):
     xml_ch = "&#13;" if ch == "\r" else ch
@@ -653,6 +673,15 @@ CASES = [
                                               "a bad byte in list 30 stops reading after list 15 and reports line "
                                               "18: 14 complete lists before the break are neither kept nor "
                                               "counted"),)),
+    Case("prefix-without-namespace-declaration", undeclared_prefix, field="", counts=WHOLE, kind=None),
+    Case("truncated-after-root-prefix", raw("zz-cut-prefix.xml", b'<?xml version="1.0"?>\n<ceb:'), field="",
+         counts=WHOLE, kind=None),
+    Case("record-in-undeclared-prefix-wrapper", wrapped_record, field="Inventory", counts=(2, 1, 1, 0),
+         complete=False),
+    Case("text-between-fields", text_between_fields, counts=(2, 1, 1, 0), marks=(
+        pytest.mark.xfail(strict=True, reason="BUG: character data between the fields of a record (element-only "
+                                              "content in the XSD) is silently dropped: <qty>1</qty>00 is stored "
+                                              "as qty 1 with no problem reported"),)),
     Case("comments-pi-cdata-in-field", comments_in_fields, mode="clean", counts=(1, 1, 0, 0),
          check=names_intact("128GB 黑色")),
     Case("nul-byte", bad_char("zz-nul.xml", "128GB\x00"), field="", counts=(1, 1, 0, 0), complete=False),

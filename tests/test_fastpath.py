@@ -1,0 +1,131 @@
+"""The fast path only accepts what the generic extraction accepts, with the same values and hash."""
+import random
+import re
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from processor import synth
+from processor.readers import fast_path
+from processor.readers.extract import extract
+from processor.readers.fastpath import CODE_PATTERNS
+from processor.readers.messages import BY_NAME, shapes
+
+from .conftest import DEMO
+
+KINDS = ("CEB603", "CEB213", "CEB604", "CEB605", "CEB214")
+
+
+def records(kind_name: str, text: str):
+    kind = BY_NAME[kind_name]
+    root = etree.fromstring(text.encode("utf-8"))
+    return [el for el in root if isinstance(el.tag, str) and el.tag.endswith("}" + kind.record_tag)]
+
+
+def both(kind_name: str, elem):
+    kind = BY_NAME[kind_name]
+    fast = fast_path(kind_name).match(elem)
+    defects: list = []
+    slow = extract(elem, shapes(kind)[0][1], kind.namespace, defects)
+    return fast, slow, defects
+
+
+def same(fast, slow) -> bool:
+    if fast.canonical != slow.canonical or fast.raw != slow.raw or fast.values != slow.values:
+        return False
+    return all(len(fast.kids.get(k, [])) == len(v) and all(same(a, b) for a, b in zip(fast.kids[k], v))
+               for k, v in slow.kids.items())
+
+
+def test_every_code_check_of_the_builders_is_in_the_fast_patterns():
+    """Fast-path nodes skip the code checks of validation.py, so each must be matched by the expression."""
+    src = Path(__file__).resolve().parent.parent.joinpath("processor", "readers", "messages.py").read_text()
+    builders = {"build_export_list": "CEB603", "build_return": "CEB213", "build_list_cancel": "CEB605",
+                "build_list_receipt": "CEB604", "build_return_receipt": "CEB214"}
+    for fn, kind in builders.items():
+        body = src[src.index(f"def {fn}("):]
+        body = body[:body.index("\ndef ", 5)]
+        names = [m.group(1) for m in re.finditer(r'ck\.(?:code|one_of)\(\w+, "(\w+)"', body)]
+        for m in re.finditer(r"for u in \(([^)]*)\)", body):
+            names += re.findall(r'"(\w+)"', m.group(1))
+        for name in names:
+            assert any(k[0] == kind and k[2] == name for k in CODE_PATTERNS), (kind, name)
+
+
+def test_demo_records_take_the_fast_path_with_the_same_result():
+    taken = 0
+    for path in sorted(DEMO.glob("*.xml")):
+        root = etree.parse(str(path)).getroot()
+        kind = next((k for k in KINDS if root.tag.endswith("}" + k + "Message")), None)
+        if kind is None:
+            continue
+        for el in records(kind, etree.tostring(root, encoding=str)):
+            fast, slow, defects = both(kind, el)
+            if fast is not None:
+                taken += 1
+                assert not defects and same(fast, slow), path.name
+    assert taken > 90
+
+
+def _sample_texts():
+    rng = random.Random(5)
+    specs = [synth._random_list(rng, i, synth.date(2026, 5, 1 + i), synth.ELIGIBLE[i % 4], i % 3 > 0)
+             for i in range(1, 5)]
+    ceb603 = synth._envelope("CEB603Message", [synth.inventory_xml(s, rng) for s in specs], rng)
+    rets = [synth.ReturnSpec(f"R-{i}", s, [(1, 1)], synth.datetime(2026, 9, 1, 10)) for i, s in enumerate(specs)
+            if s.invt_no]
+    ceb213 = synth._envelope("CEB213Message", [synth.refund_xml(r, rng) for r in rets], rng)
+    return {"CEB603": ceb603, "CEB213": ceb213}
+
+
+TEXTS = _sample_texts()
+EDITS = st.sampled_from(["space", "newline", "value", "empty", "swap", "entity", "cdata", "drop", "prefix"])
+
+
+def mutate(text: str, edit: str, pick: int, junk: str) -> str:
+    fields = list(re.finditer(r"<ceb:(\w+)>([^<]*)</ceb:\1>", text))
+    if not fields:
+        return text
+    m = fields[pick % len(fields)]
+    a, b = m.span(2)
+    if edit == "space":
+        return text[:a] + " " + text[a:b] + junk[:1] + text[b:]
+    if edit == "newline":
+        return text[:a] + text[a:b] + "\n" + text[b:]
+    if edit == "value":
+        return text[:a] + junk + text[b:]
+    if edit == "empty":
+        return text[:m.start()] + f"<ceb:{m.group(1)}/>" + text[m.end():]
+    if edit == "swap" and pick % len(fields) + 1 < len(fields):
+        n = fields[pick % len(fields) + 1]
+        return text[:m.start()] + n.group(0) + text[m.end():n.start()] + m.group(0) + text[n.end():]
+    if edit == "entity":
+        return text[:a] + "&#x41;" + text[a:b] + text[b:]
+    if edit == "cdata":
+        return text[:a] + "<![CDATA[" + text[a:b] + "]]>" + text[b:]
+    if edit == "drop":
+        return text[:m.start()] + text[m.end():]
+    if edit == "prefix":
+        return text.replace("ceb:", "c:").replace("xmlns:ceb=", "xmlns:c=")
+    return text
+
+
+@settings(max_examples=300)
+@given(kind=st.sampled_from(sorted(TEXTS)), edits=st.lists(st.tuples(EDITS, st.integers(0, 400),
+                                                                   st.text("0123456789.-E aZ中 ", max_size=25)),
+                                                         max_size=3))
+def test_fast_path_accepts_only_what_the_generic_extraction_accepts(kind, edits):
+    text = TEXTS[kind]
+    for edit, pick, junk in edits:
+        text = mutate(text, edit, pick, junk)
+    try:
+        els = records(kind, text)
+    except etree.XMLSyntaxError:
+        return
+    for el in els:
+        fast, slow, defects = both(kind, el)
+        if fast is not None:
+            assert not defects, [d.problem for d in defects]
+            assert same(fast, slow)
