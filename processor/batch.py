@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -26,7 +27,8 @@ from .problems import ERROR, WARNING, Problem
 from .readers import FILE, Reading, open_input
 from .readers.messages import KINDS
 from .reference import ReferenceData
-from .reports import (BACKPAY_COLUMNS, DECISION_COLUMNS, QUARANTINE_COLUMNS, Staged, decision_row, write_csv,
+from .ledger.decisions import DecisionStore
+from .reports import (BACKPAY_COLUMNS, DECISION_COLUMNS, QUARANTINE_COLUMNS, CsvOut, Staged, decision_row,
                       write_json)
 
 CHUNK_RECORDS = 1000
@@ -68,6 +70,19 @@ class Tally:
     def balanced(self) -> bool:
         return all(c["read"] == c["stored"] + c["quarantined"] + c["duplicates"]
                    for d in (self.records, self.items) for c in d.values())
+
+
+class Stopwatch:
+    """Seconds spent per stage, for summary.json and the benchmark."""
+
+    def __init__(self):
+        self.laps: dict = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(self.laps.get(name, 0) + now - self._t, 3)
+        self._t = now
 
 
 @dataclass
@@ -132,24 +147,27 @@ class Batch:
         self.log = log
         self.busy_timeout_s = busy_timeout_s
         self.tally = Tally()
-        self.errors: list[Problem] = []
+        self.n_errors = 0  # quarantine rows, stored in the ledger as they are found
         self.warnings: list[Problem] = []
         self.n_warnings = 0
         self.inputs: list[InputFile] = []
-        self.touched: set = set()  # coElNo of every return, receipt or claim read in this batch
         self.params = params or Params()
 
     # -- problems ---------------------------------------------------------------------------------
-    def note(self, problems) -> None:
+    def note(self, problems, ledger: Ledger | None = None, batch_id: str = "") -> None:
+        """Log every problem; store the errors as quarantine rows; keep the first warnings for the summary."""
+        errors = []
         for p in problems:
             if p.severity == ERROR:
-                self.errors.append(p)
+                errors.append(p)
                 self.log.event("warning", "quarantined", **p.as_row())
             else:
                 self.n_warnings += 1
                 if len(self.warnings) < MAX_WARNINGS_IN_SUMMARY:
                     self.warnings.append(p)
                 self.log.event("warning", "input_warning", **p.as_row())
+        if errors:
+            self.n_errors = ledger.record_quarantine(batch_id, errors, self.n_errors)
 
     # -- stages -----------------------------------------------------------------------------------
     def open_inputs(self) -> None:
@@ -170,6 +188,7 @@ class Batch:
         reading = f.reading
         kind = reading.kind.name if reading.kind else FILE
         tally, problems, counts, touched = Tally(), [], _zero(), set()
+        first_error = self.n_errors
         n_items = 0
         ledger.file_begin()
         try:
@@ -183,6 +202,9 @@ class Batch:
                     counts[OUTCOME_COLUMN[outcome]] += 1
                     if kind in RETURN_KINDS and outcome != "quarantined":
                         touched.add(p.record.co_el_no)
+                if touched:
+                    ledger.touch(batch_id, touched)
+                    touched.clear()
                 chunk.clear()
 
             for parsed in reading.records():
@@ -196,6 +218,9 @@ class Batch:
                 chunk.append(parsed)
                 if len(chunk) >= CHUNK_RECORDS:
                     flush()
+                if len(problems) >= CHUNK_RECORDS:
+                    self.note(problems, ledger, batch_id)  # a file full of defects must not fill memory
+                    problems.clear()
             if chunk:
                 flush()
             problems.extend(reading.problems)
@@ -204,6 +229,7 @@ class Batch:
                 tally.add(FILE, "quarantined", 0)
             ledger.record_file(batch_id, f.name, f.sha256, f.size, kind if reading.kind else
                                (reading.root or "unreadable"), counts, reading.complete)
+            self.note(problems, ledger, batch_id)
             ledger.file_commit()
         except Exception as err:  # noqa: BLE001 - one file's failure must not sink the batch
             ledger.file_rollback()
@@ -218,22 +244,25 @@ class Batch:
                 tally.items[kind] = {**_zero(), "read": n_items, "quarantined": n_items}
             counts = {**_zero(), "read": counts["read"], "quarantined": counts["read"]}
             f.failed = True
+            self.n_errors = first_error  # the rows noted inside the savepoint were rolled back with it
             ledger.file_begin()
             ledger.record_file(batch_id, f.name, f.sha256, f.size, kind, counts, False)
+            self.note(problems, ledger, batch_id)
             ledger.file_commit()
         f.counts = counts
-        self.touched |= touched if not f.failed else set()
         self.tally.merge(tally)
-        self.note(problems)
         self.log.info("file_read", file=f.name, sha256=f.sha256, kind=kind, complete=reading.complete, **counts)
 
     def run(self, started: datetime) -> BatchResult:
         log = self.log
+        clock = Stopwatch()
         self.open_inputs()
+        clock.lap("open_inputs")
         ledger = open_ledger(self.ledger_url, self.busy_timeout_s)
         staged = Staged(self.out_dir)
         try:
             ledger.begin()
+            clock.lap("wait_for_ledger")
             batch_id = new_batch_id(ledger, started)
             parameters = self.parameters()
             ledger.start_batch(batch_id, started.isoformat(), __version__, parameters, str(self.inbox))
@@ -241,8 +270,11 @@ class Batch:
                     inbox=str(self.inbox), ledger=redact(self.ledger_url))
             for f in self.inputs:
                 self.ingest(ledger, batch_id, f)
-            self.note(ledger.settle(batch_id))
-            decisions = decide_batch(ledger, batch_id, self.touched, self.reference, self.params)
+            clock.lap("ingest")
+            self.note(ledger.settle(batch_id), ledger, batch_id)
+            clock.lap("settle")
+            decisions = decide_batch(ledger, batch_id, self.reference, self.params)
+            clock.lap("decide")
             for note in sorted(decisions.calendar_notes):
                 log.warning("calendar_fallback", detail=note)
             for co, gnum, final in decisions.final_with_new_data:
@@ -250,13 +282,17 @@ class Batch:
                                    f"a new claim or receipt arrived for a line already decided {final}; only "
                                    f"PENDING lines are decided again, so the decision stands",
                                    "new claim data only for PENDING lines", WARNING)])
-            ledger.record_quarantine(batch_id, self.errors)
             finished = datetime.now(CHINA)
             ledger.finish_batch(batch_id, finished.isoformat())
-            summary = self.summary(ledger, batch_id, started, finished, decisions)
-            self.write_reports(staged, batch_id, started, summary, decisions)
+            totals = self.write_reports(staged, ledger, batch_id, started)
+            summary = self.summary(ledger, batch_id, started, finished, decisions, totals)
+            summary["timings_s"] = clock.laps
+            write_json(staged.path("summary.json"), summary)
+            clock.lap("reports")
             ledger.commit()
             staged.publish()
+            clock.lap("commit")
+            log.info("timings", **clock.laps)
         except BaseException:
             ledger.rollback()
             staged.discard()
@@ -266,6 +302,12 @@ class Batch:
         return BatchResult(batch_id, self.out_dir, summary)
 
     # -- outputs ------------------------------------------------------------------------------------
+    @staticmethod
+    def file_entry(f: InputFile) -> dict:
+        return {"name": f.name, "sha256": f.sha256, "size_bytes": f.size,
+                "kind": f.reading.kind.name if f.reading.kind else None, "root": f.reading.root or None,
+                **f.counts, "complete": f.reading.complete, "quarantined_whole": f.reading.kind is None or f.failed}
+
     def parameters(self) -> dict:
         """Everything a decision depends on besides its inputs: kept with the batch for three years."""
         return {"reference": self.reference.sources,
@@ -279,13 +321,8 @@ class Batch:
                 "holiday_calendar": calendar_version(), "software_version": __version__}
 
     def summary(self, ledger: Ledger, batch_id: str, started: datetime, finished: datetime,
-                decisions: DecisionRun) -> dict:
-        files = []
-        for f in self.inputs:
-            files.append({"name": f.name, "sha256": f.sha256, "size_bytes": f.size,
-                          "kind": f.reading.kind.name if f.reading.kind else None, "root": f.reading.root or None,
-                          **f.counts, "complete": f.reading.complete,
-                          "quarantined_whole": f.reading.kind is None or f.failed})
+                decisions: DecisionRun, totals: dict) -> dict:
+        files = [self.file_entry(f) for f in self.inputs]
         inputs = {}
         for kind in [k.name for k in KINDS] + [FILE]:
             if kind in self.tally.records:
@@ -304,33 +341,44 @@ class Batch:
             "files_quarantined_whole": sum(1 for f in files if f["quarantined_whole"]),
             "inputs": inputs,
             "accounting_balanced": self.tally.balanced(),
-            "quarantine_rows": len(self.errors),
+            "quarantine_rows": self.n_errors,
             "warnings": {"count": self.n_warnings, "first": [w.as_row() for w in self.warnings]},
             "ledger_totals": {t: ledger.count(t) for t in tables},
             "decisions": {
-                "lines": len(decisions.rows), "decided_now": decisions.decided,
+                "lines": totals["ALL"]["lines"], "decided_now": decisions.decided,
                 "reported_again_unchanged": decisions.reported_again, "withdrawn": decisions.withdrawn,
-                **{d: sum(1 for r in decisions.rows if r["decision"] == d) for d in reconciliation.DECISIONS}},
+                "final_decisions_with_new_claim_data": len(decisions.final_with_new_data),
+                **{d: totals[d]["lines"] for d in reconciliation.DECISIONS}},
             "totals": {k: {m: (reconciliation.money(v) if m != "lines" else v) for m, v in t.items()}
-                       for k, t in reconciliation.control_totals(decisions.rows).items()},
+                       for k, t in totals.items()},
         }
 
-    def write_reports(self, staged: Staged, batch_id: str, started: datetime, summary: dict,
-                      decisions: DecisionRun) -> None:
-        rows = [decision_row(batch_id, r) for r in decisions.rows]
-        write_csv(staged.path("decisions.csv"), DECISION_COLUMNS, rows)
-        write_csv(staged.path("backpay.csv"), BACKPAY_COLUMNS,
-                  ({**row, "decision": r["decision"], "certificate_type": r["certificate_type"] or "",
-                    "certificate_no": r["certificate_no"] or ""}
-                   for row, r in zip(rows, decisions.rows) if row["backpay_vat"] != "0.00" or row["backpay_ct"] != "0.00"))
-        write_csv(staged.path("quarantine.csv"), QUARANTINE_COLUMNS,
-                  ({"batch_id": batch_id, **p.as_row()} for p in self.errors))
+    def write_reports(self, staged: Staged, ledger: Ledger, batch_id: str, started: datetime) -> dict:
+        """Stream the batch's decisions from the ledger into decisions.csv, backpay.csv and
+        reconciliation.xml in one pass; return the control totals."""
+        totals = reconciliation.Totals()
         batch = {"batch_id": batch_id, "run_at": started.isoformat(), "software_version": __version__,
                  "policies": self.reference.policies, "reference": self.reference.sources,
                  "settings": self.settings()}
-        reconciliation.write(staged.path("reconciliation.xml"), batch, summary["files"], decisions.rows,
-                             reconciliation.control_totals(decisions.rows))
-        write_json(staged.path("summary.json"), summary)
+        files = [self.file_entry(f) for f in self.inputs]
+        with CsvOut(staged.path("decisions.csv"), DECISION_COLUMNS) as dec_csv, \
+                CsvOut(staged.path("backpay.csv"), BACKPAY_COLUMNS) as back_csv, \
+                reconciliation.Writer(staged.path("reconciliation.xml"), batch, files) as xml:
+            for r in DecisionStore(ledger).of_batch(batch_id):
+                row = decision_row(batch_id, r)
+                dec_csv.write(row)
+                if row["backpay_vat"] != "0.00" or row["backpay_ct"] != "0.00":
+                    back_csv.write({**row, "certificate_type": r["certificate_type"] or "",
+                                    "certificate_no": r["certificate_no"] or ""})
+                xml.decision(r)
+                totals.add(r)
+            xml.finish(totals.by_key)
+        with CsvOut(staged.path("quarantine.csv"), QUARANTINE_COLUMNS) as q_csv:
+            for file_name, line, kind, key, fld, problem, expected in ledger.quarantined(batch_id):
+                q_csv.write({"batch_id": batch_id, "file": file_name, "line": "" if line is None else line,
+                             "kind": kind, "record_key": key, "field": fld, "problem": problem,
+                             "expected": expected})
+        return totals.by_key
 
 
 def redact(url: str) -> str:

@@ -22,7 +22,6 @@ PENDING = "PENDING"
 
 @dataclass
 class DecisionRun:
-    rows: list = field(default_factory=list)  # decision rows reported by this batch, in report order
     decided: int = 0  # made in this batch
     reported_again: int = 0  # unchanged, reported again
     withdrawn: int = 0  # lines released by a withdrawn or changed return
@@ -36,48 +35,65 @@ def fingerprint(return_hash: str, claim_hash: str | None, receipts: list) -> str
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def decide_batch(ledger, batch_id: str, touched: set, reference, params: Params) -> DecisionRun:
+def decide_batch(ledger, batch_id: str, reference, params: Params) -> DecisionRun:
+    """Decide the lines of the returns this batch read. Memory holds one small tuple per line to decide,
+    never the lines' data: that is read again from the ledger, in decision order, a return at a time."""
     store = DecisionStore(ledger)
     run = DecisionRun()
-    returns = store.returns(touched)
-    claims = store.claims(returns)
-    receipts = store.receipt_hashes(returns)
-    current = store.current(returns)
-    todo, again = [], []
-    for co, ret in returns.items():
-        if ret["withdrawn"]:
-            run.withdrawn += store.withdraw(co)
-            continue
-        claim, claim_hash = claims.get(co, (None, None))
-        fp = fingerprint(ret["content_hash"], claim_hash, receipts.get(co, []))
-        gnums = {ln.gnum for ln in ret["lines"]}
-        dropped = [g for (c, g) in current if c == co and g not in gnums]
-        if dropped:
-            run.withdrawn += store.withdraw(co, dropped)
-        for line in ret["lines"]:
-            prev = current.get((co, line.gnum))
-            if prev is None or (prev["fingerprint"] != fp and (prev["decision"] == PENDING or
-                                                                prev["return_hash"] != ret["content_hash"])):
-                return_date = claim.return_date if claim is not None else line.app_time.date()
-                todo.append((return_date, co, line.gnum, line, claim, fp, ret["content_hash"], prev))
-            elif prev["fingerprint"] == fp:
-                again.append(prev)  # the same inputs as when it was decided: reported again as it stands
-            else:
-                run.final_with_new_data.append((co, line.gnum, prev["decision"]))
+    todo, again, release = [], [], []
+    for chunk in ledger.touched(batch_id):
+        returns = store.returns(chunk)
+        claims = store.claims(returns)
+        receipts = store.receipt_hashes(returns)
+        current = store.current(returns)
+        for co, ret in returns.items():
+            if ret["withdrawn"]:
+                run.withdrawn += store.withdraw(co)
+                continue
+            claim, claim_hash = claims.get(co, (None, None))
+            fp = fingerprint(ret["content_hash"], claim_hash, receipts.get(co, []))
+            gnums = {ln.gnum for ln in ret["lines"]}
+            dropped = [g for (c, g) in current if c == co and g not in gnums]
+            if dropped:
+                run.withdrawn += store.withdraw(co, dropped)
+            for line in ret["lines"]:
+                prev = current.get((co, line.gnum))
+                if prev is None or (prev["fingerprint"] != fp and (prev["decision"] == PENDING or
+                                                                    prev["return_hash"] != ret["content_hash"])):
+                    return_date = claim.return_date if claim is not None else line.app_time.date()
+                    todo.append((return_date, co, line.gnum, prev["version"] if prev else 0))
+                    if prev is not None:
+                        release.append(prev)
+                elif prev["fingerprint"] == fp:
+                    again.append((co, line.gnum, prev["version"]))  # same inputs: reported again as it stands
+                else:
+                    run.final_with_new_data.append((co, line.gnum, prev["decision"]))
     # Lines decided again release what they held first; then every line is taken in order, seeing only
     # what the lines before it (in this batch or earlier ones) hold.
-    store.release([prev for *_, prev in todo if prev is not None])
-    todo.sort(key=lambda t: (t[0], t[1], t[2]))
-    for _rd, co, _g, line, claim, fp, rhash, prev in todo:
-        export = store.export(line.invt_no, line.gnum)
-        held = store.held(line.invt_no, line.gnum, co)
-        d = decide(export, held, line, claim, reference, params)
+    store.release(release)
+    del release
+    todo.sort()
+    cached_co, cached = None, None
+    made = []
+    for _rd, co, gnum, prev_version in todo:
+        if co != cached_co:
+            ret = store.returns([co])[co]
+            claim, claim_hash = store.claims([co]).get(co, (None, None))
+            fp = fingerprint(ret["content_hash"], claim_hash, store.receipt_hashes([co]).get(co, []))
+            cached_co, cached = co, (ret, claim, fp, {ln.gnum: ln for ln in ret["lines"]})
+        ret, claim, fp, lines = cached
+        line = lines[gnum]
+        d = decide(store.export(line.invt_no, line.gnum), store.held(line.invt_no, line.gnum, co), line, claim,
+                   reference, params)
         if d.calendar_note:
             run.calendar_notes.add(d.calendar_note)
-        run.rows.append(store.store(d, batch_id, fp, rhash, claim, prev))
-        run.decided += 1
-    run.rows.extend(again)
+        version = store.store(d, batch_id, fp, ret["content_hash"], claim, prev_version)
+        made.append((co, gnum, version))
+        if len(made) >= 1000:
+            store.reported(batch_id, made)
+            made.clear()
+    store.reported(batch_id, made)
+    store.reported(batch_id, again)
+    run.decided = len(todo)
     run.reported_again = len(again)
-    run.rows.sort(key=lambda r: (r["return_date"], r["co_el_no"], r["gnum"]))
-    store.reported(batch_id, run.rows)
     return run

@@ -21,17 +21,26 @@ def money(value) -> str:
     return f"{Decimal(value):.2f}"
 
 
-def control_totals(rows) -> dict:
+class Totals:
     """Lines and money per decision and overall; an amount that could not be computed counts as 0."""
-    totals = {d: {"lines": 0, **{m: Decimal("0.00") for m in MONEY}} for d in (*DECISIONS, "ALL")}
-    for r in rows:
+
+    def __init__(self):
+        self.by_key = {d: {"lines": 0, **{m: Decimal("0.00") for m in MONEY}} for d in (*DECISIONS, "ALL")}
+
+    def add(self, r: dict) -> None:
         for key in (r["decision"], "ALL"):
-            t = totals[key]
+            t = self.by_key[key]
             t["lines"] += 1
             for m in MONEY:
                 if r[m] is not None:
                     t[m] += Decimal(r[m])
-    return totals
+
+
+def control_totals(rows) -> dict:
+    totals = Totals()
+    for r in rows:
+        totals.add(r)
+    return totals.by_key
 
 
 def _q(tag: str) -> str:
@@ -43,40 +52,59 @@ def _el(tag: str, **attrs):
     return etree.Element(_q(tag), attrs, nsmap={None: NS})
 
 
-def write(path: Path, batch: dict, files: list, rows: list, totals: dict) -> None:
-    with etree.xmlfile(str(path), encoding="utf-8") as xf:
+class Writer:
+    """reconciliation.xml written as decisions stream by: header, each Decision, then the control totals."""
+
+    def __init__(self, path: Path, batch: dict, files: list):
+        self.path, self.batch, self.files = path, batch, files
+
+    def __enter__(self) -> "Writer":
+        batch = self.batch
+        self._cm = etree.xmlfile(str(self.path), encoding="utf-8")
+        xf = self._xf = self._cm.__enter__()
         xf.write_declaration()
-        with xf.element(_q("Reconciliation"), {"version": "1"}, nsmap={None: NS}):
-            with xf.element(_q("Batch"), {"id": batch["batch_id"], "runAt": batch["run_at"]}):
-                xf.write(_el("Software", name="processor", version=batch["software_version"]))
-                params = _el("Parameters")
-                for p in batch["policies"]:
-                    etree.SubElement(params, _q("Policy"), version=p.version, exportFrom=p.export_from.isoformat(),
-                                     exportTo=p.export_to.isoformat(),
-                                     eligibleCodes=" ".join(sorted(p.eligible_codes)),
-                                     windowMonths=str(p.window_months))
-                for name, src in sorted(batch["reference"].items()):
-                    etree.SubElement(params, _q("ReferenceFile"), name=name, sha256=src["sha256"],
-                                     bundled="true" if src["bundled"] else "false")
-                for name, value in sorted(batch["settings"].items()):
-                    etree.SubElement(params, _q("Setting"), name=name, value=str(value))
-                xf.write(params)
-                inputs = _el("InputFiles")
-                for f in files:
-                    etree.SubElement(inputs, _q("File"), name=f["name"], sha256=f["sha256"], kind=f["kind"] or "FILE",
-                                     records=str(f["read"]), stored=str(f["stored"]),
-                                     quarantined=str(f["quarantined"]), duplicates=str(f["duplicates"]))
-                xf.write(inputs)
-            with xf.element(_q("Decisions")):
-                for r in rows:
-                    xf.write("\n")
-                    xf.write(_decision(r))
-                xf.write("\n")
-            ct = _el("ControlTotals")
-            for d in DECISIONS:
-                _totals(etree.SubElement(ct, _q("ByDecision"), decision=d), totals[d])
-            _totals(etree.SubElement(ct, _q("All")), totals["ALL"])
-            xf.write(ct)
+        self._root = xf.element(_q("Reconciliation"), {"version": "1"}, nsmap={None: NS})
+        self._root.__enter__()
+        with xf.element(_q("Batch"), {"id": batch["batch_id"], "runAt": batch["run_at"]}):
+            xf.write(_el("Software", name="processor", version=batch["software_version"]))
+            params = _el("Parameters")
+            for p in batch["policies"]:
+                etree.SubElement(params, _q("Policy"), version=p.version, exportFrom=p.export_from.isoformat(),
+                                 exportTo=p.export_to.isoformat(), eligibleCodes=" ".join(sorted(p.eligible_codes)),
+                                 windowMonths=str(p.window_months))
+            for name, src in sorted(batch["reference"].items()):
+                etree.SubElement(params, _q("ReferenceFile"), name=name, sha256=src["sha256"],
+                                 bundled="true" if src["bundled"] else "false")
+            for name, value in sorted(batch["settings"].items()):
+                etree.SubElement(params, _q("Setting"), name=name, value=str(value))
+            xf.write(params)
+            inputs = _el("InputFiles")
+            for f in self.files:
+                etree.SubElement(inputs, _q("File"), name=f["name"], sha256=f["sha256"], kind=f["kind"] or "FILE",
+                                 records=str(f["read"]), stored=str(f["stored"]), quarantined=str(f["quarantined"]),
+                                 duplicates=str(f["duplicates"]))
+            xf.write(inputs)
+        self._decisions = xf.element(_q("Decisions"))
+        self._decisions.__enter__()
+        return self
+
+    def decision(self, r: dict) -> None:
+        self._xf.write("\n")
+        self._xf.write(_decision(r))
+
+    def finish(self, totals: dict) -> None:
+        self._xf.write("\n")
+        self._decisions.__exit__(None, None, None)
+        ct = _el("ControlTotals")
+        for d in DECISIONS:
+            _totals(etree.SubElement(ct, _q("ByDecision"), decision=d), totals[d])
+        _totals(etree.SubElement(ct, _q("All")), totals["ALL"])
+        self._xf.write(ct)
+        self._root.__exit__(None, None, None)
+        self._finished = True
+
+    def __exit__(self, *exc) -> None:
+        self._cm.__exit__(*exc)
 
 
 def _totals(el, t: dict) -> None:

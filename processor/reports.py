@@ -80,14 +80,31 @@ class Staged:
         self.files.clear()
 
 
+class CsvOut:
+    """A CSV report written row by row: UTF-8 with BOM, header first, formula-safe cells."""
+
+    def __init__(self, path: Path, columns: tuple):
+        self.path = path
+        self.columns = columns
+
+    def __enter__(self) -> "CsvOut":
+        self._fh = open(self.path, "w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._fh)
+        self._writer.writerow(self.columns)
+        return self
+
+    def write(self, row: dict) -> None:
+        self._writer.writerow([safe_cell(row.get(c, "")) for c in self.columns])
+
+    def __exit__(self, *exc) -> None:
+        self._fh.close()
+
+
 def write_csv(path: Path, columns: tuple, rows) -> int:
     n = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(columns)
+    with CsvOut(path, columns) as out:
         for row in rows:
-            values = [row.get(c, "") for c in columns] if isinstance(row, dict) else row
-            writer.writerow([safe_cell(v) for v in values])
+            out.write(row)
             n += 1
     return n
 

@@ -18,6 +18,7 @@ beside good ones: exit 0 and balanced accounting. Example counts are printed at 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import random
@@ -44,8 +45,8 @@ from .helpers import ceb603_text, export_list
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SAMPLES = SHARED / "ceb" / "samples-export"
 KINDS = ("CEB603", "CEB604", "CEB605", "CEB213", "CEB214", "ReturnClaims")
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "250"))
-CLI_EXAMPLES = int(os.environ.get("FUZZ_CLI_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1500"))
+CLI_EXAMPLES = int(os.environ.get("FUZZ_CLI_EXAMPLES", "250"))
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                       HealthCheck.filter_too_much])
 RAN: Counter = Counter()  # examples run per test, printed by the last test
@@ -257,6 +258,15 @@ def change_encoding(draw, data):
     return new_decl + body
 
 
+def renumber(draw, data):
+    """Another item number: a gap, a repeat, a zero."""
+    gnums = list(re.finditer(rb"<((?:\w+:)?gnum)>([^<]*)</\1>", data))
+    if not gnums:
+        return data
+    m = _pick(draw, gnums)
+    return data[:m.start(2)] + str(draw(st.integers(0, 9))).encode() + data[m.end(2):]
+
+
 def reformat(draw, data):
     """Well-formed variations of layout: re-indent, squeeze, CRLF or tabs between elements."""
     how = draw(st.sampled_from(["squeeze", "crlf", "tabs", "indent"]))
@@ -296,7 +306,7 @@ def respell_value(draw, data):
     return data[:m.start()] + new + data[m.end():]
 
 
-MUTATIONS = (reformat, respell_value, flip, insert_bytes, delete_slice, duplicate_slice, truncate, add_bom, swap_tags, rename_start_tag,
+MUTATIONS = (renumber, reformat, respell_value, flip, insert_bytes, delete_slice, duplicate_slice, truncate, add_bom, swap_tags, rename_start_tag,
              dup_or_drop_record, splice, insert_markup, hostile_value, change_encoding)
 
 
@@ -317,6 +327,11 @@ def line_count(data: bytes) -> int:
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
 
 
+def comparable(parsed: list) -> list:
+    return [(p.kind, p.file, p.record, p.key, p.line, p.content_hash, p.lines,
+             [q if q.severity == ERROR else dataclasses.replace(q, line=None) for q in p.problems]) for p in parsed]
+
+
 def read_both_ways(path: Path, name: str):
     """Read with the reader as configured (fast path on), then with the generic extraction only."""
     reading = open_input(path, name)  # nothing may escape
@@ -333,7 +348,8 @@ def check_reading(data: bytes, name: str) -> tuple[int, int]:
         path.write_bytes(data)
         reading, parsed, generic, parsed_generic = read_both_ways(path, name)
     # the fast path is an optimisation: records, keys, hashes, lines and problems as the generic extraction's
-    assert parsed == parsed_generic
+    # (warnings compared without their line: see test_fast_path_warning_line_is_the_generic_one)
+    assert comparable(parsed) == comparable(parsed_generic)
     assert reading.problems == generic.problems
     lines = line_count(data)
     if reading.kind is None:
@@ -388,6 +404,20 @@ def test_seeds_are_valid(kind, tmp_path):
         assert reading.kind is not None and reading.kind.name == kind and parsed
         if data not in OFFICIAL:  # GACC's samples carry their own defects (e.g. ieFlag 'a')
             assert all(p.record is not None for p in parsed), [p.problems for p in parsed]
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the fast path gives every part of a record the record's line, so a "
+                                      "warning about the items (gnum gap) names the line of <Inventory>, while "
+                                      "the generic extraction names the line of <InventoryHead>")
+def test_fast_path_warning_line_is_the_generic_one(tmp_path):
+    text = ceb603_text([export_list(1, goods=((0, 1), (2, 1)))])
+    text = text.replace("<ceb:gnum>2</ceb:gnum>", "<ceb:gnum>3</ceb:gnum>")  # items 1 and 3: a gap, a warning
+    text = text.replace("<ceb:InventoryHead>", "\n<ceb:InventoryHead>")  # the head on the line after the record
+    path = tmp_path / "gap.xml"
+    path.write_text(text, encoding="utf-8")
+    reading, parsed, generic, parsed_generic = read_both_ways(path, path.name)
+    assert parsed_generic[0].record is not None and parsed_generic[0].problems[0].line == 4
+    assert parsed == parsed_generic
 
 
 # -- the whole batch -------------------------------------------------------------------------------------------------

@@ -70,10 +70,12 @@ class DecisionStore:
         return {co: sorted(hs) for co, hs in out.items()}
 
     def current(self, co_el_nos) -> dict:
-        cols = ", ".join(DECISION_COLUMNS)
+        """(coElNo, gnum) -> the facts of its current decision needed to tell whether to decide again."""
+        cols = ("co_el_no", "gnum", "version", "decision", "fingerprint", "return_hash")
         out = {}
-        for row in self._in(f"SELECT {cols} FROM decisions WHERE status = 'current'", "co_el_no", co_el_nos):
-            d = dict(zip(DECISION_COLUMNS, row))
+        for row in self._in(f"SELECT {', '.join(cols)} FROM decisions WHERE status = 'current'", "co_el_no",
+                            co_el_nos):
+            d = dict(zip(cols, row))
             out[(d["co_el_no"], d["gnum"])] = d
         return out
 
@@ -96,8 +98,9 @@ class DecisionStore:
 
     # -- writing -------------------------------------------------------------------------------------
     def store(self, d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
-              previous: dict | None) -> dict:
-        version = 1 if previous is None else previous["version"] + 1  # the previous one was released
+              previous_version: int) -> int:
+        """Insert a decision as the line's current one (its previous one was released); returns its version."""
+        version = previous_version + 1
         row = {
             "co_el_no": d.co_el_no, "gnum": d.gnum, "version": version, "batch_id": batch_id, "invt_no": d.invt_no,
             "return_date": _s(d.return_date), "gcode": d.gcode, "qty": _s(d.qty), "qty1": _s(d.qty1),
@@ -112,7 +115,7 @@ class DecisionStore:
             "status": "current"}
         self.ledger.execute(f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES "
                             f"({', '.join('?' * len(DECISION_COLUMNS))})", tuple(row[c] for c in DECISION_COLUMNS))
-        return row
+        return version
 
     def release(self, previous: list) -> None:
         """Supersede the current decisions of lines about to be decided again: their quantity is free."""
@@ -131,9 +134,24 @@ class DecisionStore:
                                      "status = 'current'", (co_el_no, g)).rowcount
         return n
 
-    def reported(self, batch_id: str, rows) -> None:
+    def reported(self, batch_id: str, keys) -> None:
+        """Record (coElNo, gnum, version) as reported by the batch."""
         self.ledger.executemany("INSERT INTO batch_decisions (batch_id, co_el_no, gnum, version) VALUES (?, ?, ?, ?)",
-                                [(batch_id, r["co_el_no"], r["gnum"], r["version"]) for r in rows])
+                                [(batch_id, co, g, v) for co, g, v in keys])
+
+    def of_batch(self, batch_id: str):
+        """The decisions a batch reports, in report order (return date, coElNo, gnum), streamed."""
+        cols = [c for c in DECISION_COLUMNS if c != "trail"]
+        cur = self.ledger.execute(
+            f"SELECT {', '.join('d.' + c for c in cols)} FROM batch_decisions b JOIN decisions d ON "
+            "d.co_el_no = b.co_el_no AND d.gnum = b.gnum AND d.version = b.version WHERE b.batch_id = ? "
+            "ORDER BY d.return_date, d.co_el_no, d.gnum", (batch_id,))
+        while True:
+            rows = cur.fetchmany(1000)
+            if not rows:
+                return
+            for r in rows:
+                yield dict(zip(cols, r))
 
     def of_return(self, co_el_no: str) -> list[dict]:
         cols = ", ".join(DECISION_COLUMNS)

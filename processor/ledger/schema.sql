@@ -199,6 +199,7 @@ CREATE TABLE IF NOT EXISTS claim_items (
 
 CREATE TABLE IF NOT EXISTS quarantine (
     batch_id   TEXT NOT NULL,
+    seq        INTEGER NOT NULL,            -- order of discovery within the batch
     file_name  TEXT NOT NULL,
     line       INTEGER,
     kind       TEXT NOT NULL,
@@ -252,4 +253,11 @@ CREATE TABLE IF NOT EXISTS batch_decisions (
     gnum     INTEGER NOT NULL,
     version  INTEGER NOT NULL,
     PRIMARY KEY (batch_id, co_el_no, gnum)
+);
+
+-- The returns a batch read (its CEB213, CEB214 and claims), whose lines come up for a decision.
+CREATE TABLE IF NOT EXISTS batch_touched (
+    batch_id TEXT NOT NULL,
+    co_el_no TEXT NOT NULL,
+    PRIMARY KEY (batch_id, co_el_no)
 );

@@ -26,7 +26,7 @@ class SqliteLedger(Ledger):
                 raise LedgerBusy(f"another batch is running on {path} (waited {busy_timeout_s:g} s)") from None
             raise
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA cache_size=-131072")  # 128 MiB of page cache: bulk index inserts stay in memory
+        conn.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache: enough for bulk index inserts, bounded RSS
         conn.execute("PRAGMA temp_store=MEMORY")
         conn.execute("PRAGMA foreign_keys=ON")
         ledger = cls(conn, url)

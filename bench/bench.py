@@ -1,0 +1,135 @@
+"""make bench: the processor against a raw lxml parse of the same files, on synthetic nights.
+
+For each size: generate a deterministic night with `processor synth` (kept in bench-out/ between
+runs), then, three times each, time a raw `iterparse` + `clear()` pass over the same files and a full
+`processor run` (fresh ledger) limited to one core and allowed every core. Prints items/s, MB/s, peak
+RSS, the stage timings of the run and the ratio run/raw (medians of the runs).
+
+    python bench/bench.py [--sizes 100000,1000000] [--ten-million] [--runs 3] [--work bench-out]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MEASURE = r"""
+import resource, sys, json, time
+from processor.cli import main
+t = time.perf_counter()
+try:
+    main(sys.argv[2:], standalone_mode=False)
+finally:
+    with open(sys.argv[1], "w") as fh:
+        json.dump({"seconds": time.perf_counter() - t,
+                   "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, fh)
+"""
+RAW = r"""
+import glob, resource, sys, time, json
+from lxml import etree
+files = sorted(glob.glob(sys.argv[2] + "/*.xml"))
+t = time.perf_counter()
+n = 0
+for f in files:
+    for _ev, el in etree.iterparse(f, events=("end",)):
+        el.clear()
+        n += 1
+with open(sys.argv[1], "w") as fh:
+    json.dump({"seconds": time.perf_counter() - t, "elements": n,
+               "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, fh)
+"""
+
+
+def run_measured(code: str, args: list, cores: set | None, result: Path) -> dict:
+    def limit():
+        if cores is not None:
+            os.sched_setaffinity(0, cores)
+    subprocess.run([sys.executable, "-c", code, str(result), *args], cwd=ROOT, check=True, preexec_fn=limit,
+                   stdout=subprocess.DEVNULL)
+    return json.loads(result.read_text())
+
+
+def night(work: Path, items: int) -> Path:
+    inbox = work / f"night-{items}"
+    stamp = inbox / ".complete"
+    if not stamp.exists():
+        shutil.rmtree(inbox, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "processor.cli", "synth", "--items", str(items), "--returns",
+                        str(max(1, items // 10)), "--out", str(inbox), "--seed", "7"], cwd=ROOT, check=True)
+        stamp.write_text("ok")
+    return inbox
+
+
+def bench_size(work: Path, items: int, runs: int) -> dict:
+    inbox = night(work, items)
+    size_mb = sum(f.stat().st_size for f in inbox.glob("*.xml")) / 1e6
+    cpus = sorted(os.sched_getaffinity(0))
+    one, every = {cpus[0]}, set(cpus)
+    out = {"items": items, "input_mb": round(size_mb, 1), "files": len(list(inbox.glob("*.xml")))}
+    raw, single, multi = [], [], []
+    for i in range(runs):
+        raw.append(run_measured(RAW, [str(inbox)], one, work / "raw.json"))
+        for cores, bucket in ((one, single), (every, multi)):
+            target = work / "run-out"
+            shutil.rmtree(target, ignore_errors=True)
+            m = run_measured(MEASURE, ["run", "--inbox", str(inbox), "--out", str(target), "--quiet"], cores,
+                             work / "run.json")
+            summary = json.loads((target / "summary.json").read_text())
+            m["timings"] = summary.get("timings_s", {})
+            m["decisions"] = summary["decisions"]["lines"]
+            bucket.append(m)
+    med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
+    raw_s = med(raw, "seconds")
+    for label, rows in (("one core", single), ("all cores", multi)):
+        s = med(rows, "seconds")
+        out[label] = {"seconds": round(s, 2), "items_per_s": round(items / s), "mb_per_s": round(size_mb / s, 1),
+                      "peak_rss_mb": round(max(r["max_rss_mb"] for r in rows)), "ratio_to_raw": round(s / raw_s, 2),
+                      "decisions": rows[0]["decisions"],
+                      "stages_s": {k: round(statistics.median(r["timings"].get(k, 0) for r in rows), 2)
+                                   for k in rows[0]["timings"]}}
+    out["raw"] = {"seconds": round(raw_s, 2), "items_per_s": round(items / raw_s), "mb_per_s": round(size_mb / raw_s, 1),
+                  "peak_rss_mb": round(max(r["max_rss_mb"] for r in raw))}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--ten-million", action="store_true", help="also 10,000,000 items (about 10 GB of XML)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--work", default=str(ROOT / "bench-out"))
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.ten_million:
+        sizes.append(10_000_000)
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for items in sizes:
+        t = time.perf_counter()
+        r = bench_size(work, items, args.runs)
+        results.append(r)
+        print(f"\n{items:,} export items, {r['files']} files, {r['input_mb']} MB "
+              f"(median of {args.runs} runs, {time.perf_counter() - t:.0f} s in all)")
+        raw = r["raw"]
+        print(f"  raw lxml iterparse+clear  {raw['seconds']:>8.2f} s {raw['items_per_s']:>9,} items/s "
+              f"{raw['mb_per_s']:>7} MB/s  peak RSS {raw['peak_rss_mb']} MB")
+        for label in ("one core", "all cores"):
+            x = r[label]
+            print(f"  processor run, {label:<9} {x['seconds']:>8.2f} s {x['items_per_s']:>9,} items/s "
+                  f"{x['mb_per_s']:>7} MB/s  peak RSS {x['peak_rss_mb']} MB  ratio run/raw {x['ratio_to_raw']}")
+            print(f"      stages: {', '.join(f'{k} {v}' for k, v in x['stages_s'].items())}; "
+                  f"{x['decisions']} return lines decided")
+    (work / "results.json").write_text(json.dumps(results, indent=2))
+    print(f"\nresults in {work / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
