@@ -18,6 +18,7 @@ DIGITS3 = re.compile(r"[0-9]{3}\Z")
 DIGITS4 = re.compile(r"[0-9]{4}\Z")
 DIGITS10 = re.compile(r"[0-9]{10}\Z")
 DIGITS1_10 = re.compile(r"[0-9]{1,10}\Z")
+UNIT_FIELDS = ("unit", "unit1", "unit2")
 APP_TYPES = {"1": "new", "2": "change", "3": "delete"}
 APP_STATUSES = {"1": "draft (暂存)", "2": "declared (申报)"}
 
@@ -43,6 +44,11 @@ class Checker:
             self.fail(node, name, path, f"{value!r} is not a valid code", expected)
             return None
         return value
+
+    def units(self, node: Node, path: str = "") -> None:
+        """unit, unit1 and unit2: 3-digit measurement unit codes (JGS-20), as on the original item."""
+        for name in UNIT_FIELDS:
+            self.code(node, name, DIGITS3, "a 3-digit unit code such as 007", path)
 
     def one_of(self, node: Node, name: str, allowed: dict, path: str = "") -> str | None:
         value = node.values.get(name)

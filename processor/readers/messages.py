@@ -69,8 +69,7 @@ def build_export_list(node: Node, ck: Checker, warnings: list, variant: str):
         ck.code(it, "gcode", DIGITS10, "a 10-digit HS code", q)
         ck.code(it, "currency", DIGITS3, "a 3-digit currency code such as 502", q)
         ck.code(it, "country", DIGITS3, "a 3-digit country code", q)
-        for u in ("unit", "unit1", "unit2"):
-            ck.code(it, u, DIGITS3, "a 3-digit unit code such as 007", q)
+        ck.units(it, q)
     ck.unique_gnums(items, "InventoryList")
     if ck.defects:
         return None
@@ -134,8 +133,7 @@ def build_return(node: Node, ck: Checker, warnings: list, variant: str):
     for i, ln in enumerate(lines, 1):
         q = f"InvtRefundList[{i}]"
         ck.code(ln, "gcode", DIGITS1_10, "an HS code of digits, as on the original item", q)
-        for u in ("unit", "unit1", "unit2"):
-            ck.code(ln, u, DIGITS3, "a 3-digit unit code such as 007", q)
+        ck.units(ln, q)
     ck.unique_gnums(lines, "InvtRefundList")
     if ck.defects:
         return None
