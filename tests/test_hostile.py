@@ -29,8 +29,6 @@ import json
 import os
 import random
 import re
-import shutil
-import socket
 import sqlite3
 import stat
 import subprocess
@@ -278,8 +276,8 @@ def dtd_in_valid_message(c: Ctx):
 def xinclude(href_of):
     def build(c: Ctx):
         text = lists_text(901, 902, 903)
-        text, line = insert(text, "<ceb:copNo>", second_list(text),
-                            f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="{href_of(c)}" parse="text"/>')
+        include = f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="{href_of(c)}" parse="text"/>'
+        text, line = insert(text, "<ceb:copNo>", second_list(text), include)
         return c.write(f"zz-xinclude-{'http' if href_of(c).startswith('http') else 'file'}.xml", text, line)
     return build
 
