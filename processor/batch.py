@@ -114,18 +114,23 @@ def sha256_of(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-def list_inbox(inbox: Path, log: BatchLog) -> list[Path]:
-    files = []
+def list_inbox(inbox: Path) -> tuple[list[Path], list[Problem]]:
+    """The regular files directly in the inbox; anything else is skipped, with a warning saying why."""
+    files, skipped = [], []
     for entry in sorted(inbox.iterdir(), key=lambda p: p.name):
+        why = None
         if entry.is_symlink():
-            log.warning("inbox_entry_skipped", entry=entry.name, why="symbolic link")
-            continue
-        if entry.is_dir():
-            log.warning("inbox_entry_skipped", entry=entry.name, why="folder (the inbox is read one level deep)")
-            continue
-        if entry.is_file():
+            why = "a symbolic link: links are not followed out of the inbox"
+        elif entry.is_dir():
+            why = "a folder: the inbox is read one level deep"
+        elif not entry.is_file():
+            why = "not a regular file (a pipe, socket or device)"
+        if why:
+            skipped.append(Problem(entry.name, None, FILE, "", "", f"skipped: {why}", "regular files in the inbox",
+                                   WARNING))
+        else:
             files.append(entry)
-    return files
+    return files, skipped
 
 
 def new_batch_id(ledger: Ledger, now: datetime) -> str:
@@ -171,7 +176,9 @@ class Batch:
 
     # -- stages -----------------------------------------------------------------------------------
     def open_inputs(self) -> None:
-        for path in list_inbox(self.inbox, self.log):
+        paths, skipped = list_inbox(self.inbox)
+        self.note(skipped)
+        for path in paths:
             name = path.name
             try:
                 sha, size = sha256_of(path)

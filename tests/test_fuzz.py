@@ -15,7 +15,7 @@ contract's example claims when they are present. Hypothesis applies one to four 
 `open_input(path, name).records()` must not raise; each Parsed has a record or at least one error naming the
 file; every line given is within the file. Each file is also read with the readers' fast path turned off:
 records, keys, content hashes, lines and errors must be the same either way (warnings compared without their
-line, see the xfail test). The CLI test runs the whole batch with one mutated file beside good ones: exit 0
+line, see test_fast_path_warning_line_is_the_generic_one). The CLI test runs the whole batch with one mutated file beside good ones: exit 0
 and balanced accounting. Example counts are printed at the end (and hypothesis `event`s show the mutations
 with --hypothesis-show-statistics). FUZZ_EXAMPLES and FUZZ_CLI_EXAMPLES change the number of examples.
 """
@@ -410,9 +410,6 @@ def test_seeds_are_valid(kind, tmp_path):
             assert all(p.record is not None for p in parsed), [p.problems for p in parsed]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the fast path gives every part of a record the record's line, so a "
-                                      "warning about the items (gnum gap) names the line of <Inventory>, while "
-                                      "the generic extraction names the line of <InventoryHead>")
 def test_fast_path_warning_line_is_the_generic_one(tmp_path):
     text = ceb603_text([export_list(1, goods=((0, 1), (2, 1)))])
     text = text.replace("<ceb:gnum>2</ceb:gnum>", "<ceb:gnum>3</ceb:gnum>")  # items 1 and 3: a gap, a warning

@@ -603,10 +603,7 @@ CASES = [
     Case("huge-attribute", huge_attribute, field="certificate@no", counts=(3, 2, 1, 0), kind="ReturnClaims",
          attack=True),
     Case("remote-references-without-dtd", remote_references, mode="clean", counts=(2, 2, 0, 0), attack=True),
-    Case("undeclared-entity", undeclared_entity, field="", counts=(1, 1, 0, 0), complete=False, marks=(
-        pytest.mark.xfail(strict=True, reason="BUG: with resolve_entities=False lxml's iterparse raises 'no element "
-                                              "found (line 0)' for an undeclared entity; the quarantine row has no "
-                                              "line and a misleading text, though the parser logged the line"),)),
+    Case("undeclared-entity", undeclared_entity, field="", counts=(1, 1, 0, 0), complete=False),
     # broken input
     Case("empty-file", raw("zz-empty.xml", b""), field="", counts=WHOLE, kind=None),
     Case("whitespace-only", raw("zz-blank.xml", b"  \n\t\r\n   \n"), field="", counts=WHOLE, kind=None),
@@ -666,20 +663,13 @@ CASES = [
     Case("symlink-to-lists-outside", symlink_to_lists, mode="skipped"),
     Case("subfolder", subfolder, mode="skipped"),
     Case("fifo", fifo, mode="skipped", attack=True),
-    Case("gbk-honest-bad-byte-late", gbk_late_bad_byte, field="", counts=(29, 29, 0, 0), complete=False, marks=(
-        pytest.mark.xfail(strict=True, reason="BUG: a GBK/GB18030 file is decoded ahead of the parser in blocks; "
-                                              "a bad byte in list 30 stops reading after list 15 and reports line "
-                                              "18: 14 complete lists before the break are neither kept nor "
-                                              "counted"),)),
+    Case("gbk-honest-bad-byte-late", gbk_late_bad_byte, field="", counts=(29, 29, 0, 0), complete=False),
     Case("prefix-without-namespace-declaration", undeclared_prefix, field="", counts=WHOLE, kind=None),
     Case("truncated-after-root-prefix", raw("zz-cut-prefix.xml", b'<?xml version="1.0"?>\n<ceb:'), field="",
          counts=WHOLE, kind=None),
     Case("record-in-undeclared-prefix-wrapper", wrapped_record, field="Inventory", counts=(2, 1, 1, 0),
          complete=False),
-    Case("text-between-fields", text_between_fields, counts=(2, 1, 1, 0), marks=(
-        pytest.mark.xfail(strict=True, reason="BUG: character data between the fields of a record (element-only "
-                                              "content in the XSD) is silently dropped: <qty>1</qty>00 is stored "
-                                              "as qty 1 with no problem reported"),)),
+    Case("text-between-fields", text_between_fields, counts=(2, 1, 1, 0)),
     Case("comments-pi-cdata-in-field", comments_in_fields, mode="clean", counts=(1, 1, 0, 0),
          check=names_intact("128GB 黑色")),
     Case("nul-byte", bad_char("zz-nul.xml", "128GB\x00"), field="", counts=(1, 1, 0, 0), complete=False),
@@ -888,10 +878,12 @@ def test_hostile_file(case: Case, baseline: Baseline, http_server, tmp_path, mon
     mine = [r for r in rows if r["file"] == shown(name)]
     if case.mode == "skipped":
         assert name not in files and rows == []
-        if case.id != "fifo":
-            log = (out / "processor.log").read_text(encoding="utf-8")
-            assert any(json.loads(ln).get("event") == "inbox_entry_skipped" and json.loads(ln).get("entry") == name
-                       for ln in log.splitlines()), "the skipped entry is not in the log"
+        # a skipped entry is a warning in summary.json and the log, saying why it was not read
+        warned = [w for w in summary["warnings"]["first"] if w["file"] == name and w["problem"].startswith("skipped")]
+        assert warned, "the skipped entry is not among the summary's warnings"
+        log = (out / "processor.log").read_text(encoding="utf-8")
+        assert any(json.loads(ln).get("event") == "input_warning" and json.loads(ln).get("file") == name
+                   for ln in log.splitlines()), "the skipped entry is not in the log"
     else:
         f = files[name]
         assert f["kind"] == case.kind or case.mode == "any", f

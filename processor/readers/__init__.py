@@ -21,7 +21,7 @@ from ..validation import Checker
 from .extract import Defect, extract
 from .fastpath import FastPath
 from .messages import BY_NAME, BY_ROOT, CEB_NS, NOT_INPUTS, MessageKind, shapes
-from .xmlsafe import UnsafeXml, iterparse, sniff_root, split_tag
+from .xmlsafe import EncodingBreak, UnsafeXml, iterparse, sniff_root, split_tag
 
 FILE = "FILE"  # the kind of a problem that concerns a whole file
 MAX_RECORDS_PER_MESSAGE = 100
@@ -72,9 +72,9 @@ def open_input(path: Path, name: str) -> Reading:
     except UnsafeXml as err:
         reading.file_problem(f"refused: {err}", "a CEB message or ReturnClaims document without a DTD")
         return reading
-    except etree.XMLSyntaxError as err:
-        line = err.lineno if err.lineno else None
-        reading.file_problem(f"not well-formed XML: {err.msg}", "a well-formed XML document", line)
+    except (etree.XMLSyntaxError, EncodingBreak) as err:
+        reading.file_problem(f"not well-formed XML: {_error_message(err)}", "a well-formed XML document",
+                             _error_line(err, path))
         return reading
     except OSError as err:
         reading.file_problem(f"cannot read the file: {err.strerror or err}", "a readable file")
@@ -87,6 +87,9 @@ def open_input(path: Path, name: str) -> Reading:
     if kind is None:
         if local in NOT_INPUTS:
             what = f"{local} is {NOT_INPUTS[local]}, not an input of this processor"
+        elif ":" in local and not namespace:
+            what = f"the prefix {local.split(':')[0]}: of the root {local} is not declared (no xmlns:" \
+                   f"{local.split(':')[0]}=...)"
         elif local.startswith("CEB"):
             what = f"{local} is not an export-return input (an import-direction or other CEB message)"
         else:
@@ -102,6 +105,41 @@ def open_input(path: Path, name: str) -> Reading:
     if local != kind.roots[0]:
         reading.file_problem(f"root spelled {local}", f"root {kind.roots[0]} (read all the same)", 1, WARNING)
     return reading
+
+
+def _first_logged(log):
+    """The parser's own first error with a line (its private log: lxml's global one mixes in other files)."""
+    for entry in log or ():
+        if entry.line:
+            return entry
+    return None
+
+
+def _error_line(err, path: Path, log=None) -> int | None:
+    line = getattr(err, "lineno", 0)
+    if not line:
+        entry = _first_logged(log)  # e.g. an undeclared entity: lxml raises at line 0, its log knows the line
+        line = entry.line if entry is not None else 0
+    if not line:
+        return None
+    return min(line, _count_lines(path))  # at the end of a file libxml2 may name the line after the last
+
+
+def _count_lines(path: Path) -> int:
+    """Lines as the parser counts them: CR LF, CR and LF each end one."""
+    n = 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            n += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+    return n + 1
+
+
+def _error_message(err, log=None) -> str:
+    msg = getattr(err, "msg", None) or str(err)
+    if not getattr(err, "lineno", 0):
+        entry = _first_logged(log)
+        msg = entry.message if entry is not None else msg
+    return " ".join(str(msg).split())  # one line, whatever the parser put in it
 
 
 def _content_hash(node) -> str:
@@ -176,8 +214,10 @@ def _read_records(reading: Reading) -> Iterator[Parsed]:
     n_records = 0
     n_transfer = 0
     root = None
+    context = None
     try:
-        for _event, elem in iterparse(reading.path, tags=tags):
+        context = iterparse(reading.path, tags=tags)
+        for _event, elem in context:
             parent = elem.getparent()
             if root is None:
                 root = parent if parent is not None else elem
@@ -203,12 +243,13 @@ def _read_records(reading: Reading) -> Iterator[Parsed]:
                     del parent[0]
                 if len(root) > reading.most_held:
                     reading.most_held = len(root)
-    except etree.XMLSyntaxError as err:
+    except (etree.XMLSyntaxError, EncodingBreak) as err:
         reading.complete = False
-        line = err.lineno if err.lineno else None
+        log = context.error_log if context is not None else None
+        line = _error_line(err, reading.path, log)
         reading.file_problem(f"the file breaks off or is not well-formed XML after {n_records} complete "
-                             f"records: {err.msg}", "a well-formed XML document; records after the break are "
-                             "not read", line)
+                             f"records: {_error_message(err, log)}", "a well-formed XML document; records after the "
+                             "break are not read", line)
         return
     if kind.envelope:
         if kind.transfer and n_transfer != 1:

@@ -84,7 +84,16 @@ def extract(elem, shape: RecordShape, namespace: str, defects: list, path: str =
         except FieldError as err:
             defects.append(Defect(where, elem.sourceline, err.problem, err.expected))
     counts: dict = {}
+    if elem.text and not elem.text.isspace():
+        defects.append(Defect(path or shape.name, elem.sourceline, f"text {elem.text.strip()[:40]!r} outside the "
+                              "fields", f"only elements inside {shape.name}"))
     for child in elem:
+        tail = child.tail
+        if tail and not tail.isspace():
+            local = _local(child.tag)[1] if isinstance(child.tag, str) else "a comment"
+            defects.append(Defect(f"{path}/{local}" if path else local, child.sourceline,
+                                  f"text {tail.strip()[:40]!r} after {local}, outside any field",
+                                  f"only elements inside {shape.name}"))
         tag = child.tag
         entry = fields.get(tag)
         if entry is not None:

@@ -224,7 +224,7 @@ class FastPath:
         if not closing.match(text, pos) or not (imin <= len(items) <= (imax or len(items))):
             return None
         node = Node(self.shape.name, line)
-        head_node = head.node(hm, line)
+        head_node = head.node(hm, elem[0].sourceline)  # the head's own line, for warnings about it
         kids = [item.node(im, line) for im in items]
         node.kids = {head_name: [head_node], item_name: kids}
         node.coded = True

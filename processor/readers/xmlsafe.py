@@ -6,9 +6,78 @@ entity bombs and external-entity reads get in).
 """
 from __future__ import annotations
 
+import codecs
+import re
 from pathlib import Path
 
 from lxml import etree
+
+# Encodings libxml2 reads itself, byte by byte, stopping exactly at a bad byte. Others (GBK, GB18030...)
+# it decodes in blocks ahead of the parser, so a bad byte would lose the complete records before it and
+# report the wrong line: those files are decoded here, in Python, and handed to the parser as UTF-8.
+NATIVE_ENCODINGS = {"utf-8", "utf8", "us-ascii", "ascii", "utf-16", "utf-16le", "utf-16be"}
+# GB2312 and GBK are subsets of GB18030: a file declared GB2312 often carries GBK characters.
+CODEC_FOR = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030"}
+_DECLARATION = re.compile(rb"\A\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+class EncodingBreak(ValueError):
+    """A byte sequence the declared encoding cannot decode: where, and which bytes."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.msg = message
+        self.lineno = line
+
+
+class _Transcoder:
+    """A file declared in a non-UTF encoding, read as UTF-8; stops cleanly at the first bad byte sequence."""
+
+    def __init__(self, path: Path, encoding: str, codec: str):
+        self.fh = open(path, "rb")
+        self.encoding = encoding
+        self.codec = codec
+        self.decoder = codecs.getincrementaldecoder(codec)("strict")
+        self.pending = b""
+        self.lines = 1
+        self.error: EncodingBreak | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        if not self.pending:
+            if self.error is not None:
+                self.fh.close()
+                raise self.error
+            raw = self.fh.read(1 << 16)
+            try:
+                text = self.decoder.decode(raw, final=not raw)
+            except UnicodeDecodeError as err:
+                # the bytes before the bad sequence (with any partial character the decoder held) decode
+                text = codecs.decode(err.object[:err.start], self.codec, "strict")
+                line = self.lines + text.count("\n")
+                bad = err.object[err.start:err.end + 1]
+                self.error = EncodingBreak(f"bytes {bad.hex(' ')} cannot be read as {self.encoding} (declared "
+                                           f"encoding), line {line}", line)
+            self.lines += text.count("\n")
+            self.pending = text.encode("utf-8")
+            if not self.pending and self.error is None:
+                self.fh.close()
+                return b""
+        if n is None or n < 0:
+            out, self.pending = self.pending, b""
+        else:
+            out, self.pending = self.pending[:n], self.pending[n:]
+        return out
+
+
+def declared_encoding(path: Path) -> str | None:
+    """The encoding named by the XML declaration, when the file has no byte-order mark."""
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    if head.startswith(_BOMS):
+        return None
+    m = _DECLARATION.match(head)
+    return m.group(1).decode("ascii") if m else None
+
 
 class UnsafeXml(ValueError):
     """The document carries a construct this project never parses (a DTD, an entity declaration)."""
@@ -47,6 +116,16 @@ def check_no_doctype(elem) -> None:
 def iterparse(path: Path, tags=None, events=("end",)):
     """lxml.etree.iterparse with every external access and entity expansion turned off."""
     kwargs = safe_parser_kwargs()
+    encoding = declared_encoding(path)
+    if encoding is not None and encoding.lower() not in NATIVE_ENCODINGS:
+        codec = CODEC_FOR.get(encoding.lower(), encoding.lower())
+        try:
+            codecs.lookup(codec)
+        except LookupError:
+            pass  # an encoding Python does not know: libxml2 reports it
+        else:
+            return etree.iterparse(_Transcoder(path, encoding, codec), events=events, tag=tags, encoding="utf-8",
+                                   **kwargs)
     return etree.iterparse(str(path), events=events, tag=tags, **kwargs)
 
 
