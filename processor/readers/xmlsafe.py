@@ -21,6 +21,7 @@ CODEC_FOR = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "cp936
 _DECLARATION = re.compile(rb"\A\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
+
 class EncodingBreak(ValueError):
     """A byte sequence the declared encoding cannot decode: where, and which bytes."""
 
@@ -41,6 +42,27 @@ class _Transcoder:
         self.pending = b""
         self.lines = 1
         self.error: EncodingBreak | None = None
+        self.checked = False
+
+    def _check_not_utf8(self, raw: bytes) -> None:
+        """UTF-8 text declared as GBK decodes without error into nonsense (GB18030 maps almost every byte
+        pair), so look at the first non-ASCII bytes: when they form several UTF-8 characters, the
+        declaration lies, and reading stops there instead of storing garbled names."""
+        pos = next((i for i, b in enumerate(raw) if b >= 0x80), None)
+        if pos is None:
+            return
+        self.checked = True
+        sample = raw[pos:pos + 240]
+        try:
+            text = codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=False)
+        except UnicodeDecodeError:
+            return
+        if sum(1 for ch in text if ord(ch) >= 0x80) >= 3:
+            line = self.lines + raw[:pos].count(b"\n")
+            self.fh.seek(0, 2)  # nothing after this point is handed to the parser
+            self.stop_at = pos
+            self.error = EncodingBreak(f"the file declares encoding {self.encoding} but its bytes are UTF-8 "
+                                       f"(first non-ASCII text at line {line}): refusing to read garbled names", line)
 
     def read(self, n: int = -1) -> bytes:
         if not self.pending:
@@ -48,6 +70,10 @@ class _Transcoder:
                 self.fh.close()
                 raise self.error
             raw = self.fh.read(1 << 16)
+            if not self.checked:
+                self._check_not_utf8(raw)
+            if self.error is not None:
+                raw = raw[:self.stop_at]  # the ASCII before the lie is still read, up to the break
             try:
                 text = self.decoder.decode(raw, final=not raw)
             except UnicodeDecodeError as err:
@@ -59,8 +85,10 @@ class _Transcoder:
                                            f"encoding), line {line}", line)
             self.lines += text.count("\n")
             self.pending = text.encode("utf-8")
-            if not self.pending and self.error is None:
+            if not self.pending:
                 self.fh.close()
+                if self.error is not None:
+                    raise self.error  # never an empty read here: the parser would take it for the end
                 return b""
         if n is None or n < 0:
             out, self.pending = self.pending, b""
