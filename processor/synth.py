@@ -8,7 +8,7 @@ streaming, so a 10M-item night never sits in memory. The same seed always gives 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path

@@ -3,7 +3,6 @@ import gc
 import json
 import tracemalloc
 
-import pytest
 from click.testing import CliRunner
 
 from processor import synth

@@ -12,8 +12,6 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +26,7 @@ if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
 from tests.casebook import writer as W  # noqa: E402
-from tests.casebook.cases import CASES, COLUMNS, Case, Night, Row, absent_for, rows_for  # noqa: E402
+from tests.casebook.cases import CASES, COLUMNS, Case, Night, rows_for  # noqa: E402
 
 REFERENCE = HERE / "casebook" / "reference"
 PROCESSOR = Path(sys.executable).parent / "processor"

@@ -257,7 +257,7 @@ def parameter_entities(c: Ctx):  # the classic out-of-band exfiltration
 def billion_laughs(c: Ctx):
     ents = '<!ENTITY lol "lol">' + "".join(
         f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
-    body = f'<Claim><coElNo>&lol9;</coElNo></Claim>'
+    body = '<Claim><coElNo>&lol9;</coElNo></Claim>'
     return c.write("zz-billion-laughs.xml", f'<?xml version="1.0"?>\n<!DOCTYPE ReturnClaims [{ents}]>\n'
                                              f'<ReturnClaims xmlns="{CLAIM}">{body}</ReturnClaims>\n')
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from processor.law.decide import ExportFacts, Held, LineFacts, Params, decide, policy_for
+from processor.law.decide import ExportFacts, Held, LineFacts, Params, decide
 from processor.law.window import add_months, window_for
 from processor.records import Claim, ClaimItem
 from processor.reference import ReferenceData, TariffRow, load_reference

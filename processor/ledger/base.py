@@ -267,8 +267,8 @@ class Ledger:
             for k in replace:
                 self.execute(f"DELETE FROM {child_table} WHERE {key_column} = ?", (k,))
                 self.execute(f"DELETE FROM {table} WHERE {key_column} = ?", (k,))
-        self.executemany(f"UPDATE journal SET outcome = 'superseded' WHERE kind = ? AND record_key = ? "
-                         f"AND outcome = 'current'", [(fresh[0].kind, k) for k in replace])
+        self.executemany("UPDATE journal SET outcome = 'superseded' WHERE kind = ? AND record_key = ? "
+                         "AND outcome = 'current'", [(fresh[0].kind, k) for k in replace])
         heads, children = [], []
         for key, p in pending.items():
             heads.append(head_row(p, batch_id))

@@ -29,7 +29,7 @@ not say so outright.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 from .writer import (Claim, ClaimItem, ExportItem, ExportList, ListCancel, ListReceipt, ReturnApp,
                      ReturnLine, ReturnReceipt)
