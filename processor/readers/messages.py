@@ -17,6 +17,7 @@ from ..validation import (APP_STATUSES, APP_TYPES, DIGITS1_10, DIGITS10, DIGITS3
 from .extract import Node
 
 CEB_NS = "http://www.chinaport.gov.cn/ceb"
+CENT = Decimal("0.01")
 CLAIM_NS = "urn:cbec-returns:claim:1"
 
 
@@ -49,6 +50,25 @@ def _int(value: Decimal) -> int:
     return int(value)
 
 
+def _list_consistency(head: Node, items: list, warnings: list) -> None:
+    """A list's items against its head: worth a warning, never a lost list (the figures are the sender's)."""
+    if not gnums_continuous(items):
+        warnings.append(("InventoryList/gnum", head.line, "item numbers are not 1, 2, 3... without gaps"))
+    bonded = head.values.get("tradeMode") == "1210"
+    if bonded and not head.values.get("iacCode"):
+        warnings.append(("InventoryHead/iacCode", head.line, "a 1210 (bonded) list without the zone enterprise "
+                                                              "(iacCode, 特殊区域模式必填)"))
+    for i, it in enumerate(items, 1):
+        v = it.values
+        if bonded and not v.get("itemRecordNo"):
+            warnings.append((f"InventoryList[{i}]/itemRecordNo", it.line, "a 1210 (bonded) item without its record "
+                                                                           "number (保税出口模式必填)"))
+        qty, price, total = v.get("qty"), v.get("price"), v.get("totalPrice")
+        if qty is not None and price is not None and total is not None and abs(qty * price - total) > CENT:
+            warnings.append((f"InventoryList[{i}]/totalPrice", it.line, f"totalPrice {total} is not qty {qty} x "
+                                                                         f"price {price}"))
+
+
 def build_export_list(node: Node, ck: Checker, warnings: list, variant: str):
     head = node.kids["InventoryHead"][0]
     items = node.kids.get("InventoryList", [])
@@ -73,8 +93,7 @@ def build_export_list(node: Node, ck: Checker, warnings: list, variant: str):
     ck.unique_gnums(items, "InventoryList")
     if ck.defects:
         return None
-    if not gnums_continuous(items):
-        warnings.append(("InventoryList/gnum", head.line, "item numbers are not 1, 2, 3... without gaps"))
+    _list_consistency(head, items, warnings)
     h = head.values
     built = tuple(
         r.ExportItem(
