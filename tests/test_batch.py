@@ -103,7 +103,8 @@ def test_validate_reports_without_a_ledger(tmp_path):
 
 
 def test_reading_memory_does_not_grow_with_file_size(tmp_path):
-    """Peak Python memory while streaming 4x the records stays about the same."""
+    """Live Python memory while streaming 4x the records stays about the same. Live, not peak: when garbage
+    is collected is the interpreter's policy (lxml's parser objects form a cycle), what a reader keeps is ours."""
     peaks, held = [], []
     for n in (2000, 8000):
         d = tmp_path / f"n{n}"
@@ -112,10 +113,15 @@ def test_reading_memory_does_not_grow_with_file_size(tmp_path):
         gc.collect()
         tracemalloc.start()
         reading = open_input(path, path.name)
-        count = sum(1 for _ in reading.records())
-        peaks.append(tracemalloc.get_traced_memory()[1])
+        count, live = 0, 0
+        for _ in reading.records():
+            count += 1
+            if count % 500 == 0:
+                gc.collect()
+                live = max(live, tracemalloc.get_traced_memory()[0])
+        peaks.append(live)
         tracemalloc.stop()
         assert count == n
         held.append(reading.most_held)  # records parsed ahead by lxml's read buffer, not the file's size
-    assert peaks[1] < peaks[0] * 2, peaks
+    assert peaks[1] < peaks[0] * 1.5, peaks
     assert max(held) <= 50 and held[1] <= held[0] + 5, held

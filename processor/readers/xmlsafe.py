@@ -157,8 +157,51 @@ def iterparse(path: Path, tags=None, events=("end",)):
     return etree.iterparse(str(path), events=events, tag=tags, **kwargs)
 
 
+_PROLOG_PART = re.compile(rb"\s+|<\?[^?]*(?:\?(?!>)[^?]*)*\?>|<!--(?:[^-]|-(?!-))*-->")
+_ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*"
+                       rb"(?:\"[^\"<&]*\"|'[^'<&]*'))*)\s*/?>")
+_XMLNS = re.compile(rb"xmlns(?::([A-Za-z_][\w.-]*))?\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def _sniff_bytes(path: Path) -> tuple[str, str] | None:
+    """The root from the file's first bytes, for the plain case: a UTF-8 or ASCII file whose prolog holds only
+    the XML declaration, comments and processing instructions, and whose root start tag is complete and
+    plain. Anything else (a DTD above all) returns None, and the parser decides."""
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[3:]
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    enc = _DECLARATION.match(head)
+    if enc is not None and enc.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
+        return None
+    pos = 0
+    while True:
+        m = _PROLOG_PART.match(head, pos)
+        if m is None or m.end() == pos:
+            break
+        pos = m.end()
+    root = _ROOT_TAG.match(head, pos)
+    if root is None:
+        return None
+    try:
+        qname = root.group(1).decode("ascii")
+        declared = {(p.decode("ascii") if p else ""): ns.decode("utf-8")
+                    for p, ns in _XMLNS.findall(root.group(2))}
+    except UnicodeDecodeError:
+        return None
+    prefix, _, local = qname.rpartition(":")
+    if prefix not in declared:
+        return None  # an undeclared prefix, or no namespace at all: the parser words the problem
+    return declared[prefix], local
+
+
 def sniff_root(path: Path) -> tuple[str, str]:
     """(namespace, local name) of the root element, reading only as far as its start tag."""
+    quick = _sniff_bytes(path)
+    if quick is not None:
+        return quick
     for _event, elem in iterparse(path, events=("start",)):
         check_no_doctype(elem)
         namespace, local = split_tag(elem.tag)
