@@ -241,6 +241,16 @@ def write_ceb213(path: Path, returns, rng: random.Random) -> None:
     path.write_text(_envelope("CEB213Message", [refund_xml(r, rng) for r in returns], rng), encoding="utf-8")
 
 
+def ceb214_text(receipts, rng: random.Random) -> str:
+    """A CEB214 message of receipts for return applications: (coElNo, invtNo, returnStatus)."""
+    parts = ["<ceb:RefundReturn>" + "".join((
+        _t("guid", _guid(rng)), _t("ebpCode", PARTIES[0][2]), _t("ebcCode", PARTIES[0][0]), _t("agentCode", AGENT[0]),
+        _t("coElNo", co), _t("invtNo", invt), _t("returnStatus", status), _t("returnTime", "20261123093000123"),
+        _t("returnInfo", "退单" if status == "100" else "审核通过"))) + "</ceb:RefundReturn>\n"
+        for co, invt, status in receipts]
+    return _envelope("CEB214Message", parts, rng, transfer=False)
+
+
 def claim_xml(c: ClaimSpec) -> str:
     def t(tag, value):
         return f"<{tag}>{escape(str(value))}</{tag}>" if value is not None else ""

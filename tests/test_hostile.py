@@ -106,15 +106,7 @@ CLAIMS = [
 ]
 
 
-def ceb214_text(receipts, rng) -> str:
-    """CEB214 receipts (synth writes none): (coElNo, invtNo, status)."""
-    parts = ["<ceb:RefundReturn>" + "".join((
-        synth._t("guid", synth._guid(rng)), synth._t("ebpCode", "3301980888"), synth._t("ebcCode", "3301960001"),
-        synth._t("agentCode", synth.AGENT[0]), synth._t("coElNo", co), synth._t("invtNo", invt),
-        synth._t("returnStatus", status), synth._t("returnTime", "20261123093000123"),
-        synth._t("returnInfo", "退单" if status == "100" else "审核通过"))) + "</ceb:RefundReturn>\n"
-        for co, invt, status in receipts]
-    return synth._envelope("CEB214Message", parts, rng, transfer=False)
+ceb214_text = synth.ceb214_text  # CEB214 receipts: (coElNo, invtNo, status)
 
 
 def write_good(inbox: Path) -> list[str]:
