@@ -27,7 +27,7 @@ def decisions(out):
 BASELINE: dict = {}
 
 
-@settings(max_examples=8)
+@settings(max_examples=15)
 @given(order=st.permutations(NAMES))
 def test_decisions_do_not_depend_on_the_order_of_input_files(tmp_path_factory, order):
     if "demo" not in BASELINE:
@@ -47,7 +47,7 @@ returns_strategy = st.lists(st.tuples(st.integers(0, 2), st.integers(1, 4), st.i
                                       st.integers(0, 1)), min_size=1, max_size=12)
 
 
-@settings(max_examples=12)
+@settings(max_examples=30)
 @given(returns=returns_strategy)
 def test_held_quantity_never_exceeds_exported_across_nights(tmp_path_factory, returns):
     exports = [export_list(500 + i, ie="2026-08-01", goods=((0, 5),)) for i in range(3)]
