@@ -14,10 +14,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from .law.decide import Params, decide
+from decimal import Decimal
+
+from .law.decide import Held, Params, decide
 from .ledger.decisions import DecisionStore
 
 PENDING = "PENDING"
+REJECTED = "REJECTED"
+ZERO = Decimal(0)
+DECIDE_CHUNK = 500  # lines decided per round of look-ups
 
 
 @dataclass
@@ -73,26 +78,35 @@ def decide_batch(ledger, batch_id: str, reference, params: Params) -> DecisionRu
     store.release(release)
     del release
     todo.sort()
-    cached_co, cached = None, None
-    made = []
-    for _rd, co, gnum, prev_version in todo:
-        if co != cached_co:
-            ret = store.returns([co])[co]
-            claim, claim_hash = store.claims([co]).get(co, (None, None))
-            fp = fingerprint(ret["content_hash"], claim_hash, store.receipt_hashes([co]).get(co, []))
-            cached_co, cached = co, (ret, claim, fp, {ln.gnum: ln for ln in ret["lines"]})
-        ret, claim, fp, lines = cached
-        line = lines[gnum]
-        d = decide(store.export(line.invt_no, line.gnum), store.held(line.invt_no, line.gnum, co), line, claim,
-                   reference, params)
-        if d.calendar_note:
-            run.calendar_notes.add(d.calendar_note)
-        version = store.store(d, batch_id, fp, ret["content_hash"], claim, prev_version)
-        made.append((co, gnum, version))
-        if len(made) >= 1000:
-            store.reported(batch_id, made)
-            made.clear()
-    store.reported(batch_id, made)
+    added: dict = {}  # (invtNo, gnum) -> quantity held by the lines decided so far in this batch
+    for start in range(0, len(todo), DECIDE_CHUNK):
+        part = todo[start:start + DECIDE_CHUNK]
+        cos = {co for _rd, co, _g, _v in part}
+        returns = store.returns(cos)
+        claims = store.claims(cos)
+        receipts = store.receipt_hashes(cos)
+        lines = {(co, ln.gnum): ln for co, ret in returns.items() for ln in ret["lines"]}
+        keys = {(ln.invt_no, ln.gnum) for ln in lines.values()}
+        exports = store.exports(keys)
+        before = store.held_before(keys, batch_id)
+        rows, made = [], []
+        for _rd, co, gnum, prev_version in part:
+            ret = returns[co]
+            claim, claim_hash = claims.get(co, (None, None))
+            fp = fingerprint(ret["content_hash"], claim_hash, receipts.get(co, []))
+            line = lines[(co, gnum)]
+            key = (line.invt_no, line.gnum)
+            q, q1 = before.get(key, (ZERO, ZERO))
+            aq, aq1 = added.get(key, (ZERO, ZERO))
+            d = decide(exports.get(key), Held(q + aq, q1 + aq1), line, claim, reference, params)
+            if d.decision != REJECTED:
+                added[key] = (aq + line.qty, aq1 + line.qty1)
+            if d.calendar_note:
+                run.calendar_notes.add(d.calendar_note)
+            rows.append(store.row(d, batch_id, fp, ret["content_hash"], claim, prev_version + 1))
+            made.append((co, gnum, prev_version + 1))
+        store.insert(rows)
+        store.reported(batch_id, made)
     store.reported(batch_id, again)
     run.decided = len(todo)
     run.reported_again = len(again)

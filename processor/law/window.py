@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -29,6 +30,7 @@ def add_months(start: date, months: int) -> date:
     return start + relativedelta(months=months)
 
 
+@lru_cache(maxsize=8192)
 def is_rest_day(day: date) -> tuple[bool, str, bool]:
     """(rest day?, name, from the holiday calendar?) — statutory holidays and weekends that are not
     adjusted working days (调休) are rest days; an adjusted working day on a weekend is a working day."""
@@ -45,7 +47,9 @@ def is_rest_day(day: date) -> tuple[bool, str, bool]:
         return weekend, ("weekend" if weekend else ""), False
 
 
+@lru_cache(maxsize=8192)
 def window_for(start: date, months: int = 6, extend_over_rest_days: bool = True) -> Window:
+    """The window of an export date; cached, as a night's exports share a few hundred dates."""
     nominal = add_months(start, months)
     end = nominal
     rest: list = []

@@ -177,14 +177,15 @@ class Ledger:
                 f"SELECT content_hash FROM journal WHERE kind = ? AND content_hash IN ({marks})", [kind, *part]))
         return known
 
-    def _lookup(self, select: str, column: str, keys: list) -> list:
+    def _lookup(self, select: str, column: str, keys: list, params=()) -> list:
+        """Rows of `select` (whose own parameters are `params`) with `column` in keys, a chunk at a time."""
         rows: list = []
         keys = list(dict.fromkeys(keys))
         for i in range(0, len(keys), CHUNK_KEYS):
             part = keys[i:i + CHUNK_KEYS]
             marks = ",".join("?" * len(part))
             joiner = " AND " if " WHERE " in select else " WHERE "
-            rows += self.query(f"{select}{joiner}{column} IN ({marks})", part)
+            rows += self.query(f"{select}{joiner}{column} IN ({marks})", [*params, *part])
         return rows
 
     def store(self, kind: str, parsed: list, batch_id: str, file_sha: str) -> StoreResult:

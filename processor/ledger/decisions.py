@@ -27,8 +27,8 @@ class DecisionStore:
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
 
-    def _in(self, select: str, column: str, keys) -> list:
-        return self.ledger._lookup(select, column, list(keys))
+    def _in(self, select: str, column: str, keys, params=()) -> list:
+        return self.ledger._lookup(select, column, list(keys), params)
 
     # -- reading the inputs of decisions -------------------------------------------------------------
     def returns(self, co_el_nos) -> dict:
@@ -79,28 +79,36 @@ class DecisionStore:
             out[(d["co_el_no"], d["gnum"])] = d
         return out
 
-    def export(self, invt_no: str, gnum: int) -> ExportFacts | None:
-        rows = self.ledger.query(
-            "SELECT l.invt_no, i.gnum, l.ie_date, l.trade_mode, l.ebc_code, l.ebp_code, l.void_reason, i.gcode, "
-            "i.unit, i.unit1, i.qty, i.qty1, i.price, i.currency FROM export_lists l JOIN export_items i "
-            "ON i.list_key = l.list_key WHERE l.invt_no = ? AND i.gnum = ?", (invt_no, gnum))
-        if not rows:
-            return None
-        r = rows[0]
-        return ExportFacts(r[0], r[1], date.fromisoformat(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                           Decimal(r[10]), Decimal(r[11]), Decimal(r[12]), r[13])
+    def exports(self, keys) -> dict:
+        """(invtNo, gnum) -> the export item with what its list says, for a chunk of keys at once."""
+        wanted = set(keys)
+        out = {}
+        for r in self._in("SELECT l.invt_no, i.gnum, l.ie_date, l.trade_mode, l.ebc_code, l.ebp_code, "
+                          "l.void_reason, i.gcode, i.unit, i.unit1, i.qty, i.qty1, i.price, i.currency "
+                          "FROM export_lists l JOIN export_items i ON i.list_key = l.list_key", "l.invt_no",
+                          {invt for invt, _g in wanted}):
+            if (r[0], r[1]) in wanted:
+                out[(r[0], r[1])] = ExportFacts(r[0], r[1], date.fromisoformat(r[2]), r[3], r[4], r[5], r[6], r[7],
+                                                r[8], r[9], Decimal(r[10]), Decimal(r[11]), Decimal(r[12]), r[13])
+        return out
 
-    def held(self, invt_no: str, gnum: int, co_el_no: str) -> Held:
-        rows = self.ledger.query(
-            "SELECT qty, qty1 FROM decisions WHERE invt_no = ? AND gnum = ? AND status = 'current' "
-            "AND decision IN ('EXEMPT', 'PENDING') AND co_el_no <> ?", (invt_no, gnum, co_el_no))
-        return Held(sum((Decimal(q) for q, _ in rows), Decimal(0)), sum((Decimal(q1) for _, q1 in rows), Decimal(0)))
+    def held_before(self, keys, batch_id: str) -> dict:
+        """(invtNo, gnum) -> quantity held by current EXEMPT/PENDING decisions of earlier batches."""
+        wanted = set(keys)
+        out: dict = {}
+        for invt, gnum, qty, qty1 in self._in(
+                "SELECT invt_no, gnum, qty, qty1 FROM decisions WHERE status = 'current' AND decision IN "
+                "('EXEMPT', 'PENDING') AND batch_id <> ?", "invt_no", {invt for invt, _g in wanted},
+                params=(batch_id,)):
+            if (invt, gnum) in wanted:
+                q, q1 = out.get((invt, gnum), (Decimal(0), Decimal(0)))
+                out[(invt, gnum)] = (q + Decimal(qty), q1 + Decimal(qty1))
+        return out
 
     # -- writing -------------------------------------------------------------------------------------
-    def store(self, d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
-              previous_version: int) -> int:
-        """Insert a decision as the line's current one (its previous one was released); returns its version."""
-        version = previous_version + 1
+    def row(self, d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
+            version: int) -> tuple:
+        """A decision as a decisions row, the line's current one (its previous one was released)."""
         row = {
             "co_el_no": d.co_el_no, "gnum": d.gnum, "version": version, "batch_id": batch_id, "invt_no": d.invt_no,
             "return_date": _s(d.return_date), "gcode": d.gcode, "qty": _s(d.qty), "qty1": _s(d.qty1),
@@ -113,9 +121,11 @@ class DecisionStore:
             "certificate_no": claim.certificate_no if claim else None, "fingerprint": fingerprint,
             "return_hash": return_hash, "trail": json.dumps(d.trail, ensure_ascii=False, separators=(",", ":")),
             "status": "current"}
-        self.ledger.execute(f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES "
-                            f"({', '.join('?' * len(DECISION_COLUMNS))})", tuple(row[c] for c in DECISION_COLUMNS))
-        return version
+        return tuple(row[c] for c in DECISION_COLUMNS)
+
+    def insert(self, rows: list) -> None:
+        self.ledger.executemany(f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES "
+                                f"({', '.join('?' * len(DECISION_COLUMNS))})", rows)
 
     def release(self, previous: list) -> None:
         """Supersede the current decisions of lines about to be decided again: their quantity is free."""
