@@ -78,7 +78,6 @@ def decide_batch(ledger, batch_id: str, reference, params: Params) -> DecisionRu
     store.release(release)
     del release
     todo.sort()
-    added: dict = {}  # (invtNo, gnum) -> quantity held by the lines decided so far in this batch
     for start in range(0, len(todo), DECIDE_CHUNK):
         part = todo[start:start + DECIDE_CHUNK]
         cos = {co for _rd, co, _g, _v in part}
@@ -88,7 +87,8 @@ def decide_batch(ledger, batch_id: str, reference, params: Params) -> DecisionRu
         lines = {(co, ln.gnum): ln for co, ret in returns.items() for ln in ret["lines"]}
         keys = {(ln.invt_no, ln.gnum) for ln in lines.values()}
         exports = store.exports(keys)
-        before = store.held_before(keys, batch_id)
+        before = store.held(keys)  # by every line decided before this chunk, in earlier batches or this one
+        added: dict = {}  # by the lines of this chunk decided so far
         rows, made = [], []
         for _rd, co, gnum, prev_version in part:
             ret = returns[co]

@@ -92,14 +92,13 @@ class DecisionStore:
                                                 r[8], r[9], Decimal(r[10]), Decimal(r[11]), Decimal(r[12]), r[13])
         return out
 
-    def held_before(self, keys, batch_id: str) -> dict:
-        """(invtNo, gnum) -> quantity held by current EXEMPT/PENDING decisions of earlier batches."""
+    def held(self, keys) -> dict:
+        """(invtNo, gnum) -> quantity held by the current EXEMPT and PENDING decisions on those items."""
         wanted = set(keys)
         out: dict = {}
         for invt, gnum, qty, qty1 in self._in(
                 "SELECT invt_no, gnum, qty, qty1 FROM decisions WHERE status = 'current' AND decision IN "
-                "('EXEMPT', 'PENDING') AND batch_id <> ?", "invt_no", {invt for invt, _g in wanted},
-                params=(batch_id,)):
+                "('EXEMPT', 'PENDING')", "invt_no", {invt for invt, _g in wanted}):
             if (invt, gnum) in wanted:
                 q, q1 = out.get((invt, gnum), (Decimal(0), Decimal(0)))
                 out[(invt, gnum)] = (q + Decimal(qty), q1 + Decimal(qty1))
