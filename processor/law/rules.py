@@ -29,6 +29,15 @@ class Rule:
 RULES: list[Rule] = []
 
 
+def _differences(case, fields) -> str | None:
+    """Where the return line says otherwise than the export it names."""
+    if case.export is None:
+        return None
+    diffs = [f"{f} {getattr(case.line, f)} vs exported {getattr(case.export, f)}"
+             for f in fields if getattr(case.line, f) != getattr(case.export, f)]
+    return "; ".join(diffs) or None
+
+
 def rule(code: str, forces: str, reference: str):
     def register(fn):
         RULES.append(Rule(code, forces, reference, fn))
@@ -80,22 +89,12 @@ def food_excluded(case):
 @rule("GOODS_MISMATCH", REJECTED, f"{ANN_4} 第一条 (原状退运): the returned goods are the goods exported; CEB213 "
       "gcode, unit, unit1 must equal the original item's")
 def goods_mismatch(case):
-    if case.export is None:
-        return None
-    diffs = [f"{f} {getattr(case.line, f)} vs exported {getattr(case.export, f)}"
-             for f in ("gcode", "unit", "unit1") if getattr(case.line, f) != getattr(case.export, f)]
-    if diffs:
-        return "; ".join(diffs)
+    return _differences(case, ("gcode", "unit", "unit1"))
 
 
 @rule("PARTY_MISMATCH", REJECTED, "CEB213 specification: ebcCode and ebpCode must equal the original list's")
 def party_mismatch(case):
-    if case.export is None:
-        return None
-    diffs = [f"{f} {getattr(case.line, f)} vs exported {getattr(case.export, f)}"
-             for f in ("ebc_code", "ebp_code") if getattr(case.line, f) != getattr(case.export, f)]
-    if diffs:
-        return "; ".join(diffs)
+    return _differences(case, ("ebc_code", "ebp_code"))
 
 
 @rule("QTY_EXCEEDS_EXPORT", REJECTED, f"{ANN_4} 第一条: only goods that were exported can come back; CEB213 qty, "
