@@ -36,13 +36,6 @@ class Totals:
                     t[m] += Decimal(r[m])
 
 
-def control_totals(rows) -> dict:
-    totals = Totals()
-    for r in rows:
-        totals.add(r)
-    return totals.by_key
-
-
 def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 

@@ -100,15 +100,6 @@ class CsvOut:
         self._fh.close()
 
 
-def write_csv(path: Path, columns: tuple, rows) -> int:
-    n = 0
-    with CsvOut(path, columns) as out:
-        for row in rows:
-            out.write(row)
-            n += 1
-    return n
-
-
 def write_json(path: Path, data) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=False, default=str)

@@ -29,6 +29,12 @@ class Rule:
 RULES: list[Rule] = []
 
 
+def _refund_granted(case) -> bool:
+    """The claim shows an export VAT or consumption-tax refund granted on the returned quantity."""
+    item = case.claim_item
+    return item is not None and item.refunded_vat + item.refunded_ct > 0
+
+
 def _differences(case, fields) -> str | None:
     """Where the return line says otherwise than the export it names."""
     if case.export is None:
@@ -158,7 +164,7 @@ def certificate_missing(case):
 @rule("BACKPAY_REQUIRED", PENDING, f"{ANN_4} 第二条: 已办理出口退税的，应补缴已退税款")
 def backpay_required(case):
     item = case.claim_item
-    if item is not None and item.refunded_vat + item.refunded_ct > 0 and case.claim.certificate_type != "PAID_BACK":
+    if _refund_granted(case) and case.claim.certificate_type != "PAID_BACK":
         return (f"export refund granted (VAT {item.refunded_vat}, CT {item.refunded_ct}) and no PAID_BACK (已补税) "
                 f"certificate")
 
@@ -166,8 +172,7 @@ def backpay_required(case):
 @rule("CERTIFICATE_CONFLICT", PENDING, f"{ANN_4} 第二条: a 未退税 certificate cannot stand where a refund was "
       "granted")
 def certificate_conflict(case):
-    item = case.claim_item
-    if item is not None and case.claim.certificate_type == "NOT_REFUNDED" and item.refunded_vat + item.refunded_ct > 0:
+    if _refund_granted(case) and case.claim.certificate_type == "NOT_REFUNDED":
         return "certificate NOT_REFUNDED (未退税) while the claim shows an export refund granted"
 
 

@@ -5,7 +5,7 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from ..law.decide import Decision, ExportFacts, Held, LineFacts
+from ..law.decide import Decision, ExportFacts, LineFacts
 from ..records import Claim, ClaimItem
 from .base import CHUNK_KEYS, Ledger, _s
 

@@ -207,8 +207,3 @@ def sniff_root(path: Path) -> tuple[str, str]:
         namespace, local = split_tag(elem.tag)
         return namespace or "", local
     raise etree.XMLSyntaxError("no root element", None, 1, 1)  # pragma: no cover - lxml raises first
-
-
-def safe_xml_parser() -> etree.XMLParser:
-    """A parser for whole small documents (claims checks, tests), with the same protections."""
-    return etree.XMLParser(**safe_parser_kwargs())
