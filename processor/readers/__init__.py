@@ -21,6 +21,7 @@ from ..validation import Checker
 from .extract import Defect, extract
 from .fastpath import FastPath
 from .messages import BY_NAME, BY_ROOT, CEB_NS, NOT_INPUTS, MessageKind, shapes
+from .plain import PlainScan
 from .xmlsafe import EncodingBreak, UnsafeXml, iterparse, sniff_root, split_tag
 
 FILE = "FILE"  # the kind of a problem that concerns a whole file
@@ -61,7 +62,15 @@ class Reading:
     def records(self) -> Iterator[Parsed]:
         if self.kind is None:
             return
-        yield from _read_records(self)
+        fast = fast_path(self.kind.name)
+        if fast is None:
+            yield from _read_records(self)
+            return
+        scan = PlainScan(self.path, self.kind.record_tag, self.kind.namespace,
+                         CEB_NS if self.kind.envelope else None)
+        yield from _read_plain(self, scan, fast)
+        if scan.stopped:  # not plain from some record on: the parser reads the rest and words any problem
+            yield from _read_records(self, skip=scan.yielded)
 
 
 def open_input(path: Path, name: str) -> Reading:
@@ -146,13 +155,13 @@ def _content_hash(node) -> str:
     return hashlib.sha256(node.canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _parsed(reading: Reading, elem, node, record, defects, warnings) -> Parsed:
+def _parsed(reading: Reading, line, node, record, defects, warnings) -> Parsed:
     kind = reading.kind
     key = kind.key(node)
     problems = [Problem(reading.name, d.line, kind.name, key, d.path, d.problem, d.expected) for d in defects]
     problems += [Problem(reading.name, line, kind.name, key, path, text, "", WARNING) for path, line, text in warnings]
     n_lines = sum(len(v) for k, v in node.kids.items() if k in ("InventoryList", "InvtRefundList", "Item"))
-    return Parsed(kind.name, reading.name, record, key, elem.sourceline, _content_hash(node), problems, n_lines)
+    return Parsed(kind.name, reading.name, record, key, line, _content_hash(node), problems, n_lines)
 
 
 @lru_cache(maxsize=None)
@@ -164,17 +173,25 @@ def fast_path(kind_name: str) -> FastPath | None:
     return fast if fast.usable else None
 
 
+def _parse_fast(reading: Reading, node, variants) -> Parsed | None:
+    """A record the fast path matched, built; None when a code or date check fails (the generic extraction
+    then reports it with its own line)."""
+    defects: list[Defect] = []
+    warnings: list = []
+    record = reading.kind.build(node, Checker(defects), warnings, variants[0][0])
+    if defects:
+        return None
+    return _parsed(reading, node.line, node, record, defects, warnings)
+
+
 def _parse_record(reading: Reading, elem, variants, fast: FastPath | None = None) -> Parsed:
     kind = reading.kind
     if fast is not None:
         node = fast.match(elem)
         if node is not None:
-            defects: list[Defect] = []
-            warnings: list = []
-            record = kind.build(node, Checker(defects), warnings, variants[0][0])
-            if not defects:
-                return _parsed(reading, elem, node, record, defects, warnings)
-            # a code or date defect: the generic extraction below reports it with its own line
+            parsed = _parse_fast(reading, node, variants)
+            if parsed is not None:
+                return parsed
     best = None
     for variant, shape in variants:
         defects: list[Defect] = []
@@ -193,7 +210,28 @@ def _parse_record(reading: Reading, elem, variants, fast: FastPath | None = None
         if not defects:
             raise  # a builder that fails on a clean record is a bug, not bad input
         record = None
-    return _parsed(reading, elem, node, record, defects, warnings)
+    return _parsed(reading, elem.sourceline, node, record, defects, warnings)
+
+
+def _read_plain(reading: Reading, scan: PlainScan, fast: FastPath) -> Iterator[Parsed]:
+    """Records of a plainly written file from their text; the first one that is not well-formed stops it."""
+    variants = shapes(reading.kind)
+    records = scan.records()
+    for text, line in records:
+        node = fast.match_text(text, line, scan.prefix)
+        parsed = _parse_fast(reading, node, variants) if node is not None else None
+        if parsed is None:
+            elem = scan.fragment(text, line)
+            if elem is None:
+                scan.give_back()
+                records.close()
+                return
+            parsed = _parse_record(reading, elem, variants)
+        yield parsed
+    if scan.stopped:
+        return
+    _check_root(reading, scan.root)
+    _check_envelope(reading, scan.n_transfer, scan.yielded)
 
 
 def _misplaced(reading: Reading, elem, problem: str, expected: str) -> Parsed:
@@ -202,7 +240,8 @@ def _misplaced(reading: Reading, elem, problem: str, expected: str) -> Parsed:
                   [Problem(reading.name, line, reading.kind.name, "", split_tag(elem.tag)[1], problem, expected)])
 
 
-def _read_records(reading: Reading) -> Iterator[Parsed]:
+def _read_records(reading: Reading, skip: int = 0) -> Iterator[Parsed]:
+    """Records of a file, from the parser; the first `skip` were read already (by the scanner)."""
     kind = reading.kind
     variants = shapes(kind)
     fast = fast_path(kind.name)
@@ -235,7 +274,8 @@ def _read_records(reading: Reading) -> Iterator[Parsed]:
                                  f"{kind.record_tag} in namespace {ns}, directly under the root")
             else:
                 n_records += 1
-                yield _parse_record(reading, elem, variants, fast)
+                if n_records > skip:
+                    yield _parse_record(reading, elem, variants, fast)
             # Free what has been read: this record's subtree and everything before it under the root.
             elem.clear(keep_tail=False)
             if parent is root and parent is not None:
@@ -251,6 +291,11 @@ def _read_records(reading: Reading) -> Iterator[Parsed]:
                              f"records: {_error_message(err, log)}", "a well-formed XML document; records after the "
                              "break are not read", line)
         return
+    _check_envelope(reading, n_transfer, n_records)
+
+
+def _check_envelope(reading: Reading, n_transfer: int, n_records: int) -> None:
+    kind = reading.kind
     if kind.envelope:
         if kind.transfer and n_transfer != 1:
             reading.file_problem(f"envelope: BaseTransfer appears {n_transfer} times",

@@ -59,6 +59,9 @@ CODE_PATTERNS = {
 }
 
 
+_S = "[ \t\n\r]*"  # XML's white space (S): other Unicode spaces between fields are text the generic path reports
+
+
 def _string_body(spec) -> str:
     f = spec.facets
     hi = f.get("length", f.get("maxLength"))
@@ -117,9 +120,9 @@ class _Part:
                 full = rf"(?:<{p}{name}/>|{full})"
             if not spec.required:
                 full = rf"(?:<{p}{name}/>|{full})?" if not empty_ok else rf"{full}?"
-            pieces.append(full + r"\s*")
+            pieces.append(full + _S)
         attrs = r"[^>]*" if tag_attrs else ""
-        self.regex = re.compile(rf"<{p}{shape.name}{attrs}>\s*" + "".join(pieces) + rf"</{p}{shape.name}>\s*")
+        self.regex = re.compile(rf"<{p}{shape.name}{attrs}>{_S}" + "".join(pieces) + rf"</{p}{shape.name}>{_S}")
         self.finish()
 
     def finish(self) -> None:
@@ -179,8 +182,8 @@ class FastPath:
             if (hmin, hmax) != (1, 1) or shape.order != (head_name, item_name):
                 raise ValueError("only one head before the items is handled")
             p = re.escape(prefix)
-            opening = re.compile(rf"<{p}{shape.name}[^>]*>\s*")
-            closing = re.compile(rf"</{p}{shape.name}>\s*\Z")
+            opening = re.compile(rf"<{p}{shape.name}[^>]*>{_S}")
+            closing = re.compile(rf"</{p}{shape.name}>{_S}\Z")
             compiled = ("nested", _Part(self.kind, head_shape, prefix, False), _Part(self.kind, item_shape, prefix,
                                                                                      False), (opening, closing, imin,
                                                                                               imax, item_name,
@@ -190,19 +193,21 @@ class FastPath:
 
     def match(self, elem) -> Node | None:
         """The checked node of `elem`, or None when the generic extraction must decide."""
-        if not self.usable:
+        if not self.usable or not elem.tag.startswith(self._clark):
             return None
         prefix = elem.prefix
-        if not elem.tag.startswith(self._clark):
-            return None
-        text = etree.tostring(elem, encoding=str, with_tail=False)
+        return self.match_text(etree.tostring(elem, encoding=str, with_tail=False), elem.sourceline,
+                               f"{prefix}:" if prefix else "")
+
+    def match_text(self, text: str, line: int, prefix: str) -> Node | None:
+        """The checked node of one record's text (serialised, or as the file has it), whose start tag is on
+        `line` and whose elements are written with `prefix`; None when the generic extraction must decide."""
         if "&" in text:
             return None  # escaped characters change lengths: the generic path counts them right
         try:
-            form, head, item, extra = self._compile(f"{prefix}:" if prefix else "")
+            form, head, item, extra = self._compile(prefix)
         except ValueError:
             return None
-        line = elem.sourceline
         if form == "flat":
             m = head.regex.fullmatch(text)
             return head.node(m, line) if m else None
@@ -224,8 +229,8 @@ class FastPath:
         if not closing.match(text, pos) or not (imin <= len(items) <= (imax or len(items))):
             return None
         node = Node(self.shape.name, line)
-        head_node = head.node(hm, elem[0].sourceline)  # the head's own line, for warnings about it
-        kids = [item.node(im, line) for im in items]
+        head_node = head.node(hm, line + text.count("\n", 0, hm.start()))  # the head's own line, for warnings
+        kids = [item.node(im, line + text.count("\n", 0, im.start())) for im in items]
         node.kids = {head_name: [head_node], item_name: kids}
         node.coded = True
         parts = sorted([head_node.canonical] + [k.canonical for k in kids])
