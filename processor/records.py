@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class ExportItem:
-    """CEB603 InventoryList: one item of an export declaration list."""
+class ExportItem(NamedTuple):
+    """CEB603 InventoryList: one item of an export declaration list. A named tuple, like ExportList: a
+    night holds millions of them, and a tuple is built several times faster than a frozen dataclass."""
 
     gnum: int
     item_no: str
@@ -33,8 +34,7 @@ class ExportItem:
     total_price: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class ExportList:
+class ExportList(NamedTuple):
     """CEB603 Inventory: an export declaration list (出口申报清单) with its items."""
 
     cop_no: str

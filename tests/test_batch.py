@@ -125,3 +125,44 @@ def test_reading_memory_does_not_grow_with_file_size(tmp_path):
         held.append(reading.most_held)  # records parsed ahead by lxml's read buffer, not the file's size
     assert peaks[1] < peaks[0] * 1.5, peaks
     assert max(held) <= 50 and held[1] <= held[0] + 5, held
+
+
+def _comparable_outputs(out) -> dict:
+    """The reports and the ledger's records with the batch id and the run's clock masked."""
+    import re
+    import sqlite3
+
+    mask = re.compile(r"B\d{8}T\d{6}(?:-\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[.\d]*\+08:00")
+    got = {name: mask.sub("*", (out / name).read_text(encoding="utf-8-sig"))
+           for name in ("decisions.csv", "quarantine.csv", "backpay.csv")}
+    con = sqlite3.connect(out / "ledger.sqlite")
+    for table in ("journal", "export_lists", "export_items", "return_apps", "return_lines", "claims", "decisions",
+                  "quarantine", "input_files"):
+        rows = con.execute(f"SELECT * FROM {table}").fetchall()
+        got[table] = sorted(mask.sub("*", repr(r)) for r in rows)
+    con.close()
+    return got
+
+
+def test_reading_ahead_in_other_processes_changes_nothing(tmp_path, monkeypatch):
+    """Reading in worker processes is an optimisation: ledger and reports are those of the serial run, in the
+    same order, bad records included."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for f in DEMO.iterdir():
+        (inbox / f.name).write_bytes(f.read_bytes())
+    # a file the scanner hands to the parser half-way, and one the parser refuses
+    (inbox / "08-CEB603-comment.xml").write_text(ceb603_text([export_list(i, ie="2026-09-01") for i in (1, 2, 3)])
+                                                 .replace("</ceb:Inventory>", "</ceb:Inventory><!-- x -->", 1),
+                                                 encoding="utf-8")
+    (inbox / "09-broken.xml").write_text("<ceb:CEB603Message xmlns:ceb='http://www.chinaport.gov.cn/ceb'>",
+                                         encoding="utf-8")
+    outs = {}
+    for workers in ("0", "1", "3"):
+        monkeypatch.setenv("PROCESSOR_READ_WORKERS", workers)
+        code, summary, _ = run_batch(inbox, tmp_path / f"out-{workers}")
+        assert code == 0
+        outs[workers] = _comparable_outputs(tmp_path / f"out-{workers}")
+    assert outs["0"]["export_items"] and outs["0"]["quarantine"]
+    assert outs["1"] == outs["0"]
+    assert outs["3"] == outs["0"]

@@ -33,8 +33,13 @@ def both(kind_name: str, elem):
     return fast, slow, defects
 
 
+def present(values: dict) -> dict:
+    """The fast path keeps absent optional fields as None; the generic extraction leaves them out."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
 def same(fast, slow) -> bool:
-    if fast.canonical != slow.canonical or fast.raw != slow.raw or fast.values != slow.values:
+    if fast.canonical != slow.canonical or present(fast.raw) != slow.raw or present(fast.values) != slow.values:
         return False
     return all(len(fast.kids.get(k, [])) == len(v) and all(same(a, b) for a, b in zip(fast.kids[k], v))
                for k, v in slow.kids.items())

@@ -12,6 +12,7 @@ from ..fields import FieldError, RecordShape
 
 
 TRANSMISSION_FIELDS = frozenset({"guid"})
+_NO_ELEMS: dict = {}  # shared by matched nodes, which never look an element up (nothing may add to it)
 
 
 @dataclass
@@ -36,6 +37,14 @@ class Node:
         self.kids: dict = {}  # local name -> list[Node]
         self.canonical = ""  # the business content in a stable, order-independent text, for content hashes
         self.coded = False  # True when the fast path already checked the code values (validation.py)
+
+    @classmethod
+    def matched(cls, name: str, line: int | None, raw: dict, values: dict, canonical: str) -> "Node":
+        """A node whose fields a compiled expression already checked (fastpath.py): no elements, no kids."""
+        node = cls.__new__(cls)
+        node.name, node.line, node.raw, node.values, node.canonical = name, line, raw, values, canonical
+        node.elems, node.kids, node.coded = _NO_ELEMS, {}, True
+        return node
 
     def line_of(self, name: str) -> int | None:
         elem = self.elems.get(name)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from operator import itemgetter
 
 from lxml import etree
 
@@ -99,6 +100,7 @@ class _Part:
         self.names: list = []
         self.required: list = []
         self.decimal: list = []
+        self.empty_ok: list = []
         pieces = []
         p = re.escape(prefix)
         for name in shape.order:
@@ -116,6 +118,7 @@ class _Part:
             full = rf"<{p}{name}>({body})</{p}{name}>"
             empty_ok = spec.kind == "string" and spec.facets.get("length") is None and \
                 spec.facets.get("minLength", 0) == 0 and code is None
+            self.empty_ok.append(empty_ok)
             if empty_ok:
                 full = rf"(?:<{p}{name}/>|{full})"
             if not spec.required:
@@ -127,30 +130,29 @@ class _Part:
 
     def finish(self) -> None:
         """Precompute what turning a match into a node needs: no per-record sorting or look-ups."""
-        self.empty_required = [n for n, r in zip(self.names, self.required) if r]
+        # required fields whose expression also takes <x/>: their text is "" rather than absent
+        self.required_empty = [n for n, r, e in zip(self.names, self.required, self.empty_ok) if r and e]
         self.decimal_names = [n for n, d in zip(self.names, self.decimal) if d]
         # canonical parts sort by "name\x1f..."; with unique names that is a fixed order of the names
-        self.canonical_order = sorted((n for n in self.names if n not in TRANSMISSION_FIELDS),
-                                      key=lambda n: n + "\x1f")
+        order = sorted((n for n in self.names if n not in TRANSMISSION_FIELDS), key=lambda n: n + "\x1f")
+        self.canonical_labels = [f"{n}\x1f" for n in order]
+        self.canonical_values = itemgetter(*order) if len(order) > 1 else lambda d: (d[order[0]],)
+        self.canonical_open = self.shape.name + "{"
 
     def node(self, m, line) -> Node:
-        node = Node(self.shape.name, line)
-        raws = {n: t for n, t in zip(self.names, m.groups()) if t is not None}
-        if len(raws) != len(self.names):
-            for n in self.empty_required:
-                if n not in raws:
-                    raws[n] = ""  # a required field that may be empty, written <x/>
-        values = dict(raws)
+        """The node of one match. Absent optional fields are None in raw and values (the builders read
+        them with get), so the dictionaries come from one zip."""
+        raws = dict(zip(self.names, m.groups()))
+        for n in self.required_empty:
+            if raws[n] is None:
+                raws[n] = ""  # a required field that may be empty, written <x/>
+        values = raws.copy()
         for n in self.decimal_names:
-            t = raws.get(n)
+            t = raws[n]
             if t is not None:
                 values[n] = Decimal(t)
-        node.raw = raws
-        node.values = values
-        node.coded = True
-        node.canonical = self.shape.name + "{" + "\x1e".join(
-            [f"{n}\x1f{raws[n]}" for n in self.canonical_order if n in raws]) + "}"
-        return node
+        return Node.matched(self.shape.name, line, raws, values, self.canonical_open + "\x1e".join(
+            [label + v for label, v in zip(self.canonical_labels, self.canonical_values(raws)) if v is not None]) + "}")
 
 
 class FastPath:
@@ -228,11 +230,13 @@ class FastPath:
             pos = im.end()
         if not closing.match(text, pos) or not (imin <= len(items) <= (imax or len(items))):
             return None
-        node = Node(self.shape.name, line)
-        head_node = head.node(hm, line + text.count("\n", 0, hm.start()))  # the head's own line, for warnings
-        kids = [item.node(im, line + text.count("\n", 0, im.start())) for im in items]
-        node.kids = {head_name: [head_node], item_name: kids}
-        node.coded = True
+        if "\n" in text:  # each part's own line, for warnings about it
+            head_node = head.node(hm, line + text.count("\n", 0, hm.start()))
+            kids = [item.node(im, line + text.count("\n", 0, im.start())) for im in items]
+        else:
+            head_node = head.node(hm, line)
+            kids = [item.node(im, line) for im in items]
         parts = sorted([head_node.canonical] + [k.canonical for k in kids])
-        node.canonical = self.shape.name + "{" + "\x1e".join(parts) + "}"
+        node = Node.matched(self.shape.name, line, {}, {}, self.shape.name + "{" + "\x1e".join(parts) + "}")
+        node.kids = {head_name: [head_node], item_name: kids}
         return node

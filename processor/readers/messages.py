@@ -73,18 +73,21 @@ def build_export_list(node: Node, ck: Checker, warnings: list, variant: str):
     head = node.kids["InventoryHead"][0]
     items = node.kids.get("InventoryList", [])
     p = "InventoryHead"
-    ck.one_of(head, "ieFlag", {"E": "export"}, p)
-    ck.code(head, "tradeMode", DIGITS4, "a 4-digit supervision code such as 9610", p)
-    ck.one_of(head, "appType", APP_TYPES, p)
-    ck.one_of(head, "appStatus", APP_STATUSES, p)
-    ck.code(head, "customsCode", DIGITS4, "a 4-digit customs code", p)
-    ck.code(head, "portCode", DIGITS4, "a 4-digit customs code", p)
-    ck.code(head, "country", DIGITS3, "a 3-digit country code", p)
-    ck.code(head, "fCurrency", DIGITS3, "a 3-digit currency code such as 142", p)
-    ck.code(head, "iCurrency", DIGITS3, "a 3-digit currency code such as 142", p)
+    if not head.coded:  # the fast path matched these codes already
+        ck.one_of(head, "ieFlag", {"E": "export"}, p)
+        ck.code(head, "tradeMode", DIGITS4, "a 4-digit supervision code such as 9610", p)
+        ck.one_of(head, "appType", APP_TYPES, p)
+        ck.one_of(head, "appStatus", APP_STATUSES, p)
+        ck.code(head, "customsCode", DIGITS4, "a 4-digit customs code", p)
+        ck.code(head, "portCode", DIGITS4, "a 4-digit customs code", p)
+        ck.code(head, "country", DIGITS3, "a 3-digit country code", p)
+        ck.code(head, "fCurrency", DIGITS3, "a 3-digit currency code such as 142", p)
+        ck.code(head, "iCurrency", DIGITS3, "a 3-digit currency code such as 142", p)
     ie_date = ck.date8(head, "ieDate", p)
     app_time = ck.timestamp(head, "appTime", p)
     for i, it in enumerate(items, 1):
+        if it.coded:
+            continue
         q = f"InventoryList[{i}]"
         ck.code(it, "gcode", DIGITS10, "a 10-digit HS code", q)
         ck.code(it, "currency", DIGITS3, "a 3-digit currency code such as 502", q)
@@ -95,12 +98,10 @@ def build_export_list(node: Node, ck: Checker, warnings: list, variant: str):
         return None
     _list_consistency(head, items, warnings)
     h = head.values
-    built = tuple(
-        r.ExportItem(
-            gnum=_int(v["gnum"]), item_no=v["itemNo"], item_name=_opt(it, "itemName"), gcode=v["gcode"],
-            gname=v["gname"], gmodel=v["gmodel"], country=v["country"], currency=v["currency"],
-            qty=v["qty"], qty1=v["qty1"], qty2=v.get("qty2"), unit=v["unit"], unit1=v["unit1"],
-            unit2=_opt(it, "unit2"), price=v["price"], total_price=v["totalPrice"])
+    built = tuple(  # positional, in ExportItem's order: this runs once per item of the night
+        r.ExportItem(_int(v["gnum"]), v["itemNo"], v.get("itemName") or None, v["gcode"], v["gname"], v["gmodel"],
+                     v["country"], v["currency"], v["qty"], v["qty1"], v.get("qty2"), v["unit"], v["unit1"],
+                     v.get("unit2") or None, v["price"], v["totalPrice"])
         for it in items for v in (it.values,))
     return r.ExportList(
         cop_no=h["copNo"], invt_no=_opt(head, "invtNo"), pre_no=_opt(head, "preNo"), app_type=h["appType"],

@@ -32,8 +32,10 @@ _ROOT_TAG = re.compile(r"<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)((?:[ \t\n]+[A
                        r"(?:\"[^\"<&]*\"|'[^'<&]*'))*)[ \t\n]*>", re.ASCII)
 _LONE_CR = re.compile(r"\r(?!\n)")
 _SPACE = re.compile(r"[ \t\n]*")
-# what XML 1.0 forbids in a document (control characters, U+FFFE, U+FFFF) and "]]>" outside CDATA
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|]]>")
+# what XML 1.0 forbids in a document: control characters (checked a byte at a time: bytes below 0x20 are
+# those characters in UTF-8), U+FFFE and U+FFFF, and "]]>" outside a CDATA section
+_CONTROL = bytes(0 if b < 0x20 and b not in b"\t\n\r" else 1 for b in range(256))
+_FORBIDDEN = ("\ufffe", "\uffff", "]")  # one character each: a fast search; "]" then looks for "]]>"
 PLAIN_ENCODINGS = ("utf-8", "utf8")  # ASCII and the rest: the parser (bytes over 127 must fail there)
 
 
@@ -70,12 +72,18 @@ class PlainScan:
         if self._eof:
             return ""
         data = self._fh.read(BLOCK)
+        if 0 in data.translate(_CONTROL):
+            raise _Stop()
         try:
             text = self._decoder.decode(data, final=not data)
         except UnicodeDecodeError:
             raise _Stop() from None
         if not data:
             self._eof = True
+        seam = self._tail + text
+        if any(f in seam for f in _FORBIDDEN) and ("\ufffe" in seam or "\uffff" in seam or "]]>" in seam):
+            raise _Stop()
+        self._tail = text[-2:]
         text = self._carry + text
         self._carry = ""
         if text.endswith("\r") and not self._eof:
@@ -84,9 +92,6 @@ class PlainScan:
             if _LONE_CR.search(text):
                 raise _Stop()  # values would read it as LF, but the parser counts lines by LF only
             text = text.replace("\r\n", "\n")
-        if _FORBIDDEN.search(self._tail + text):
-            raise _Stop()
-        self._tail = text[-2:]
         if not text and not self._eof:
             return self._more()
         return text
@@ -130,6 +135,7 @@ class PlainScan:
             raise _Stop()
         self._root_open = tag
         self._root_close = f"</{qname}>"
+        self._nested = re.compile(rf"<(?:[A-Za-z_][\w.-]*:)?{re.escape(self.record_tag)}[ \t\n/>]")
         self._root_line = buf.count("\n", 0, m.end()) + 1
         return buf[m.end():], self._root_line
 
@@ -187,7 +193,10 @@ class PlainScan:
 
     def fragment(self, text: str, line: int):
         """Parse one record's text on its own, inside the root's start tag, so that its elements keep the
-        lines they have in the file; None when it is not well-formed (the parser then reads the file)."""
+        lines they have in the file; None when it is not well-formed, or holds another element of the
+        record's name in any namespace (the parser then reads the file, and reports a misplaced record)."""
+        if self._nested.search(text, 1):
+            return None
         pad = "\n" * max(0, line - 1 - self._root_open.count("\n"))
         try:
             root = etree.fromstring(f"{self._root_open}{pad}{text}{self._root_close}".encode("utf-8"),

@@ -1,0 +1,125 @@
+"""Read the next files in other processes while this one stores the current file.
+
+Reading (scanning, matching, checking, building records) and storing (the ledger's inserts) take
+about the same time, and the ledger has one writer. With a second core, worker processes read the
+files ahead, in the batch's order, and send the records back in chunks; the batch stores them in
+exactly the order a serial run would, so the ledger and every report are the same. The queues are
+bounded, so a worker waits rather than filling memory when the writer is behind.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from queue import Empty, Full
+from typing import Iterator
+
+from . import Parsed, Reading
+
+CHUNK = 250  # records per message between processes: large enough to amortise, small enough to stay flat
+QUEUED_CHUNKS = 8  # per worker
+
+
+def cores() -> int:
+    """The cores this process may run on (a benchmark or an operator may have limited it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _work(readings: list[Reading], queue, parent: int) -> None:
+    """A worker's share of the files, in order: chunks of records, then the file's own state."""
+    def put(message) -> None:
+        while True:
+            try:
+                queue.put(message, timeout=1.0)
+                return
+            except Full:
+                if os.getppid() != parent:  # the batch was killed: nobody will read this
+                    os._exit(0)
+
+    for index, reading in readings:
+        try:
+            chunk: list[Parsed] = []
+            for parsed in reading.records():
+                chunk.append(parsed)
+                if len(chunk) >= CHUNK:
+                    put(("records", index, chunk))
+                    chunk = []
+            put(("records", index, chunk))
+            put(("end", index, (reading.problems, reading.complete, reading.most_held)))
+        except BaseException:  # noqa: BLE001 - reported to the batch, which keeps nothing of the file
+            put(("failed", index, traceback.format_exc()))
+    queue.close()
+    queue.join_thread()
+
+
+class ReadFailed(RuntimeError):
+    """A worker could not read a file; the batch rolls the file back, as it would in a serial run."""
+
+
+class ReadAhead:
+    """Readings whose records come from worker processes; `records(reading)` replaces reading.records()."""
+
+    def __init__(self, readings: list[Reading], workers: int):
+        self.workers = workers
+        self._where: dict = {}
+        self._queues: list = []
+        self._procs: list = []
+        if workers < 1:
+            return
+        context = multiprocessing.get_context("fork")  # the reader's tables come along; the ledger is not used
+        shares: list[list] = [[] for _ in range(workers)]
+        for i, reading in enumerate(r for r in readings if r.kind is not None):
+            shares[i % workers].append((id(reading), reading))
+            self._where[id(reading)] = i % workers
+        for share in shares:
+            queue = context.Queue(QUEUED_CHUNKS)
+            proc = context.Process(target=_work, args=(share, queue, os.getpid()), daemon=True)
+            proc.start()
+            self._queues.append(queue)
+            self._procs.append(proc)
+
+    def records(self, reading: Reading) -> Iterator[Parsed]:
+        worker = self._where.get(id(reading))
+        if worker is None:
+            yield from reading.records()
+            return
+        done = False
+        try:
+            while True:
+                what, payload = self._next(worker, reading)
+                if what == "records":
+                    yield from payload
+                elif what == "end":
+                    done = True
+                    reading.problems, reading.complete, reading.most_held = payload
+                    return
+                else:
+                    done = True
+                    raise ReadFailed(f"reading {reading.name} failed in a worker process: {payload}")
+        finally:
+            while not done:  # the batch stopped storing this file: drop the rest of it, keep the next in line
+                what, payload = self._next(worker, reading)
+                done = what != "records"
+
+    def _next(self, worker: int, reading: Reading):
+        while True:
+            try:
+                what, index, payload = self._queues[worker].get(timeout=1.0)
+            except Empty:
+                if not self._procs[worker].is_alive():
+                    raise ReadFailed(f"the worker process reading {reading.name} stopped") from None
+                continue
+            if index != id(reading):  # pragma: no cover - files are consumed in the order they were shared
+                raise ReadFailed(f"records of another file arrived while reading {reading.name}")
+            return what, payload
+
+    def close(self) -> None:
+        for proc in self._procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+        for queue in self._queues:
+            queue.close()
