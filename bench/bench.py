@@ -29,7 +29,8 @@ try:
 finally:
     with open(sys.argv[1], "w") as fh:
         json.dump({"seconds": time.perf_counter() - t,
-                   "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, fh)
+                   "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                   "max_child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}, fh)
 """
 RAW = r"""
 import glob, resource, sys, time, json
@@ -83,6 +84,10 @@ def bench_size(work: Path, items: int, runs: int) -> dict:
                              work / "run.json")
             summary = json.loads((target / "summary.json").read_text())
             m["timings"] = summary.get("timings_s", {})
+            for line in (target / "processor.log").read_text(encoding="utf-8").splitlines():
+                if '"timings"' in line:  # the log's last word on timings includes the reports and the commit
+                    event = json.loads(line)
+                    m["timings"] = {k: v for k, v in event.items() if isinstance(v, (int, float))}
             m["decisions"] = summary["decisions"]["lines"]
             bucket.append(m)
     med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
@@ -90,7 +95,9 @@ def bench_size(work: Path, items: int, runs: int) -> dict:
     for label, rows in (("one core", single), ("all cores", multi)):
         s = med(rows, "seconds")
         out[label] = {"seconds": round(s, 2), "items_per_s": round(items / s), "mb_per_s": round(size_mb / s, 1),
-                      "peak_rss_mb": round(max(r["max_rss_mb"] for r in rows)), "ratio_to_raw": round(s / raw_s, 2),
+                      "peak_rss_mb": round(max(r["max_rss_mb"] for r in rows)),
+                      "reader_rss_mb": round(max(r.get("max_child_rss_mb", 0) for r in rows)),
+                      "ratio_to_raw": round(s / raw_s, 2),
                       "decisions": rows[0]["decisions"],
                       "stages_s": {k: round(statistics.median(r["timings"].get(k, 0) for r in rows), 2)
                                    for k in rows[0]["timings"]}}
@@ -124,7 +131,8 @@ def main() -> None:
         for label in ("one core", "all cores"):
             x = r[label]
             print(f"  processor run, {label:<9} {x['seconds']:>8.2f} s {x['items_per_s']:>9,} items/s "
-                  f"{x['mb_per_s']:>7} MB/s  peak RSS {x['peak_rss_mb']} MB  ratio run/raw {x['ratio_to_raw']}")
+                  f"{x['mb_per_s']:>7} MB/s  peak RSS {x['peak_rss_mb']} MB (largest reader process "
+                  f"{x['reader_rss_mb']} MB)  ratio run/raw {x['ratio_to_raw']}")
             print(f"      stages: {', '.join(f'{k} {v}' for k, v in x['stages_s'].items())}; "
                   f"{x['decisions']} return lines decided")
     (work / "results.json").write_text(json.dumps(results, indent=2))

@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -106,6 +107,13 @@ class BatchResult:
     exit_code: int = 0
 
 
+def _hashed(path: Path) -> tuple[str, int, OSError | None]:
+    try:
+        return (*sha256_of(path), None)
+    except OSError as err:
+        return "", 0, err
+
+
 def sha256_of(path: Path) -> tuple[str, int]:
     h = hashlib.sha256()
     size = 0
@@ -189,11 +197,12 @@ class Batch:
     def open_inputs(self) -> None:
         paths, skipped = list_inbox(self.inbox)
         self.note(skipped)
-        for path in paths:
+        # hashlib lets go of the interpreter while it hashes a block, so threads hash files on every core
+        with ThreadPoolExecutor(max(1, cores())) as pool:
+            hashed = list(pool.map(_hashed, paths))
+        for path, (sha, size, err) in zip(paths, hashed):
             name = path.name
-            try:
-                sha, size = sha256_of(path)
-            except OSError as err:
+            if err is not None:
                 reading = Reading(path, name, None, "")
                 reading.file_problem(f"cannot read the file: {err.strerror or err}", "a readable file")
                 self.inputs.append(InputFile(path, name, "", 0, reading))

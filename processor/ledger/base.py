@@ -361,10 +361,6 @@ CLAIM_ITEM_COLUMNS = ("co_el_no", "gnum", "accessories_added", "processed", "use
                       "export_duty_paid", "refunded_vat", "refunded_ct", "customs_value")
 
 
-def _row(obj, columns, **extra) -> tuple:
-    return tuple(_s(extra[c]) if c in extra else _s(getattr(obj, c)) for c in columns)
-
-
 def _d(value) -> str | None:
     """A Decimal as the text it was declared with (None stays NULL)."""
     return None if value is None else str(value)
@@ -386,6 +382,34 @@ def _item_rows(rec, key: str) -> list:
             for it in rec.items]
 
 
+def _return_row(p, batch_id: str) -> tuple:
+    """RETURN_COLUMNS, written out: once per return application."""
+    r = p.record
+    return (r.co_el_no, r.invt_no, r.pre_no, r.app_type, r.app_time.isoformat(), r.app_status, r.customs_code,
+            r.ebp_code, r.ebc_code, r.agent_code, r.logistics_no, r.trade_mode, r.reason, p.content_hash, batch_id)
+
+
+def _line_rows(rec, key: str) -> list:
+    """LINE_COLUMNS, written out: once per return line."""
+    return [(key, ln.gnum, ln.gcode, ln.gname, ln.gmodel, str(ln.qty), str(ln.qty1), ln.unit, ln.unit1, _d(ln.qty2),
+             ln.unit2) for ln in rec.lines]
+
+
+def _claim_row(p, batch_id: str) -> tuple:
+    """CLAIM_COLUMNS, written out: once per claim."""
+    c = p.record
+    return (c.co_el_no, c.invt_no, c.return_date.isoformat(), c.reason_code, c.self_declaration_no,
+            c.return_record_no, c.return_agreement_no, c.certificate_type, c.certificate_no,
+            c.zone_exit_date.isoformat() if c.zone_exit_date is not None else None, p.content_hash, batch_id)
+
+
+def _claim_item_rows(c) -> list:
+    """CLAIM_ITEM_COLUMNS, written out: once per claimed gnum."""
+    return [(c.co_el_no, it.gnum, int(it.accessories_added), int(it.processed), int(it.used),
+             int(it.trial_use_evidence), str(it.export_duty_paid), str(it.refunded_vat), str(it.refunded_ct),
+             _d(it.customs_value)) for it in c.items]
+
+
 def _invt_owners(ledger: Ledger, fresh) -> dict:
     invts = [p.record.invt_no for p in fresh if p.record.invt_no]
     return {i: k for i, k in ledger._lookup("SELECT invt_no, list_key FROM export_lists", "invt_no", invts)}
@@ -403,8 +427,7 @@ def store_returns(ledger: Ledger, fresh, batch_id, result):
     return ledger._store_versioned(
         fresh, batch_id, result, table="return_apps", key_of=lambda rec: rec.co_el_no, key_column="co_el_no",
         child_table="return_lines", head_columns=RETURN_COLUMNS, child_columns=LINE_COLUMNS,
-        head_row=lambda p, b: _row(p.record, RETURN_COLUMNS, content_hash=p.content_hash, batch_id=b),
-        child_rows=lambda rec, key: [_row(ln, LINE_COLUMNS, co_el_no=key) for ln in rec.lines])
+        head_row=_return_row, child_rows=_line_rows)
 
 
 def store_claims(ledger: Ledger, fresh, batch_id, result):
@@ -421,12 +444,10 @@ def store_claims(ledger: Ledger, fresh, batch_id, result):
     ledger.executemany("UPDATE journal SET outcome = 'superseded' WHERE kind = 'ReturnClaims' AND record_key = ? "
                        "AND outcome = 'current'", [(k,) for k in latest])
     ledger.executemany(f"INSERT INTO claims ({', '.join(CLAIM_COLUMNS)}) VALUES ({', '.join('?' * len(CLAIM_COLUMNS))})",
-                       [_row(p.record, CLAIM_COLUMNS, content_hash=p.content_hash, batch_id=batch_id)
-                        for p in latest.values()])
+                       [_claim_row(p, batch_id) for p in latest.values()])
     ledger.executemany(f"INSERT INTO claim_items ({', '.join(CLAIM_ITEM_COLUMNS)}) VALUES "
                        f"({', '.join('?' * len(CLAIM_ITEM_COLUMNS))})",
-                       [_row(it, CLAIM_ITEM_COLUMNS, co_el_no=p.record.co_el_no)
-                        for p in latest.values() for it in p.record.items])
+                       [row for p in latest.values() for row in _claim_item_rows(p.record)])
     return ["current" if latest[p.record.co_el_no] is p else "superseded" for p in fresh]
 
 
