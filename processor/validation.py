@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from .readers.extract import Defect, Node
 
@@ -21,6 +22,29 @@ DIGITS1_10 = re.compile(r"[0-9]{1,10}\Z")
 UNIT_FIELDS = ("unit", "unit1", "unit2")
 APP_TYPES = {"1": "new", "2": "change", "3": "delete"}
 APP_STATUSES = {"1": "draft (暂存)", "2": "declared (申报)"}
+
+
+@lru_cache(maxsize=4096)
+def _date8(raw: str) -> date | str:
+    """The date of a YYYYMMDD text, or what is wrong with it. Cached: a night's lists share few dates."""
+    if not (len(raw) == 8 and raw.isascii() and raw.isdigit()):
+        return "is not a date"
+    try:
+        return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+    except ValueError:
+        return "is not a real calendar date"
+
+
+@lru_cache(maxsize=4096)
+def _timestamp(raw: str) -> datetime | str:
+    """The time of a YYYYMMDDhhmmss[fff] text, or what is wrong with it (cached, like _date8)."""
+    if not (len(raw) in (14, 17) and raw.isascii() and raw.isdigit()):
+        return "is not a time stamp"
+    try:
+        return datetime(int(raw[:4]), int(raw[4:6]), int(raw[6:8]), int(raw[8:10]), int(raw[10:12]),
+                        int(raw[12:14]), int(raw[14:17] or 0) * 1000)
+    except ValueError:
+        return "is not a real date and time"
 
 
 class Checker:
@@ -72,13 +96,9 @@ class Checker:
         raw = node.values.get(name)
         if raw is None:
             return None
-        if not (len(raw) == 8 and raw.isascii() and raw.isdigit()):
-            self.fail(node, name, path, f"{raw!r} is not a date", "a real date as YYYYMMDD")
-            return None
-        try:
-            value = date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
-        except ValueError:
-            self.fail(node, name, path, f"{raw!r} is not a real calendar date", "a real date as YYYYMMDD")
+        value = _date8(raw)
+        if isinstance(value, str):
+            self.fail(node, name, path, f"{raw!r} {value}", "a real date as YYYYMMDD")
             return None
         return self._in_range(node, name, path, value, raw)
 
@@ -87,15 +107,10 @@ class Checker:
         raw = node.values.get(name)
         if raw is None:
             return None
-        fmt = "YYYYMMDDhhmmss" + ("fff" if len(raw) == 17 else "")
-        if not (len(raw) in (14, 17) and raw.isascii() and raw.isdigit()):
-            self.fail(node, name, path, f"{raw!r} is not a time stamp", f"a real time as {fmt}")
-            return None
-        try:
-            value = datetime(int(raw[:4]), int(raw[4:6]), int(raw[6:8]), int(raw[8:10]), int(raw[10:12]),
-                             int(raw[12:14]), int(raw[14:17] or 0) * 1000)
-        except ValueError:
-            self.fail(node, name, path, f"{raw!r} is not a real date and time", f"a real time as {fmt}")
+        value = _timestamp(raw)
+        if isinstance(value, str):
+            fmt = "YYYYMMDDhhmmss" + ("fff" if len(raw) == 17 else "")
+            self.fail(node, name, path, f"{raw!r} {value}", f"a real time as {fmt}")
             return None
         return self._in_range(node, name, path, value, raw)
 

@@ -29,7 +29,7 @@ MAX_RECORDS_PER_MESSAGE = 100
 FAST_KINDS = ("CEB603", "CEB213", "CEB604", "CEB605", "CEB214")  # the claim format has enumerations: generic only
 
 
-@dataclass
+@dataclass(slots=True)
 class Parsed:
     """One record read from a file: built (record set) or not (problems hold the errors)."""
 

@@ -131,28 +131,34 @@ class _Part:
     def finish(self) -> None:
         """Precompute what turning a match into a node needs: no per-record sorting or look-ups."""
         # required fields whose expression also takes <x/>: their text is "" rather than absent
-        self.required_empty = [n for n, r, e in zip(self.names, self.required, self.empty_ok) if r and e]
-        self.decimal_names = [n for n, d in zip(self.names, self.decimal) if d]
+        self.required_empty = [i for i, (r, e) in enumerate(zip(self.required, self.empty_ok)) if r and e]
+        self.decimal_at = [(n, i) for i, (n, d) in enumerate(zip(self.names, self.decimal)) if d]
         # canonical parts sort by "name\x1f..."; with unique names that is a fixed order of the names
-        order = sorted((n for n in self.names if n not in TRANSMISSION_FIELDS), key=lambda n: n + "\x1f")
-        self.canonical_labels = [f"{n}\x1f" for n in order]
-        self.canonical_values = itemgetter(*order) if len(order) > 1 else lambda d: (d[order[0]],)
+        order = sorted((i for i, n in enumerate(self.names) if n not in TRANSMISSION_FIELDS),
+                       key=lambda i: self.names[i] + "\x1f")
+        self.canonical_labels = [f"{self.names[i]}\x1f" for i in order]
+        self.canonical_values = itemgetter(*order) if len(order) > 1 else lambda g: (g[order[0]],)
         self.canonical_open = self.shape.name + "{"
 
     def node(self, m, line) -> Node:
         """The node of one match. Absent optional fields are None in raw and values (the builders read
         them with get), so the dictionaries come from one zip."""
-        raws = dict(zip(self.names, m.groups()))
-        for n in self.required_empty:
-            if raws[n] is None:
-                raws[n] = ""  # a required field that may be empty, written <x/>
+        groups = m.groups()
+        if self.required_empty and None in groups:
+            fixed = list(groups)
+            for i in self.required_empty:
+                if fixed[i] is None:
+                    fixed[i] = ""  # a required field that may be empty, written <x/>
+            groups = tuple(fixed)
+        raws = dict(zip(self.names, groups))
         values = raws.copy()
-        for n in self.decimal_names:
-            t = raws[n]
+        for n, i in self.decimal_at:
+            t = groups[i]
             if t is not None:
                 values[n] = Decimal(t)
         return Node.matched(self.shape.name, line, raws, values, self.canonical_open + "\x1e".join(
-            [label + v for label, v in zip(self.canonical_labels, self.canonical_values(raws)) if v is not None]) + "}")
+            [label + v for label, v in zip(self.canonical_labels, self.canonical_values(groups)) if v is not None])
+            + "}")
 
 
 class FastPath:

@@ -103,13 +103,11 @@ def build_export_list(node: Node, ck: Checker, warnings: list, variant: str):
                      v["country"], v["currency"], v["qty"], v["qty1"], v.get("qty2"), v["unit"], v["unit1"],
                      v.get("unit2") or None, v["price"], v["totalPrice"])
         for it in items for v in (it.values,))
-    return r.ExportList(
-        cop_no=h["copNo"], invt_no=_opt(head, "invtNo"), pre_no=_opt(head, "preNo"), app_type=h["appType"],
-        app_time=app_time, app_status=h["appStatus"], customs_code=h["customsCode"], port_code=h["portCode"],
-        ebp_code=h["ebpCode"], ebc_code=h["ebcCode"], agent_code=h["agentCode"], owner_code=h["ownerCode"],
-        order_no=h["orderNo"], logistics_no=h["logisticsNo"], ie_flag=h["ieFlag"], ie_date=ie_date,
-        trade_mode=h["tradeMode"], statistics_flag=h["statisticsFlag"], iac_code=_opt(head, "iacCode"),
-        ems_no=_opt(head, "emsNo"), variant=variant, items=built)
+    return r.ExportList(  # positional, in ExportList's order
+        h["copNo"], h.get("invtNo") or None, h.get("preNo") or None, h["appType"], app_time, h["appStatus"],
+        h["customsCode"], h["portCode"], h["ebpCode"], h["ebcCode"], h["agentCode"], h["ownerCode"], h["orderNo"],
+        h["logisticsNo"], h["ieFlag"], ie_date, h["tradeMode"], h["statisticsFlag"], h.get("iacCode") or None,
+        h.get("emsNo") or None, variant, built)
 
 
 def build_list_receipt(node: Node, ck: Checker, warnings: list, variant: str):
