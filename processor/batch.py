@@ -76,16 +76,27 @@ class Tally:
 
 
 class Stopwatch:
-    """Seconds spent per stage, for summary.json and the benchmark."""
+    """Seconds spent per stage, for summary.json and the benchmark, and the process's peak memory (MB)
+    at the end of each stage, for the log: which stage makes memory grow, if one does."""
 
     def __init__(self):
         self.laps: dict = {}
+        self.peak_rss_mb: dict = {}
         self._t = time.perf_counter()
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
         self.laps[name] = round(self.laps.get(name, 0) + now - self._t, 3)
+        self.peak_rss_mb[name] = _peak_rss_mb()
         self._t = now
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on a POSIX system
+        return None
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 @dataclass
@@ -334,6 +345,7 @@ class Batch:
             staged.publish()
             clock.lap("commit")
             log.info("timings", **clock.laps)
+            log.info("peak_memory_mb", **clock.peak_rss_mb)
         except BaseException:
             ledger.rollback()
             staged.discard()

@@ -41,12 +41,25 @@ def fingerprint(return_hash: str, claim_hash: str | None, receipts: list) -> str
 
 
 def decide_batch(ledger, batch_id: str, reference, params: Params) -> DecisionRun:
-    """Decide the lines of the returns this batch read. Memory holds one small tuple per line to decide,
-    never the lines' data: that is read again from the ledger, in decision order, a return at a time."""
+    """Decide the lines of the returns this batch read. Memory holds one chunk of lines at a time: the
+    lines to decide wait in a queue in the ledger, and their data is read again in decision order."""
     store = DecisionStore(ledger)
     run = DecisionRun()
-    todo, again, release = [], [], []
+    store.queue_open()
+    try:
+        _classify(store, ledger, batch_id, run)
+        _decide_queued(store, batch_id, reference, params, run)
+    finally:
+        store.queue_close()
+    return run
+
+
+def _classify(store: DecisionStore, ledger, batch_id: str, run: DecisionRun) -> None:
+    """Which touched lines to decide (queued), to report again as they stand, or to release. Lines decided
+    again release what they held now, before any line is decided, so every line sees only what the lines
+    before it hold."""
     for chunk in ledger.touched(batch_id):
+        todo, again, release = [], [], []
         returns = store.returns(chunk)
         claims = store.claims(returns)
         receipts = store.receipt_hashes(returns)
@@ -73,13 +86,17 @@ def decide_batch(ledger, batch_id: str, reference, params: Params) -> DecisionRu
                     again.append((co, line.gnum, prev["version"]))  # same inputs: reported again as it stands
                 else:
                     run.final_with_new_data.append((co, line.gnum, prev["decision"]))
-    # Lines decided again release what they held first; then every line is taken in order, seeing only
-    # what the lines before it (in this batch or earlier ones) hold.
-    store.release(release)
-    del release
-    todo.sort()
-    for start in range(0, len(todo), DECIDE_CHUNK):
-        part = todo[start:start + DECIDE_CHUNK]
+        store.release(release)
+        store.queue_add(todo)
+        store.reported(batch_id, again)
+        run.decided += len(todo)
+        run.reported_again += len(again)
+
+
+def _decide_queued(store: DecisionStore, batch_id: str, reference, params: Params, run: DecisionRun) -> None:
+    """Every queued line in order (return date, coElNo, gnum), seeing what the lines before it hold, in this
+    batch or earlier ones."""
+    for part in store.queue(DECIDE_CHUNK):
         cos = {co for _rd, co, _g, _v in part}
         returns = store.returns(cos)
         claims = store.claims(cos)
@@ -107,7 +124,3 @@ def decide_batch(ledger, batch_id: str, reference, params: Params) -> DecisionRu
             made.append((co, gnum, prev_version + 1))
         store.insert(rows)
         store.reported(batch_id, made)
-    store.reported(batch_id, again)
-    run.decided = len(todo)
-    run.reported_again = len(again)
-    return run

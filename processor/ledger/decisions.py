@@ -104,6 +104,36 @@ class DecisionStore:
                 out[(invt, gnum)] = (q + Decimal(qty), q1 + Decimal(qty1))
         return out
 
+    # -- the queue of lines to decide, in decision order, kept out of memory ----------------------------
+    def queue_open(self) -> None:
+        """A temporary table (this connection's, on disk) for the lines to decide: a night can bring a
+        million of them, and their order (return date, coElNo, gnum) is global."""
+        self.ledger.execute("CREATE TEMP TABLE IF NOT EXISTS decide_queue (return_date TEXT NOT NULL, "
+                            "co_el_no TEXT NOT NULL, gnum INTEGER NOT NULL, prev_version INTEGER NOT NULL, "
+                            "PRIMARY KEY (return_date, co_el_no, gnum))")
+        self.ledger.execute("DELETE FROM decide_queue")
+
+    def queue_add(self, lines) -> None:
+        """(return date, coElNo, gnum, version of the decision it replaces or 0)."""
+        self.ledger.executemany("INSERT INTO decide_queue (return_date, co_el_no, gnum, prev_version) "
+                                "VALUES (?, ?, ?, ?)", [(_s(d), co, g, v) for d, co, g, v in lines])
+
+    def queue(self, chunk: int):
+        """The queued lines in decision order, a chunk at a time (keyset pages: no cursor held open)."""
+        last = None
+        while True:
+            where = "" if last is None else "WHERE (return_date, co_el_no, gnum) > (?, ?, ?) "
+            rows = self.ledger.query("SELECT return_date, co_el_no, gnum, prev_version FROM decide_queue "
+                                     f"{where}ORDER BY return_date, co_el_no, gnum LIMIT {int(chunk)}",
+                                     last or ())
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][:3]
+
+    def queue_close(self) -> None:
+        self.ledger.execute("DROP TABLE IF EXISTS decide_queue")
+
     # -- writing -------------------------------------------------------------------------------------
     def row(self, d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
             version: int) -> tuple:

@@ -27,7 +27,7 @@ class SqliteLedger(Ledger):
             raise
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA cache_size=-32768")  # 32 MiB of page cache: enough for bulk index inserts, bounded RSS
-        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("PRAGMA temp_store=FILE")  # sorts and the decision queue spill to disk: memory stays flat
         conn.execute("PRAGMA foreign_keys=ON")
         ledger = cls(conn, url)
         ledger.busy_timeout_s = busy_timeout_s
