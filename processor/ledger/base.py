@@ -68,6 +68,15 @@ class Ledger:
     def query(self, text: str, params=()) -> list:
         return self.execute(text, params).fetchall()
 
+    def stream(self, text: str, params=(), size: int = 1000):
+        """The rows of a query that may be long (a report's), a block at a time, in bounded memory."""
+        cur = self.execute(text, params)
+        while True:
+            rows = cur.fetchmany(size)
+            if not rows:
+                return
+            yield from rows
+
     def schema_version(self) -> str | None:
         try:
             rows = self.query("SELECT value FROM ledger_meta WHERE name = 'schema_version'")
@@ -141,13 +150,8 @@ class Ledger:
 
     def quarantined(self, batch_id: str):
         """The batch's quarantine rows in the order they were found, streamed."""
-        cur = self.execute("SELECT file_name, line, kind, record_key, field, problem, expected FROM quarantine "
-                           "WHERE batch_id = ? ORDER BY seq", (batch_id,))
-        while True:
-            rows = cur.fetchmany(1000)
-            if not rows:
-                return
-            yield from rows
+        yield from self.stream("SELECT file_name, line, kind, record_key, field, problem, expected FROM quarantine "
+                               "WHERE batch_id = ? ORDER BY seq", (batch_id,))
 
     def touch(self, batch_id: str, co_el_nos) -> None:
         self.executemany("INSERT INTO batch_touched (batch_id, co_el_no) VALUES (?, ?) ON CONFLICT DO NOTHING",

@@ -181,16 +181,11 @@ class DecisionStore:
     def of_batch(self, batch_id: str):
         """The decisions a batch reports, in report order (return date, coElNo, gnum), streamed."""
         cols = [c for c in DECISION_COLUMNS if c != "trail"]
-        cur = self.ledger.execute(
-            f"SELECT {', '.join('d.' + c for c in cols)} FROM batch_decisions b JOIN decisions d ON "
-            "d.co_el_no = b.co_el_no AND d.gnum = b.gnum AND d.version = b.version WHERE b.batch_id = ? "
-            "ORDER BY d.return_date, d.co_el_no, d.gnum", (batch_id,))
-        while True:
-            rows = cur.fetchmany(1000)
-            if not rows:
-                return
-            for r in rows:
-                yield dict(zip(cols, r))
+        for r in self.ledger.stream(
+                f"SELECT {', '.join('d.' + c for c in cols)} FROM batch_decisions b JOIN decisions d ON "
+                "d.co_el_no = b.co_el_no AND d.gnum = b.gnum AND d.version = b.version WHERE b.batch_id = ? "
+                "ORDER BY d.return_date, d.co_el_no, d.gnum", (batch_id,)):
+            yield dict(zip(cols, r))
 
     def of_return(self, co_el_no: str) -> list[dict]:
         cols = ", ".join(DECISION_COLUMNS)

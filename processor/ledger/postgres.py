@@ -21,6 +21,16 @@ class PostgresLedger(Ledger):
         ledger.create_schema()
         return ledger
 
+    def stream(self, text: str, params=(), size: int = 1000):
+        """A server-side cursor: psycopg's ordinary cursor would fetch the whole result at once."""
+        with self.conn.cursor(name="processor_stream") as cur:
+            cur.execute(self.sql(text), params)
+            while True:
+                rows = cur.fetchmany(size)
+                if not rows:
+                    return
+                yield from rows
+
     def begin(self) -> None:
         self.execute("BEGIN")
         deadline = time.monotonic() + self.busy_timeout_s
