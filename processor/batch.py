@@ -105,9 +105,20 @@ class InputFile:
     name: str
     sha256: str
     size: int
-    reading: Reading
+    reading: Reading | None  # until the file is stored; then only what the reports need is kept (below)
     counts: dict = field(default_factory=_zero)
     failed: bool = False  # the file could not be stored and was rolled back whole
+    kind: str | None = None
+    root: str | None = None
+    complete: bool = True
+
+    def done(self) -> None:
+        """Keep what the reports say of the file and let its reading go: a night may bring 40,000 files."""
+        reading = self.reading
+        self.kind = reading.kind.name if reading.kind else None
+        self.root = reading.root or None
+        self.complete = reading.complete
+        self.reading = None
 
 
 @dataclass
@@ -288,6 +299,7 @@ class Batch:
             self.note(problems, ledger, batch_id)
             ledger.file_commit()
         f.counts = counts
+        f.done()
         self.tally.merge(tally)
         self.log.info("file_read", file=f.name, sha256=f.sha256, kind=kind, complete=reading.complete, **counts)
 
@@ -340,6 +352,7 @@ class Batch:
             summary = self.summary(ledger, batch_id, started, finished, decisions, totals)
             summary["timings_s"] = clock.laps
             write_json(staged.path("summary.json"), summary)
+            del summary["files"]  # written, and spent (a generator): the file has the list
             clock.lap("reports")
             ledger.commit()
             staged.publish()
@@ -357,9 +370,8 @@ class Batch:
     # -- outputs ------------------------------------------------------------------------------------
     @staticmethod
     def file_entry(f: InputFile) -> dict:
-        return {"name": f.name, "sha256": f.sha256, "size_bytes": f.size,
-                "kind": f.reading.kind.name if f.reading.kind else None, "root": f.reading.root or None,
-                **f.counts, "complete": f.reading.complete, "quarantined_whole": f.reading.kind is None or f.failed}
+        return {"name": f.name, "sha256": f.sha256, "size_bytes": f.size, "kind": f.kind, "root": f.root,
+                **f.counts, "complete": f.complete, "quarantined_whole": f.kind is None or f.failed}
 
     def parameters(self) -> dict:
         """Everything a decision depends on besides its inputs: kept with the batch for three years."""
@@ -375,7 +387,6 @@ class Batch:
 
     def summary(self, ledger: Ledger, batch_id: str, started: datetime, finished: datetime,
                 decisions: DecisionRun, totals: dict) -> dict:
-        files = [self.file_entry(f) for f in self.inputs]
         inputs = {}
         for kind in [k.name for k in KINDS] + [FILE]:
             if kind in self.tally.records:
@@ -390,8 +401,8 @@ class Batch:
             "inbox": str(self.inbox),
             "ledger": redact(self.ledger_url),
             "parameters": self.parameters(),
-            "files": files,
-            "files_quarantined_whole": sum(1 for f in files if f["quarantined_whole"]),
+            "files": (self.file_entry(f) for f in self.inputs),  # written one by one (write_json)
+            "files_quarantined_whole": sum(1 for f in self.inputs if f.kind is None or f.failed),
             "inputs": inputs,
             "accounting_balanced": self.tally.balanced(),
             "quarantine_rows": self.n_errors,
@@ -413,7 +424,7 @@ class Batch:
         batch = {"batch_id": batch_id, "run_at": started.isoformat(), "software_version": __version__,
                  "policies": self.reference.policies, "reference": self.reference.sources,
                  "settings": self.settings()}
-        files = [self.file_entry(f) for f in self.inputs]
+        files = (self.file_entry(f) for f in self.inputs)
         with CsvOut(staged.path("decisions.csv"), DECISION_COLUMNS) as dec_csv, \
                 CsvOut(staged.path("backpay.csv"), BACKPAY_COLUMNS) as back_csv, \
                 reconciliation.Writer(staged.path("reconciliation.xml"), batch, files) as xml:

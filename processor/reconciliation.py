@@ -48,7 +48,8 @@ def _el(tag: str, **attrs):
 class Writer:
     """reconciliation.xml written as decisions stream by: header, each Decision, then the control totals."""
 
-    def __init__(self, path: Path, batch: dict, files: list):
+    def __init__(self, path: Path, batch: dict, files):
+        """`files`: the input files' entries, an iterable (written one by one: a night may bring 40,000)."""
         self.path, self.batch, self.files = path, batch, files
 
     def __enter__(self) -> "Writer":
@@ -71,12 +72,11 @@ class Writer:
             for name, value in sorted(batch["settings"].items()):
                 etree.SubElement(params, _q("Setting"), name=name, value=str(value))
             xf.write(params)
-            inputs = _el("InputFiles")
-            for f in self.files:
-                etree.SubElement(inputs, _q("File"), name=f["name"], sha256=f["sha256"], kind=f["kind"] or "FILE",
+            with xf.element(_q("InputFiles")):
+                for f in self.files:
+                    xf.write(_el("File", name=f["name"], sha256=f["sha256"], kind=f["kind"] or "FILE",
                                  records=str(f["read"]), stored=str(f["stored"]), quarantined=str(f["quarantined"]),
-                                 duplicates=str(f["duplicates"]))
-            xf.write(inputs)
+                                 duplicates=str(f["duplicates"])))
         self._decisions = xf.element(_q("Decisions"))
         self._decisions.__enter__()
         return self

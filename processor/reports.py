@@ -13,6 +13,7 @@ import re
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Iterator
 
 QUARANTINE_COLUMNS = ("batch_id", "file", "line", "kind", "record_key", "field", "problem", "expected")
 DECISION_COLUMNS = ("batch_id", "return_id", "return_date", "invt_no", "gnum", "gcode", "qty", "export_date",
@@ -100,7 +101,22 @@ class CsvOut:
         self._fh.close()
 
 
-def write_json(path: Path, data) -> None:
+def write_json(path: Path, data: dict) -> None:
+    """A JSON object, indented by two. A top-level value that is an iterator (not a list) is written an
+    element at a time, so a list as long as a night's files never sits in memory whole."""
+    def dumped(value, indent: int) -> str:  # JSON strings hold no raw newline: indenting lines is safe
+        return json.dumps(value, ensure_ascii=False, indent=2, default=str).replace("\n", "\n" + " " * indent)
+
     with open(path, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=False, default=str)
-        fh.write("\n")
+        fh.write("{")
+        for i, (key, value) in enumerate(data.items()):
+            fh.write(("," if i else "") + "\n  " + json.dumps(key, ensure_ascii=False) + ": ")
+            if isinstance(value, Iterator):
+                fh.write("[")
+                n = 0
+                for n, element in enumerate(value, 1):
+                    fh.write(("," if n > 1 else "") + "\n    " + dumped(element, 4))
+                fh.write(("\n  " if n else "") + "]")
+            else:
+                fh.write(dumped(value, 2))
+        fh.write("\n}\n" if data else "}\n")

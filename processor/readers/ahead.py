@@ -28,8 +28,9 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _work(readings: list[Reading], queue, parent: int) -> None:
+def _work(box: list, queue, parent: int) -> None:
     """A worker's share of the files, in order: chunks of records, then the file's own state."""
+    readings = box[0]
     def put(message) -> None:
         while True:
             try:
@@ -76,8 +77,10 @@ class ReadAhead:
             self._where[id(reading)] = i % workers
         for share in shares:
             queue = context.Queue(QUEUED_CHUNKS)
-            proc = context.Process(target=_work, args=(share, queue, os.getpid()), daemon=True)
+            box = [share]  # the child has its copy; the parent lets go of the readings as files are stored
+            proc = context.Process(target=_work, args=(box, queue, os.getpid()), daemon=True)
             proc.start()
+            box.clear()
             self._queues.append(queue)
             self._procs.append(proc)
 
