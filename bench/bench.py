@@ -5,7 +5,7 @@ runs), then, three times each, time a raw `iterparse` + `clear()` pass over the 
 `processor run` (fresh ledger) limited to one core and allowed every core. Prints items/s, MB/s, peak
 RSS, the stage timings of the run and the ratio run/raw (medians of the runs).
 
-    python bench/bench.py [--sizes 100000,1000000] [--ten-million] [--runs 3] [--work bench-out]
+    python bench/bench.py [--sizes 100000,1000000] [--ten-million] [--runs 3] [--modes one,all] [--work bench-out]
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def night(work: Path, items: int) -> Path:
     return inbox
 
 
-def bench_size(work: Path, items: int, runs: int) -> dict:
+def bench_size(work: Path, items: int, runs: int, modes=("one core", "all cores")) -> dict:
     inbox = night(work, items)
     size_mb = sum(f.stat().st_size for f in inbox.glob("*.xml")) / 1e6
     cpus = sorted(os.sched_getaffinity(0))
@@ -77,7 +77,9 @@ def bench_size(work: Path, items: int, runs: int) -> dict:
     raw, single, multi = [], [], []
     for i in range(runs):
         raw.append(run_measured(RAW, [str(inbox)], one, work / "raw.json"))
-        for cores, bucket in ((one, single), (every, multi)):
+        for cores, bucket, label in ((one, single, "one core"), (every, multi, "all cores")):
+            if label not in modes:
+                continue
             target = work / "run-out"
             shutil.rmtree(target, ignore_errors=True)
             m = run_measured(MEASURE, ["run", "--inbox", str(inbox), "--out", str(target), "--quiet"], cores,
@@ -93,6 +95,8 @@ def bench_size(work: Path, items: int, runs: int) -> dict:
     med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
     raw_s = med(raw, "seconds")
     for label, rows in (("one core", single), ("all cores", multi)):
+        if not rows:
+            continue
         s = med(rows, "seconds")
         out[label] = {"seconds": round(s, 2), "items_per_s": round(items / s), "mb_per_s": round(size_mb / s, 1),
                       "peak_rss_mb": round(max(r["max_rss_mb"] for r in rows)),
@@ -112,6 +116,7 @@ def main() -> None:
     ap.add_argument("--ten-million", action="store_true", help="also 10,000,000 items (about 10 GB of XML)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--work", default=str(ROOT / "bench-out"))
+    ap.add_argument("--modes", default="one,all", help="one, all or one,all: the core limits to time")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.ten_million:
@@ -121,7 +126,8 @@ def main() -> None:
     results = []
     for items in sizes:
         t = time.perf_counter()
-        r = bench_size(work, items, args.runs)
+        modes = tuple(f"{m.strip()} core{'s' if m.strip() == 'all' else ''}" for m in args.modes.split(","))
+        r = bench_size(work, items, args.runs, modes)
         results.append(r)
         print(f"\n{items:,} export items, {r['files']} files, {r['input_mb']} MB "
               f"(median of {args.runs} runs, {time.perf_counter() - t:.0f} s in all)")
@@ -129,6 +135,8 @@ def main() -> None:
         print(f"  raw lxml iterparse+clear  {raw['seconds']:>8.2f} s {raw['items_per_s']:>9,} items/s "
               f"{raw['mb_per_s']:>7} MB/s  peak RSS {raw['peak_rss_mb']} MB")
         for label in ("one core", "all cores"):
+            if label not in r:
+                continue
             x = r[label]
             print(f"  processor run, {label:<9} {x['seconds']:>8.2f} s {x['items_per_s']:>9,} items/s "
                   f"{x['mb_per_s']:>7} MB/s  peak RSS {x['peak_rss_mb']} MB (largest reader process "

@@ -66,6 +66,22 @@ def baseline(night, tmp_path_factory):
     return out, time.monotonic() - t0
 
 
+def survivors(out, wait_s: float = 5.0) -> list:
+    """Processes still running for the batch writing into `out` (its readers), after up to wait_s."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if str(out).encode() in (proc / "cmdline").read_bytes():
+                    found.append(proc.name)
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def test_kill_at_random_points_then_rerun(night, baseline, tmp_path):
     base_out, duration = baseline
     expected = decisions(base_out)
@@ -80,6 +96,7 @@ def test_kill_at_random_points_then_rerun(night, baseline, tmp_path):
         time.sleep(rng.uniform(0.05, duration * 1.1))
         p.send_signal(signal.SIGKILL)
         p.wait(30)
+        assert not survivors(out), "a reader process outlived its killed batch"
         kills += 1
         state = ledger_state(out) if (out / "ledger.sqlite").exists() else {"batches": 0}
         # the ledger is as it was before the batch (empty) or after it (complete), never between

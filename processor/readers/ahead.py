@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 import traceback
-from queue import Empty, Full
+from queue import Empty
 from typing import Iterator
 
 from . import Parsed, Reading
@@ -31,29 +33,29 @@ def cores() -> int:
 def _work(box: list, queue, parent: int) -> None:
     """A worker's share of the files, in order: chunks of records, then the file's own state."""
     readings = box[0]
-    def put(message) -> None:
-        while True:
-            try:
-                queue.put(message, timeout=1.0)
-                return
-            except Full:
-                if os.getppid() != parent:  # the batch was killed: nobody will read this
-                    os._exit(0)
-
+    threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
     for index, reading in readings:
         try:
             chunk: list[Parsed] = []
             for parsed in reading.records():
                 chunk.append(parsed)
                 if len(chunk) >= CHUNK:
-                    put(("records", index, chunk))
+                    queue.put(("records", index, chunk))
                     chunk = []
-            put(("records", index, chunk))
-            put(("end", index, (reading.problems, reading.complete, reading.most_held)))
+            queue.put(("records", index, chunk))
+            queue.put(("end", index, (reading.problems, reading.complete, reading.most_held)))
         except BaseException:  # noqa: BLE001 - reported to the batch, which keeps nothing of the file
-            put(("failed", index, traceback.format_exc()))
+            queue.put(("failed", index, traceback.format_exc()))
     queue.close()
     queue.join_thread()
+
+
+def _orphan_watch(parent: int) -> None:
+    """End this worker when the batch is gone (killed): nobody will read what it would still send, and
+    a put or the queue's final flush would wait for ever."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
 
 
 class ReadFailed(RuntimeError):
