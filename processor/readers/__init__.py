@@ -230,7 +230,8 @@ def _read_plain(reading: Reading, scan: PlainScan, fast: FastPath) -> Iterator[P
         yield parsed
     if scan.stopped:
         return
-    _check_root(reading, scan.root)
+    if scan.yielded or scan.n_transfer:  # as the parser: it meets the root through its first record or transfer
+        _check_root(reading, scan.root)
     _check_envelope(reading, scan.n_transfer, scan.yielded)
 
 
@@ -258,20 +259,23 @@ def _read_records(reading: Reading, skip: int = 0) -> Iterator[Parsed]:
         context = iterparse(reading.path, tags=tags)
         for _event, elem in context:
             parent = elem.getparent()
-            if root is None:
-                root = parent if parent is not None else elem
+            if root is None:  # the document's root, however deep the first matched element is
+                root = elem
+                while root.getparent() is not None:
+                    root = root.getparent()
                 _check_root(reading, root)
             if elem.tag.endswith("}BaseTransfer") and parent is root:
                 n_transfer += 1
             elif elem.tag.endswith("}BaseTransfer"):
-                pass  # a BaseTransfer inside a record is reported by the record's own checks
+                continue  # inside a record: the record's own checks report it, tail and all, when it ends
             elif parent is not root or elem.tag != record_tag:
                 # a record out of place is still a record read: it is counted and quarantined, never lost
                 n_records += 1
                 where = (f"found inside {split_tag(parent.tag)[1]}" if parent is not root else
                          f"in namespace {split_tag(elem.tag)[0] or '(none)'!r}")
-                yield _misplaced(reading, elem, f"{kind.record_tag} {where}",
-                                 f"{kind.record_tag} in namespace {ns}, directly under the root")
+                if n_records > skip:
+                    yield _misplaced(reading, elem, f"{kind.record_tag} {where}",
+                                     f"{kind.record_tag} in namespace {ns}, directly under the root")
             else:
                 n_records += 1
                 if n_records > skip:

@@ -60,7 +60,10 @@ CODE_PATTERNS = {
 }
 
 
-_S = "[ \t\n\r]*"  # XML's white space (S): other Unicode spaces between fields are text the generic path reports
+# XML's white space (S): other Unicode spaces between fields are text the generic path reports. Possessive:
+# the next token starts with "<", so taking all of it is the only way to match, and without it the white
+# space between absent optional fields could be shared out in a cube of ways (a crafted record took minutes).
+_S = "[ \t\n\r]*+"
 
 
 def _string_body(spec) -> str:

@@ -26,6 +26,9 @@ from lxml import etree
 from .xmlsafe import safe_parser_kwargs
 
 BLOCK = 1 << 20
+MAX_RECORD = 10_000_000  # characters: a longer record is the parser's (its own limit on a text node is 10 MB)
+MAX_FRAGMENT_LINE = 65_535  # libxml2 keeps exact element lines up to here; beyond, a record that is not
+# plain is left to the parser (a record parsed alone would need as many padding lines)
 _PROLOG = re.compile(r"(?:[ \t\n]+|<\?[^?]*(?:\?(?!>)[^?]*)*\?>|<!--(?:[^-]|-(?!-))*-->)*")
 _DECLARATION = re.compile(r"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _ROOT_TAG = re.compile(r"<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)((?:[ \t\n]+[A-Za-z_][\w.:-]*[ \t\n]*=[ \t\n]*"
@@ -135,7 +138,10 @@ class PlainScan:
             raise _Stop()
         self._root_open = tag
         self._root_close = f"</{qname}>"
-        self._nested = re.compile(rf"<(?:[A-Za-z_][\w.-]*:)?{re.escape(self.record_tag)}[ \t\n/>]")
+        # inside a record, what the parser must see in the whole document: another record or a BaseTransfer (in
+        # any namespace, under any prefix), or an xml:id (unique across the document)
+        names = "|".join(re.escape(n) for n in (self.record_tag, "BaseTransfer"))
+        self._nested = re.compile(rf"<(?:[^\s<>/!?:=\"']+:)?(?:{names})[ \t\n/>]|xml:id")
         self._root_line = buf.count("\n", 0, m.end()) + 1
         return buf[m.end():], self._root_line
 
@@ -169,11 +175,12 @@ class PlainScan:
                 raise _Stop()
             end = buf.find(end_tag, pos)
             while end < 0:
-                if self._eof:
-                    raise _Stop()  # the file breaks off inside a record
+                if self._eof or len(buf) - pos > MAX_RECORD:
+                    raise _Stop()  # the file breaks off inside a record, or the record is huge
+                searched = len(buf) - pos - len(end_tag)
                 buf = buf[pos:] + self._more()
                 pos = 0
-                end = buf.find(end_tag)
+                end = buf.find(end_tag, max(0, searched))
             end += len(end_tag)
             text = buf[pos:end]
             if end_tag is closing:
@@ -195,7 +202,7 @@ class PlainScan:
         """Parse one record's text on its own, inside the root's start tag, so that its elements keep the
         lines they have in the file; None when it is not well-formed, or holds another element of the
         record's name in any namespace (the parser then reads the file, and reports a misplaced record)."""
-        if self._nested.search(text, 1):
+        if self._nested.search(text, 1) or line > MAX_FRAGMENT_LINE:
             return None
         pad = "\n" * max(0, line - 1 - self._root_open.count("\n"))
         try:
