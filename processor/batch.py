@@ -99,21 +99,30 @@ def _peak_rss_mb() -> float | None:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-@dataclass
+@dataclass(slots=True)
 class InputFile:
-    path: Path
+    """What the batch keeps of an inbox file: a night may bring 40,000 files, so a few hundred bytes each,
+    and its Reading only while the file is stored (or from the start, for a file refused when opened)."""
+
+    path: str
     name: str
     sha256: str
     size: int
-    reading: Reading | None  # until the file is stored; then only what the reports need is kept (below)
-    counts: dict = field(default_factory=_zero)
+    order: int  # its kind's ingestion order (lists before receipts...); files that are not inputs come last
+    reading: Reading | None = None
+    counts: dict | None = None
     failed: bool = False  # the file could not be stored and was rolled back whole
     kind: str | None = None
     root: str | None = None
     complete: bool = True
 
+    def open(self) -> Reading:
+        if self.reading is None:
+            self.reading = open_input(Path(self.path), self.name)
+        return self.reading
+
     def done(self) -> None:
-        """Keep what the reports say of the file and let its reading go: a night may bring 40,000 files."""
+        """Keep what the reports say of the file and let its reading go."""
         reading = self.reading
         self.kind = reading.kind.name if reading.kind else None
         self.root = reading.root or None
@@ -227,14 +236,16 @@ class Batch:
             if err is not None:
                 reading = Reading(path, name, None, "")
                 reading.file_problem(f"cannot read the file: {err.strerror or err}", "a readable file")
-                self.inputs.append(InputFile(path, name, "", 0, reading))
+                self.inputs.append(InputFile(str(path), name, "", 0, len(KINDS), reading))
                 continue
-            self.inputs.append(InputFile(path, name, sha, size, open_input(path, name)))
-        self.inputs.sort(key=lambda f: (f.reading.kind.order if f.reading.kind else len(KINDS), f.name))
+            reading = open_input(path, name)  # its kind decides its place; opened again when it is read
+            order = reading.kind.order if reading.kind else len(KINDS)
+            self.inputs.append(InputFile(str(path), name, sha, size, order, None if reading.kind else reading))
+        self.inputs.sort(key=lambda f: (f.order, f.name))
 
     def ingest(self, ledger: Ledger, batch_id: str, f: InputFile, ahead: ReadAhead) -> None:
         """Store one file inside its own savepoint; on any failure keep nothing of it and say why."""
-        reading = f.reading
+        reading = f.open()
         kind = reading.kind.name if reading.kind else FILE
         tally, problems, counts, touched = Tally(), [], _zero(), set()
         first_error = self.n_errors
@@ -328,7 +339,7 @@ class Batch:
             ledger.start_batch(batch_id, started.isoformat(), __version__, parameters, str(self.inbox))
             log.say(f"batch {batch_id}: {len(self.inputs)} input files", "batch_started", batch_id=batch_id,
                     inbox=str(self.inbox), ledger=redact(self.ledger_url))
-            ahead = ReadAhead([f.reading for f in self.inputs], read_workers())
+            ahead = ReadAhead([(f.name, f.path) for f in self.inputs if f.order < len(KINDS)], read_workers())
             try:
                 for f in self.inputs:
                     self.ingest(ledger, batch_id, f, ahead)
@@ -371,7 +382,7 @@ class Batch:
     @staticmethod
     def file_entry(f: InputFile) -> dict:
         return {"name": f.name, "sha256": f.sha256, "size_bytes": f.size, "kind": f.kind, "root": f.root,
-                **f.counts, "complete": f.complete, "quarantined_whole": f.kind is None or f.failed}
+                **(f.counts or _zero()), "complete": f.complete, "quarantined_whole": f.kind is None or f.failed}
 
     def parameters(self) -> dict:
         """Everything a decision depends on besides its inputs: kept with the batch for three years."""

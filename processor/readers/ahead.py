@@ -13,10 +13,11 @@ import os
 import threading
 import time
 import traceback
+from pathlib import Path
 from queue import Empty
 from typing import Iterator
 
-from . import Parsed, Reading
+from . import Parsed, Reading, open_input
 
 CHUNK = 250  # records per message between processes: large enough to amortise, small enough to stay flat
 QUEUED_CHUNKS = 8  # per worker
@@ -32,10 +33,11 @@ def cores() -> int:
 
 def _work(box: list, queue, parent: int) -> None:
     """A worker's share of the files, in order: chunks of records, then the file's own state."""
-    readings = box[0]
+    files = box[0]
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
-    for index, reading in readings:
+    for index, path in files:
         try:
+            reading = open_input(Path(path), index)
             chunk: list[Parsed] = []
             for parsed in reading.records():
                 chunk.append(parsed)
@@ -63,9 +65,12 @@ class ReadFailed(RuntimeError):
 
 
 class ReadAhead:
-    """Readings whose records come from worker processes; `records(reading)` replaces reading.records()."""
+    """Readings whose records come from worker processes; `records(reading)` replaces reading.records().
 
-    def __init__(self, readings: list[Reading], workers: int):
+    `files`: (name, path) of the input files to read, in the order the batch stores them; each worker
+    opens its own files, so the batch keeps no Reading of a file it has not come to yet."""
+
+    def __init__(self, files: list[tuple[str, str]], workers: int):
         self.workers = workers
         self._where: dict = {}
         self._queues: list = []
@@ -74,12 +79,12 @@ class ReadAhead:
             return
         context = multiprocessing.get_context("fork")  # the reader's tables come along; the ledger is not used
         shares: list[list] = [[] for _ in range(workers)]
-        for i, reading in enumerate(r for r in readings if r.kind is not None):
-            shares[i % workers].append((id(reading), reading))
-            self._where[id(reading)] = i % workers
+        for i, (name, path) in enumerate(files):
+            shares[i % workers].append((name, path))
+            self._where[name] = i % workers
         for share in shares:
             queue = context.Queue(QUEUED_CHUNKS)
-            box = [share]  # the child has its copy; the parent lets go of the readings as files are stored
+            box = [share]  # the child has its copy; the parent does not keep the share
             proc = context.Process(target=_work, args=(box, queue, os.getpid()), daemon=True)
             proc.start()
             box.clear()
@@ -87,7 +92,7 @@ class ReadAhead:
             self._procs.append(proc)
 
     def records(self, reading: Reading) -> Iterator[Parsed]:
-        worker = self._where.get(id(reading))
+        worker = self._where.get(reading.name)
         if worker is None:
             yield from reading.records()
             return
@@ -117,7 +122,7 @@ class ReadAhead:
                 if not self._procs[worker].is_alive():
                     raise ReadFailed(f"the worker process reading {reading.name} stopped") from None
                 continue
-            if index != id(reading):  # pragma: no cover - files are consumed in the order they were shared
+            if index != reading.name:  # pragma: no cover - files are consumed in the order they were shared
                 raise ReadFailed(f"records of another file arrived while reading {reading.name}")
             return what, payload
 
