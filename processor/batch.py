@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import multiprocessing
 import os
 import sys
 import time
@@ -191,6 +192,8 @@ def list_inbox(inbox: Path) -> tuple[list[str], list[Problem]]:
 def read_workers() -> int:
     """Processes reading ahead of the ledger writer (PROCESSOR_READ_WORKERS overrides). On two cores two readers
     and the writer keep both busy: reading costs about twice what storing does."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0  # readers are forked (they inherit the compiled expressions); without fork, read here
     wanted = os.environ.get("PROCESSOR_READ_WORKERS")
     if wanted is not None and wanted.strip().isdigit():
         return int(wanted)
