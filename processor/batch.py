@@ -307,10 +307,13 @@ class Batch:
             ledger.file_commit()
         except Exception as err:  # noqa: BLE001 - one file's failure must not sink the batch
             ledger.file_rollback()
-            self.log.error("file_failed", file=f.name, error=repr(err), trace=traceback.format_exc())
+            # a reader process's error is named as a serial run would name it (readers/ahead.py)
+            error_type = getattr(err, "original_type", type(err).__name__)
+            self.log.error("file_failed", file=f.name, error=f"{error_type}: {err}",
+                           trace=getattr(err, "trace", "") or traceback.format_exc())
             problems = [p for p in problems if p.severity == ERROR]
             problems.append(Problem(f.name, None, kind, "", "", f"the file could not be stored "
-                                    f"({type(err).__name__}: {err}); nothing of it was kept",
+                                    f"({error_type}: {err}); nothing of it was kept",
                                     "a file the processor can store (see processor.log)"))
             tally = Tally()
             if counts["read"]:

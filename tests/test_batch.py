@@ -166,3 +166,69 @@ def test_reading_ahead_in_other_processes_changes_nothing(tmp_path, monkeypatch)
     assert outs["0"]["export_items"] and outs["0"]["quarantine"]
     assert outs["1"] == outs["0"]
     assert outs["3"] == outs["0"]
+
+
+def _demo_inbox(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for f in DEMO.iterdir():
+        (inbox / f.name).write_bytes(f.read_bytes())
+    return inbox
+
+
+def test_a_reader_process_that_dies_changes_nothing(tmp_path, monkeypatch):
+    """A reader killed half-way (out of memory, say): the batch reads its files itself, past what it sent."""
+    import os
+
+    from processor.readers import ahead
+
+    inbox = _demo_inbox(tmp_path)
+    monkeypatch.setenv("PROCESSOR_READ_WORKERS", "0")
+    assert run_batch(inbox, tmp_path / "serial")[0] == 0
+
+    def dying_work(box, queue, parent):
+        sent = {"n": 0}
+        original = queue.put
+
+        def put(message, *a, **k):
+            original(message, *a, **k)
+            if message[0] == "records" and message[2]:
+                sent["n"] += 1
+                if sent["n"] == 2:  # after its second chunk of records, mid-share
+                    queue.close()
+                    queue.join_thread()
+                    os._exit(9)
+        queue.put = put
+        ahead_work(box, queue, parent)
+
+    ahead_work = ahead._work
+    monkeypatch.setattr(ahead, "CHUNK", 5)
+    monkeypatch.setattr(ahead, "_work", dying_work)
+    monkeypatch.setenv("PROCESSOR_READ_WORKERS", "2")
+    assert run_batch(inbox, tmp_path / "dying")[0] == 0
+    assert _comparable_outputs(tmp_path / "dying") == _comparable_outputs(tmp_path / "serial")
+
+
+def test_a_reading_error_in_a_reader_process_reads_as_in_a_serial_run(tmp_path, monkeypatch):
+    """A bug met while reading a file: the same quarantine row and counts with or without reader processes."""
+    from processor import readers
+
+    inbox = _demo_inbox(tmp_path)
+    real = readers._parse_fast
+    seen = {}  # records read per file, in whichever process reads it
+
+    def failing(reading, node, variants):
+        seen[reading.name] = seen.get(reading.name, 0) + 1
+        if reading.name.startswith("02-") and seen[reading.name] == 10:
+            raise RuntimeError("a bug met in the tenth list")
+        return real(reading, node, variants)
+
+    monkeypatch.setattr(readers, "_parse_fast", failing)
+    outs = {}
+    for workers in ("0", "2"):
+        seen.clear()
+        monkeypatch.setenv("PROCESSOR_READ_WORKERS", workers)
+        assert run_batch(inbox, tmp_path / f"out-{workers}")[0] == 0
+        outs[workers] = _comparable_outputs(tmp_path / f"out-{workers}")
+    assert "a bug met in the tenth list" in outs["0"]["quarantine.csv"]
+    assert outs["2"] == outs["0"]

@@ -46,6 +46,7 @@ class Ledger:
     """Portable ledger logic; subclasses provide `connect` and the SQL dialect details."""
 
     marker = "?"
+    code_point_order = ""  # a column collation that compares text by code point (SQLite's BINARY is the default)
 
     def __init__(self, conn, url: str):
         self.conn = conn

@@ -108,8 +108,9 @@ class DecisionStore:
     def queue_open(self) -> None:
         """A temporary table (this connection's, on disk) for the lines to decide: a night can bring a
         million of them, and their order (return date, coElNo, gnum) is global."""
-        self.ledger.execute("CREATE TEMP TABLE IF NOT EXISTS decide_queue (return_date TEXT NOT NULL, "
-                            "co_el_no TEXT NOT NULL, gnum INTEGER NOT NULL, prev_version INTEGER NOT NULL, "
+        text = f"TEXT{self.ledger.code_point_order}"  # the order Python sorts in, whatever the database's locale
+        self.ledger.execute(f"CREATE TEMP TABLE IF NOT EXISTS decide_queue (return_date {text} NOT NULL, "
+                            f"co_el_no {text} NOT NULL, gnum INTEGER NOT NULL, prev_version INTEGER NOT NULL, "
                             "PRIMARY KEY (return_date, co_el_no, gnum))")
         self.ledger.execute("DELETE FROM decide_queue")
 

@@ -10,6 +10,7 @@ LOCK_ID = 0x0CEB213  # one batch at a time per ledger database
 
 class PostgresLedger(Ledger):
     marker = "%s"
+    code_point_order = ' COLLATE "C"'  # the database's locale may sort "b-1" before "B2"; decisions must not
 
     @classmethod
     def connect(cls, url: str, busy_timeout_s: float = 0.0) -> "PostgresLedger":

@@ -36,9 +36,9 @@ def _work(box: list, queue, parent: int) -> None:
     files = box[0]
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
     for index, path in files:
+        chunk: list[Parsed] = []
         try:
             reading = open_input(Path(path), index)
-            chunk: list[Parsed] = []
             for parsed in reading.records():
                 chunk.append(parsed)
                 if len(chunk) >= CHUNK:
@@ -46,8 +46,10 @@ def _work(box: list, queue, parent: int) -> None:
                     chunk = []
             queue.put(("records", index, chunk))
             queue.put(("end", index, (reading.problems, reading.complete, reading.most_held)))
-        except BaseException:  # noqa: BLE001 - reported to the batch, which keeps nothing of the file
-            queue.put(("failed", index, traceback.format_exc()))
+        except BaseException as err:  # noqa: BLE001 - reported to the batch, which keeps nothing of the file
+            # as in a serial run: the records read before the failure count as read, and the error is named
+            queue.put(("records", index, chunk))
+            queue.put(("failed", index, (type(err).__name__, str(err), traceback.format_exc())))
     queue.close()
     queue.join_thread()
 
@@ -61,7 +63,17 @@ def _orphan_watch(parent: int) -> None:
 
 
 class ReadFailed(RuntimeError):
-    """A worker could not read a file; the batch rolls the file back, as it would in a serial run."""
+    """A worker could not read a file; the batch rolls the file back, as it would in a serial run, and
+    names the worker's error as a serial run would (original_type, message; the trace for the log)."""
+
+    def __init__(self, original_type: str, message: str, trace: str = ""):
+        super().__init__(message)
+        self.original_type = original_type
+        self.trace = trace
+
+
+class _WorkerGone(Exception):
+    """The worker process ended before sending what it owed (killed, out of memory)."""
 
 
 class ReadAhead:
@@ -75,6 +87,7 @@ class ReadAhead:
         self._where: dict = {}
         self._queues: list = []
         self._procs: list = []
+        self._gone: set = set()  # workers that ended early: their files are read here
         if workers < 1:
             return
         context = multiprocessing.get_context("fork")  # the reader's tables come along; the ledger is not used
@@ -93,37 +106,58 @@ class ReadAhead:
 
     def records(self, reading: Reading) -> Iterator[Parsed]:
         worker = self._where.get(reading.name)
-        if worker is None:
+        if worker is None or worker in self._gone:
             yield from reading.records()
             return
+        sent = 0  # records of this file passed on to the batch
         done = False
         try:
             while True:
-                what, payload = self._next(worker, reading)
+                try:
+                    what, payload = self._next(worker, reading)
+                except _WorkerGone:
+                    # Read the file here, past what the worker sent (reading is deterministic, so the batch
+                    # gets what a serial run gives); the rest of the worker's files are read here too.
+                    done = True
+                    self._gone.add(worker)
+                    for i, parsed in enumerate(reading.records()):
+                        if i >= sent:
+                            yield parsed
+                    return
                 if what == "records":
-                    yield from payload
+                    for parsed in payload:
+                        sent += 1
+                        yield parsed
                 elif what == "end":
                     done = True
                     reading.problems, reading.complete, reading.most_held = payload
                     return
                 else:
                     done = True
-                    raise ReadFailed(f"reading {reading.name} failed in a worker process: {payload}")
+                    raise ReadFailed(*payload)
         finally:
             while not done:  # the batch stopped storing this file: drop the rest of it, keep the next in line
-                what, payload = self._next(worker, reading)
+                try:
+                    what, payload = self._next(worker, reading)
+                except _WorkerGone:
+                    self._gone.add(worker)
+                    break
                 done = what != "records"
 
     def _next(self, worker: int, reading: Reading):
+        queue = self._queues[worker]
         while True:
             try:
-                what, index, payload = self._queues[worker].get(timeout=1.0)
+                what, index, payload = queue.get(timeout=1.0)
             except Empty:
-                if not self._procs[worker].is_alive():
-                    raise ReadFailed(f"the worker process reading {reading.name} stopped") from None
-                continue
+                if self._procs[worker].is_alive():
+                    continue
+                try:  # it may have sent its last words and ended between the wait and the check
+                    what, index, payload = queue.get(timeout=1.0)
+                except Empty:
+                    raise _WorkerGone() from None
             if index != reading.name:  # pragma: no cover - files are consumed in the order they were shared
-                raise ReadFailed(f"records of another file arrived while reading {reading.name}")
+                raise ReadFailed("ReadFailed", f"records of another file arrived while reading {reading.name}")
             return what, payload
 
     def close(self) -> None:
