@@ -92,6 +92,9 @@ def bench_size(work: Path, items: int, runs: int, modes=("one core", "all cores"
                 if '"timings"' in line:  # the log's last word on timings includes the reports and the commit
                     event = json.loads(line)
                     m["timings"] = {k: v for k, v in event.items() if isinstance(v, (int, float))}
+                elif '"peak_memory_mb"' in line:  # the batch's peak memory at the end of each stage
+                    event = json.loads(line)
+                    m["memory"] = {k: v for k, v in event.items() if isinstance(v, (int, float))}
             m["decisions"] = summary["decisions"]["lines"]
             bucket.append(m)
     med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
@@ -106,7 +109,9 @@ def bench_size(work: Path, items: int, runs: int, modes=("one core", "all cores"
                       "ratio_to_raw": round(s / raw_s, 2),
                       "decisions": rows[0]["decisions"],
                       "stages_s": {k: round(statistics.median(r["timings"].get(k, 0) for r in rows), 2)
-                                   for k in rows[0]["timings"]}}
+                                   for k in rows[0]["timings"]},
+                      "peak_rss_mb_by_stage": {k: max(r.get("memory", {}).get(k, 0) for r in rows)
+                                               for k in rows[0].get("memory", {})}}
     out["raw"] = {"seconds": round(raw_s, 2), "items_per_s": round(items / raw_s), "mb_per_s": round(size_mb / raw_s, 1),
                   "peak_rss_mb": round(max(r["max_rss_mb"] for r in raw))}
     return out
@@ -145,6 +150,9 @@ def main() -> None:
                   f"{x['reader_rss_mb']} MB)  ratio run/raw {x['ratio_to_raw']}")
             print(f"      stages: {', '.join(f'{k} {v}' for k, v in x['stages_s'].items())}; "
                   f"{x['decisions']} return lines decided")
+            if x["peak_rss_mb_by_stage"]:
+                print(f"      peak RSS (MB) at the end of each stage: "
+                      f"{', '.join(f'{k} {v}' for k, v in x['peak_rss_mb_by_stage'].items())}")
     (work / "results.json").write_text(json.dumps(results, indent=2))
     print(f"\nresults in {work / 'results.json'}")
 
