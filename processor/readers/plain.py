@@ -23,16 +23,17 @@ from pathlib import Path
 
 from lxml import etree
 
-from .xmlsafe import safe_parser_kwargs
+from .xmlsafe import DECLARATION, PROLOG_PART, ROOT_TAG, safe_parser_kwargs
 
 BLOCK = 1 << 20
 MAX_RECORD = 10_000_000  # characters: a longer record is the parser's (its own limit on a text node is 10 MB)
 MAX_FRAGMENT_LINE = 65_535  # libxml2 keeps exact element lines up to here; beyond, a record that is not
 # plain is left to the parser (a record parsed alone would need as many padding lines)
-_PROLOG = re.compile(r"(?:[ \t\n]+|<\?[^?]*(?:\?(?!>)[^?]*)*\?>|<!--(?:[^-]|-(?!-))*-->)*")
-_DECLARATION = re.compile(r"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
-_ROOT_TAG = re.compile(r"<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)((?:[ \t\n]+[A-Za-z_][\w.:-]*[ \t\n]*=[ \t\n]*"
-                       r"(?:\"[^\"<&]*\"|'[^'<&]*'))*)[ \t\n]*>", re.ASCII)
+# the sniff's patterns (xmlsafe.py) over text: no CR is left and control characters stop the scan, so their
+# ASCII \s is XML's white space here; a self-closing root is refused by the parser's check of the prolog
+_PROLOG = re.compile(f"(?:{PROLOG_PART})*", re.ASCII)
+_DECLARATION = re.compile(DECLARATION, re.ASCII)
+_ROOT_TAG = re.compile(ROOT_TAG, re.ASCII)
 _LONE_CR = re.compile(r"\r(?!\n)")
 _SPACE = re.compile(r"[ \t\n]*")
 # what XML 1.0 forbids in a document: control characters (checked a byte at a time: bytes below 0x20 are
@@ -60,7 +61,6 @@ class PlainScan:
         self.root = None  # the root element (its start tag only), for its attributes
         self.prefix = ""  # the prefix of the records, with its colon ("ceb:"), or "" for the default namespace
         self._root_open = ""
-        self._root_line = 1  # the line on which the root's start tag ends
 
     # -- the stream of decoded, newline-normalised text ------------------------------------------
     def _open(self):
@@ -142,8 +142,7 @@ class PlainScan:
         # any namespace, under any prefix), or an xml:id (unique across the document)
         names = "|".join(re.escape(n) for n in (self.record_tag, "BaseTransfer"))
         self._nested = re.compile(rf"<(?:[^\s<>/!?:=\"']+:)?(?:{names})[ \t\n/>]|xml:id")
-        self._root_line = buf.count("\n", 0, m.end()) + 1
-        return buf[m.end():], self._root_line
+        return buf[m.end():], buf.count("\n", 0, m.end()) + 1  # the line on which the root's start tag ends
 
     def _records(self):
         buf, line = self._start()

@@ -18,7 +18,13 @@ from lxml import etree
 NATIVE_ENCODINGS = {"utf-8", "utf8", "us-ascii", "ascii", "utf-16", "utf-16le", "utf-16be"}
 # GB2312 and GBK are subsets of GB18030: a file declared GB2312 often carries GBK characters.
 CODEC_FOR = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030"}
-_DECLARATION = re.compile(rb"\A\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+# The prolog's parts, the XML declaration's encoding and a plain root start tag, as pattern texts: compiled
+# here over bytes (the sniff) and in plain.py over decoded text (the scanner), ASCII classes in both.
+DECLARATION = r"\A\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']"
+PROLOG_PART = r"\s+|<\?[^?]*(?:\?(?!>)[^?]*)*\?>|<!--(?:[^-]|-(?!-))*-->"
+ROOT_TAG = (r"<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*"
+            r"(?:\"[^\"<&]*\"|'[^'<&]*'))*)\s*/?>")
+_DECLARATION = re.compile(DECLARATION.encode())
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -157,9 +163,8 @@ def iterparse(path: Path, tags=None, events=("end",)):
     return etree.iterparse(str(path), events=events, tag=tags, **kwargs)
 
 
-_PROLOG_PART = re.compile(rb"\s+|<\?[^?]*(?:\?(?!>)[^?]*)*\?>|<!--(?:[^-]|-(?!-))*-->")
-_ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*"
-                       rb"(?:\"[^\"<&]*\"|'[^'<&]*'))*)\s*/?>")
+_PROLOG_PART = re.compile(PROLOG_PART.encode())
+_ROOT_TAG = re.compile(ROOT_TAG.encode())
 _XMLNS = re.compile(rb"xmlns(?::([A-Za-z_][\w.-]*))?\s*=\s*[\"']([^\"']*)[\"']")
 
 
