@@ -71,12 +71,17 @@ class Ledger:
 
     def stream(self, text: str, params=(), size: int = 1000):
         """The rows of a query that may be long (a report's), a block at a time, in bounded memory."""
-        cur = self.execute(text, params)
-        while True:
-            rows = cur.fetchmany(size)
-            if not rows:
-                return
-            yield from rows
+        cur = self._stream_cursor()
+        try:
+            cur.execute(self.sql(text), params)
+            while rows := cur.fetchmany(size):
+                yield from rows
+        finally:
+            cur.close()
+
+    def _stream_cursor(self):
+        """A cursor that fetches as it is read (a backend whose plain cursor fetches all at once overrides it)."""
+        return self.conn.cursor()
 
     def schema_version(self) -> str | None:
         try:

@@ -22,15 +22,9 @@ class PostgresLedger(Ledger):
         ledger.create_schema()
         return ledger
 
-    def stream(self, text: str, params=(), size: int = 1000):
+    def _stream_cursor(self):
         """A server-side cursor: psycopg's ordinary cursor would fetch the whole result at once."""
-        with self.conn.cursor(name="processor_stream") as cur:
-            cur.execute(self.sql(text), params)
-            while True:
-                rows = cur.fetchmany(size)
-                if not rows:
-                    return
-                yield from rows
+        return self.conn.cursor(name="processor_stream")
 
     def begin(self) -> None:
         self.execute("BEGIN")
