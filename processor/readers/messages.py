@@ -99,15 +99,15 @@ def build_export_list(node: Node, ck: Checker, warnings: list, variant: str):
     _list_consistency(head, items, warnings)
     h = head.values
     built = tuple(  # positional, in ExportItem's order: this runs once per item of the night
-        r.ExportItem(_int(v["gnum"]), v["itemNo"], v.get("itemName") or None, v["gcode"], v["gname"], v["gmodel"],
+        r.ExportItem(_int(v["gnum"]), v["itemNo"], _opt(it, "itemName"), v["gcode"], v["gname"], v["gmodel"],
                      v["country"], v["currency"], v["qty"], v["qty1"], v.get("qty2"), v["unit"], v["unit1"],
-                     v.get("unit2") or None, v["price"], v["totalPrice"])
+                     _opt(it, "unit2"), v["price"], v["totalPrice"])
         for it in items for v in (it.values,))
     return r.ExportList(  # positional, in ExportList's order
-        h["copNo"], h.get("invtNo") or None, h.get("preNo") or None, h["appType"], app_time, h["appStatus"],
+        h["copNo"], _opt(head, "invtNo"), _opt(head, "preNo"), h["appType"], app_time, h["appStatus"],
         h["customsCode"], h["portCode"], h["ebpCode"], h["ebcCode"], h["agentCode"], h["ownerCode"], h["orderNo"],
-        h["logisticsNo"], h["ieFlag"], ie_date, h["tradeMode"], h["statisticsFlag"], h.get("iacCode") or None,
-        h.get("emsNo") or None, variant, built)
+        h["logisticsNo"], h["ieFlag"], ie_date, h["tradeMode"], h["statisticsFlag"], _opt(head, "iacCode"),
+        _opt(head, "emsNo"), variant, built)
 
 
 def build_list_receipt(node: Node, ck: Checker, warnings: list, variant: str):
