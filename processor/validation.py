@@ -47,6 +47,21 @@ def _timestamp(raw: str) -> datetime | str:
         return "is not a real date and time"
 
 
+@lru_cache(maxsize=4096)
+def valid_date8(raw: str) -> date | None:
+    """The date of a YYYYMMDD text when Checker.date8 would accept it, else None (for builders that
+    leave every defect to the generic path)."""
+    value = _date8(raw)
+    return value if not isinstance(value, str) and EARLIEST <= value <= LATEST else None
+
+
+@lru_cache(maxsize=4096)
+def valid_timestamp(raw: str) -> datetime | None:
+    """The time of a text when Checker.timestamp would accept it, else None (as valid_date8)."""
+    value = _timestamp(raw)
+    return value if not isinstance(value, str) and EARLIEST <= value.date() <= LATEST else None
+
+
 class Checker:
     """Collects defects for one record; each method returns the checked value or None."""
 
@@ -125,9 +140,3 @@ class Checker:
                           "each gnum once within a list")
             else:
                 seen[g] = i
-
-
-def gnums_continuous(nodes: list[Node]) -> bool:
-    """The specification numbers items 1, 2, 3...; a gap is worth a warning, not a lost list."""
-    gs = sorted(int(n.values["gnum"]) for n in nodes if "gnum" in n.values)
-    return gs == list(range(1, len(gs) + 1))

@@ -214,16 +214,16 @@ def test_a_reading_error_in_a_reader_process_reads_as_in_a_serial_run(tmp_path, 
     from processor import readers
 
     inbox = _demo_inbox(tmp_path)
-    real = readers._parse_fast
+    real = readers._parse_matched  # how the lists of a plainly written file are built
     seen = {}  # records read per file, in whichever process reads it
 
-    def failing(reading, node, variants):
+    def failing(reading, *args):
         seen[reading.name] = seen.get(reading.name, 0) + 1
         if reading.name.startswith("02-") and seen[reading.name] == 10:
             raise RuntimeError("a bug met in the tenth list")
-        return real(reading, node, variants)
+        return real(reading, *args)
 
-    monkeypatch.setattr(readers, "_parse_fast", failing)
+    monkeypatch.setattr(readers, "_parse_matched", failing)
     outs = {}
     for workers in ("0", "2"):
         seen.clear()

@@ -135,3 +135,78 @@ def test_fast_path_accepts_only_what_the_generic_extraction_accepts(kind, edits)
         if fast is not None:
             assert not defects, [d.problem for d in defects]
             assert same(fast, slow)
+
+
+def _matched_and_generic(elem):
+    """A list built from the fast path's matches (as the plain scanner builds it) and by the generic path."""
+    from processor.readers import Reading, _parse_matched, _parse_record, fast_path, matched_builder
+    kind = BY_NAME["CEB603"]
+    reading = Reading(Path("x.xml"), "x.xml", kind, "CEB603Message")
+    variants = shapes(kind)
+    prefix = f"{elem.prefix}:" if elem.prefix else ""
+    text = etree.tostring(elem, encoding=str, with_tail=False)
+    parts = fast_path("CEB603").match_parts(text, prefix)
+    matched = None if parts is None else _parse_matched(reading, matched_builder("CEB603"), text, elem.sourceline,
+                                                        parts, variants)
+    return matched, _parse_record(reading, elem, variants)
+
+
+def _fields(p):
+    return (p.kind, p.file, p.record, p.key, p.line, p.content_hash, p.lines,
+            [(q.line, q.field, q.problem, q.severity) for q in p.problems])
+
+
+def test_lists_built_from_matches_are_the_lists_the_generic_path_builds():
+    """Every list of the demo night and of a synthetic night, including 1210 lists and their warnings."""
+    rng = random.Random(11)
+    specs = [synth._random_list(rng, i, synth.date(2026, 5, 1 + i % 27), synth.ELIGIBLE[i % 4], i % 3 > 0)
+             for i in range(1, 60)]
+    texts = [synth._envelope("CEB603Message", [synth.inventory_xml(s, rng) for s in specs], rng)]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(DEMO.glob("*.xml")) if "CEB603Message" in
+              p.read_text(encoding="utf-8")[:300]]
+    bonded = re.sub(r"<ceb:tradeMode>\d+</ceb:tradeMode>", "<ceb:tradeMode>1210</ceb:tradeMode>", texts[0])
+    bonded = re.sub(r"<ceb:(iacCode|itemRecordNo)>[^<]*</ceb:\1>\s*", "", bonded, count=40)
+    texts.append(re.sub(r"<ceb:totalPrice>(\d+)", r"<ceb:totalPrice>9\1", bonded, count=30))
+    built = warned = 0
+    for text in texts:
+        for el in records("CEB603", text):
+            matched, generic = _matched_and_generic(el)
+            if matched is not None:
+                built += 1
+                warned += bool(matched.problems)
+                assert _fields(matched) == _fields(generic)
+    assert built > 150 and warned > 20, (built, warned)
+
+
+EDITS_603 = st.sampled_from(["space", "newline", "value", "empty", "swap", "drop", "bonded", "gnum", "date"])
+
+
+@settings(max_examples=300)
+@given(edits=st.lists(st.tuples(EDITS_603, st.integers(0, 400), st.text("0123456789.-E aZ中 ", max_size=25)),
+                      max_size=3))
+def test_a_list_is_built_from_its_matches_only_as_the_generic_path_builds_it(edits):
+    text = TEXTS["CEB603"]
+    for edit, pick, junk in edits:
+        if edit == "bonded":
+            text = re.sub(r"<ceb:tradeMode>\d+</ceb:tradeMode>", "<ceb:tradeMode>1210</ceb:tradeMode>", text,
+                          count=1 + pick % 3)
+        elif edit == "gnum":
+            found = list(re.finditer(r"<ceb:gnum>(\d+)</ceb:gnum>", text))
+            m = found[pick % len(found)]
+            text = text[:m.start(1)] + str(pick % 5) + text[m.end(1):]
+        elif edit == "date":
+            found = list(re.finditer(r"<ceb:(ieDate|appTime)>(\d+)</ceb:\1>", text))
+            m = found[pick % len(found)]
+            text = text[:m.start(2)] + ("20260230", "19991231", "20991231", "20260229235959")[pick % 4][
+                :len(m.group(2))].ljust(len(m.group(2)), "0") + text[m.end(2):]
+        else:
+            text = mutate(text, edit, pick, junk)
+    try:
+        els = records("CEB603", text)
+    except etree.XMLSyntaxError:
+        return
+    for el in els:
+        matched, generic = _matched_and_generic(el)
+        if matched is not None:
+            assert not [q for q in generic.problems if q.severity == "error"], generic.problems
+            assert _fields(matched) == _fields(generic)

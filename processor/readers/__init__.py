@@ -20,7 +20,7 @@ from ..problems import ERROR, WARNING, Problem
 from ..validation import Checker
 from .extract import Defect, extract
 from .fastpath import FastPath
-from .messages import BY_NAME, BY_ROOT, CEB_NS, NOT_INPUTS, MessageKind, shapes
+from .messages import BY_NAME, BY_ROOT, CEB_NS, NOT_INPUTS, MatchedListBuilder, MessageKind, shapes
 from .plain import PlainScan
 from .xmlsafe import EncodingBreak, UnsafeXml, iterparse, sniff_root, split_tag
 
@@ -184,6 +184,36 @@ def _parse_fast(reading: Reading, node, variants) -> Parsed | None:
     return _parsed(reading, node.line, node, record, defects, warnings)
 
 
+@lru_cache(maxsize=None)
+def matched_builder(kind_name: str) -> MatchedListBuilder | None:
+    """The kinds whose records the plain path builds straight from the fast path's matches."""
+    if kind_name != "CEB603" or fast_path(kind_name) is None:
+        return None
+    shape = shapes(BY_NAME[kind_name])[0][1]
+    (head, _h), (item, _i) = ((s.order, n) for n, (s, _lo, _hi) in shape.children.items())
+    return MatchedListBuilder(head, item, shape.name)
+
+
+def _parse_matched(reading: Reading, builder: MatchedListBuilder, text: str, line: int, parts,
+                   variants) -> Parsed | None:
+    """A list built from its matches (MatchedListBuilder); None when a check fails (the generic
+    extraction then reports it with its own line)."""
+    head, item, hm, items = parts
+
+    def line_of(i: int) -> int:  # only for a warning: the line of the head (0) or of item i
+        start = (items[i - 1] if i else hm).start()
+        return line + text.count("\n", 0, start)
+
+    built = builder.build(head, item, head.groups(hm), [item.groups(im) for im in items], variants[0][0], line_of)
+    if built is None:
+        return None
+    record, key, canonical, warnings = built
+    kind = reading.kind.name
+    problems = [Problem(reading.name, wline, kind, key, path, what, "", WARNING) for path, wline, what in warnings]
+    return Parsed(kind, reading.name, record, key, line,
+                  hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest(), problems, len(items))
+
+
 def _parse_record(reading: Reading, elem, variants, fast: FastPath | None = None) -> Parsed:
     kind = reading.kind
     if fast is not None:
@@ -216,10 +246,15 @@ def _parse_record(reading: Reading, elem, variants, fast: FastPath | None = None
 def _read_plain(reading: Reading, scan: PlainScan, fast: FastPath) -> Iterator[Parsed]:
     """Records of a plainly written file from their text; the first one that is not well-formed stops it."""
     variants = shapes(reading.kind)
+    builder = matched_builder(reading.kind.name)
     records = scan.records()
     for text, line in records:
-        node = fast.match_text(text, line, scan.prefix)
-        parsed = _parse_fast(reading, node, variants) if node is not None else None
+        if builder is not None:
+            parts = fast.match_parts(text, scan.prefix)
+            parsed = _parse_matched(reading, builder, text, line, parts, variants) if parts is not None else None
+        else:
+            node = fast.match_text(text, line, scan.prefix)
+            parsed = _parse_fast(reading, node, variants) if node is not None else None
         if parsed is None:
             elem = scan.fragment(text, line)
             if elem is None:

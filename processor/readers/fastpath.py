@@ -64,6 +64,8 @@ CODE_PATTERNS = {
 # the next token starts with "<", so taking all of it is the only way to match, and without it the white
 # space between absent optional fields could be shared out in a cube of ways (a crafted record took minutes).
 _S = "[ \t\n\r]*+"
+_IS_NONE = None.__eq__  # True for None, NotImplemented for a text: a C-level test of every group at once
+MAX_FORMS = 256
 
 
 def _string_body(spec) -> str:
@@ -142,10 +144,20 @@ class _Part:
         self.canonical_labels = [f"{self.names[i]}\x1f" for i in order]
         self.canonical_values = itemgetter(*order) if len(order) > 1 else lambda g: (g[order[0]],)
         self.canonical_open = self.shape.name + "{"
+        self._order = order
+        self._forms: dict = {}  # which fields are absent -> (format, getter) of the canonical text
 
-    def node(self, m, line) -> Node:
-        """The node of one match. Absent optional fields are None in raw and values (the builders read
-        them with get), so the dictionaries come from one zip."""
+    def _form(self, absent: tuple):
+        """The canonical text's format for one pattern of absent fields: one C-level % per part."""
+        present = [i for i in self._order if absent[i] is not True]
+        fmt = self.canonical_open.replace("%", "%%") + "\x1e".join(
+            self.names[i].replace("%", "%%") + "\x1f%s" for i in present) + "}"
+        if not present:
+            return fmt, lambda g: ()
+        return fmt, (itemgetter(*present) if len(present) > 1 else lambda g: (g[present[0]],))
+
+    def groups(self, m) -> tuple:
+        """The field texts of one match, in schema order; absent optional fields are None."""
         groups = m.groups()
         if self.required_empty and None in groups:
             fixed = list(groups)
@@ -153,15 +165,34 @@ class _Part:
                 if fixed[i] is None:
                     fixed[i] = ""  # a required field that may be empty, written <x/>
             groups = tuple(fixed)
+        return groups
+
+    def canonical(self, groups: tuple) -> str:
+        """The part's canonical text (extract.py's form): labelled present fields in name order.
+
+        A night's records share a few patterns of absent optional fields; each gets its format once
+        (at most MAX_FORMS of them, so a crafted night cannot grow the table)."""
+        absent = tuple(map(_IS_NONE, groups))
+        form = self._forms.get(absent)
+        if form is None and len(self._forms) < MAX_FORMS:
+            form = self._forms[absent] = self._form(absent)
+        if form is not None:
+            return form[0] % form[1](groups)
+        return self.canonical_open + "\x1e".join(
+            [label + v for label, v in zip(self.canonical_labels, self.canonical_values(groups)) if v is not None]
+        ) + "}"
+
+    def node(self, m, line) -> Node:
+        """The node of one match. Absent optional fields are None in raw and values (the builders read
+        them with get), so the dictionaries come from one zip."""
+        groups = self.groups(m)
         raws = dict(zip(self.names, groups))
         values = raws.copy()
         for n, i in self.decimal_at:
             t = groups[i]
             if t is not None:
                 values[n] = Decimal(t)
-        return Node.matched(self.shape.name, line, raws, values, self.canonical_open + "\x1e".join(
-            [label + v for label, v in zip(self.canonical_labels, self.canonical_values(groups)) if v is not None])
-            + "}")
+        return Node.matched(self.shape.name, line, raws, values, self.canonical(groups))
 
 
 class FastPath:
@@ -222,7 +253,39 @@ class FastPath:
         if form == "flat":
             m = head.regex.fullmatch(text)
             return head.node(m, line) if m else None
-        opening, closing, imin, imax, item_name, head_name = extra
+        matched = self._nested(text, extra, head, item)
+        if matched is None:
+            return None
+        hm, items = matched
+        item_name, head_name = extra[4], extra[5]
+        if "\n" in text:  # each part's own line, for warnings about it
+            head_node = head.node(hm, line + text.count("\n", 0, hm.start()))
+            kids = [item.node(im, line + text.count("\n", 0, im.start())) for im in items]
+        else:
+            head_node = head.node(hm, line)
+            kids = [item.node(im, line) for im in items]
+        parts = sorted([head_node.canonical] + [k.canonical for k in kids])
+        node = Node.matched(self.shape.name, line, {}, {}, self.shape.name + "{" + "\x1e".join(parts) + "}")
+        node.kids = {head_name: [head_node], item_name: kids}
+        return node
+
+    def match_parts(self, text: str, prefix: str):
+        """(head part, item part, head match, item matches) of a head-and-items record's text, or None when
+        the generic extraction must decide; the caller builds the record from the matches' groups."""
+        if "&" in text:
+            return None
+        try:
+            form, head, item, extra = self._compile(prefix)
+        except ValueError:
+            return None
+        if form != "nested":
+            return None
+        matched = self._nested(text, extra, head, item)
+        return None if matched is None else (head, item, matched[0], matched[1])
+
+    @staticmethod
+    def _nested(text: str, extra, head: _Part, item: _Part):
+        opening, closing, imin, imax = extra[:4]
         m = opening.match(text)
         if not m:
             return None
@@ -239,13 +302,4 @@ class FastPath:
             pos = im.end()
         if not closing.match(text, pos) or not (imin <= len(items) <= (imax or len(items))):
             return None
-        if "\n" in text:  # each part's own line, for warnings about it
-            head_node = head.node(hm, line + text.count("\n", 0, hm.start()))
-            kids = [item.node(im, line + text.count("\n", 0, im.start())) for im in items]
-        else:
-            head_node = head.node(hm, line)
-            kids = [item.node(im, line) for im in items]
-        parts = sorted([head_node.canonical] + [k.canonical for k in kids])
-        node = Node.matched(self.shape.name, line, {}, {}, self.shape.name + "{" + "\x1e".join(parts) + "}")
-        node.kids = {head_name: [head_node], item_name: kids}
-        return node
+        return hm, items

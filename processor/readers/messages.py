@@ -13,7 +13,7 @@ from typing import Callable
 from .. import records as r
 from ..fields import record_shape
 from ..validation import (APP_STATUSES, APP_TYPES, DIGITS1_10, DIGITS10, DIGITS3, DIGITS4, Checker,
-                          gnums_continuous)
+                          valid_date8, valid_timestamp)
 from .extract import Node
 
 CEB_NS = "http://www.chinaport.gov.cn/ceb"
@@ -50,23 +50,36 @@ def _int(value: Decimal) -> int:
     return int(value)
 
 
-def _list_consistency(head: Node, items: list, warnings: list) -> None:
-    """A list's items against its head: worth a warning, never a lost list (the figures are the sender's)."""
-    if not gnums_continuous(items):
-        warnings.append(("InventoryList/gnum", head.line, "item numbers are not 1, 2, 3... without gaps"))
-    bonded = head.values.get("tradeMode") == "1210"
-    if bonded and not head.values.get("iacCode"):
-        warnings.append(("InventoryHead/iacCode", head.line, "a 1210 (bonded) list without the zone enterprise "
-                                                              "(iacCode, 特殊区域模式必填)"))
-    for i, it in enumerate(items, 1):
-        v = it.values
-        if bonded and not v.get("itemRecordNo"):
-            warnings.append((f"InventoryList[{i}]/itemRecordNo", it.line, "a 1210 (bonded) item without its record "
-                                                                           "number (保税出口模式必填)"))
-        qty, price, total = v.get("qty"), v.get("price"), v.get("totalPrice")
+def list_warnings(trade_mode, iac_code, items, line_of) -> list:
+    """A list's items against its head: worth a warning, never a lost list (the figures are the sender's).
+
+    items: (gnum, itemRecordNo, qty, price, totalPrice) of each item in order, None where absent;
+    line_of(i): the line of item i (from 1), or of the head for 0. Shared by both ways a list is built."""
+    warnings = []
+    gnums = sorted(int(g) for g, *_ in items if g is not None)
+    if gnums != list(range(1, len(gnums) + 1)):
+        warnings.append(("InventoryList/gnum", line_of(0), "item numbers are not 1, 2, 3... without gaps"))
+    bonded = trade_mode == "1210"
+    if bonded and not iac_code:
+        warnings.append(("InventoryHead/iacCode", line_of(0), "a 1210 (bonded) list without the zone enterprise "
+                                                               "(iacCode, 特殊区域模式必填)"))
+    for i, (_gnum, record_no, qty, price, total) in enumerate(items, 1):
+        if bonded and not record_no:
+            warnings.append((f"InventoryList[{i}]/itemRecordNo", line_of(i), "a 1210 (bonded) item without its "
+                                                                              "record number (保税出口模式必填)"))
         if qty is not None and price is not None and total is not None and abs(qty * price - total) > CENT:
-            warnings.append((f"InventoryList[{i}]/totalPrice", it.line, f"totalPrice {total} is not qty {qty} x "
-                                                                         f"price {price}"))
+            warnings.append((f"InventoryList[{i}]/totalPrice", line_of(i), f"totalPrice {total} is not qty {qty} x "
+                                                                            f"price {price}"))
+    return warnings
+
+
+def _list_consistency(head: Node, items: list, warnings: list) -> None:
+    h = head.values
+    warnings.extend(list_warnings(
+        h.get("tradeMode"), h.get("iacCode"),
+        [(v.get("gnum"), v.get("itemRecordNo"), v.get("qty"), v.get("price"), v.get("totalPrice"))
+         for it in items for v in (it.values,)],
+        lambda i: items[i - 1].line if i else head.line))
 
 
 def build_export_list(node: Node, ck: Checker, warnings: list, variant: str):
@@ -108,6 +121,57 @@ def build_export_list(node: Node, ck: Checker, warnings: list, variant: str):
         h["customsCode"], h["portCode"], h["ebpCode"], h["ebcCode"], h["agentCode"], h["ownerCode"], h["orderNo"],
         h["logisticsNo"], h["ieFlag"], ie_date, h["tradeMode"], h["statisticsFlag"], _opt(head, "iacCode"),
         _opt(head, "emsNo"), variant, built)
+
+
+class MatchedListBuilder:
+    """A CEB603 list built straight from the fast path's matches (fastpath.py), as build_export_list builds
+    it from nodes: the same record, canonical text, key and warnings, without a dictionary or node per
+    item (a night holds millions of items). None when a check fails: the generic path then reports it.
+    tests/test_fastpath.py compares the two on every record of the demo night and of a synthetic one."""
+
+    HEAD = ("copNo", "invtNo", "preNo", "appType", "appTime", "appStatus", "customsCode", "portCode", "ebpCode",
+            "ebcCode", "agentCode", "ownerCode", "orderNo", "logisticsNo", "ieFlag", "ieDate", "tradeMode",
+            "statisticsFlag", "iacCode", "emsNo")
+    ITEM = ("gnum", "itemNo", "itemName", "gcode", "gname", "gmodel", "country", "currency", "qty", "qty1", "qty2",
+            "unit", "unit1", "unit2", "price", "totalPrice", "itemRecordNo")
+
+    def __init__(self, head_names, item_names, record_name: str):
+        h = {n: i for i, n in enumerate(head_names)}
+        t = {n: i for i, n in enumerate(item_names)}
+        self.h = [h[n] for n in self.HEAD]
+        self.t = [t[n] for n in self.ITEM]
+        self.record_name = record_name
+
+    def build(self, head, item, hg: tuple, item_groups: list, variant: str, line_of):
+        """(record, key, canonical text, warnings) of one list, or None."""
+        (cop, invt, pre, app_type, app_time, app_status, customs, port, ebp, ebc, agent, owner, order, logistics,
+         ie_flag, ie_date, trade_mode, statistics, iac, ems) = (hg[i] for i in self.h)
+        ie_date = valid_date8(ie_date)
+        app_time = valid_timestamp(app_time)
+        if ie_date is None or app_time is None:
+            return None
+        gi, no, name, gcode, gname, gmodel, country, currency, q, q1, q2, unit, unit1, unit2, price, total, rec_no = \
+            self.t
+        items = []
+        seen = set()
+        for g in item_groups:
+            gnum = int(g[gi])
+            if gnum in seen:
+                return None  # a repeated gnum: the generic path names it
+            seen.add(gnum)
+            qty2 = g[q2]
+            items.append(r.ExportItem(gnum, g[no], g[name] or None, g[gcode], g[gname], g[gmodel], g[country],
+                                      g[currency], Decimal(g[q]), Decimal(g[q1]),
+                                      None if qty2 is None else Decimal(qty2), g[unit], g[unit1], g[unit2] or None,
+                                      Decimal(g[price]), Decimal(g[total])))
+        warnings = list_warnings(trade_mode, iac, [(it.gnum, g[rec_no], it.qty, it.price, it.total_price)
+                                                   for it, g in zip(items, item_groups)], line_of)
+        record = r.ExportList(cop, invt or None, pre or None, app_type, app_time, app_status, customs, port, ebp, ebc,
+                              agent, owner, order, logistics, ie_flag, ie_date, trade_mode, statistics, iac or None,
+                              ems or None, variant, tuple(items))
+        key = " ".join(f"{f}={v}" for f, v in (("copNo", cop), ("invtNo", invt)) if v)
+        parts = sorted([head.canonical(hg)] + [item.canonical(g) for g in item_groups])
+        return record, key, self.record_name + "{" + "\x1e".join(parts) + "}", warnings
 
 
 def build_list_receipt(node: Node, ck: Checker, warnings: list, variant: str):
