@@ -25,6 +25,7 @@ from .deciding import DecisionRun, decide_batch
 from .law.decide import Params
 from .law.window import calendar_version
 from .ledger import Ledger, open_ledger
+from .ledger.base import as_rows
 from .logs import BatchLog
 from .problems import ERROR, WARNING, Problem
 from .readers import FILE, Reading, open_input
@@ -356,7 +357,8 @@ class Batch:
             ledger.start_batch(batch_id, started.isoformat(), __version__, parameters, str(self.inbox))
             log.say(f"batch {batch_id}: {len(self.inputs)} input files", "batch_started", batch_id=batch_id,
                     inbox=str(self.inbox), ledger=redact(self.ledger_url))
-            ahead = ReadAhead([(f.name, f.path) for f in self.inputs if f.order < len(KINDS)], read_workers())
+            ahead = ReadAhead([(f.name, f.path) for f in self.inputs if f.order < len(KINDS)], read_workers(),
+                              as_rows)
             try:
                 for f in self.inputs:
                     self.ingest(ledger, batch_id, f, ahead)

@@ -186,7 +186,7 @@ def test_a_reader_process_that_dies_changes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("PROCESSOR_READ_WORKERS", "0")
     assert run_batch(inbox, tmp_path / "serial")[0] == 0
 
-    def dying_work(box, queue, parent):
+    def dying_work(box, queue, parent, prepare):
         sent = {"n": 0}
         original = queue.put
 
@@ -199,7 +199,7 @@ def test_a_reader_process_that_dies_changes_nothing(tmp_path, monkeypatch):
                     queue.join_thread()
                     os._exit(9)
         queue.put = put
-        ahead_work(box, queue, parent)
+        ahead_work(box, queue, parent, prepare)
 
     ahead_work = ahead._work
     monkeypatch.setattr(ahead, "CHUNK", 5)

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from ..problems import ERROR, WARNING, Problem
 
@@ -371,6 +372,28 @@ CLAIM_ITEM_COLUMNS = ("co_el_no", "gnum", "accessories_added", "processed", "use
                       "export_duty_paid", "refunded_vat", "refunded_ct", "customs_value")
 
 
+class ListRows(NamedTuple):
+    """An export list as its ledger rows: the form in which a list read in a reader process travels to
+    the batch. Strings and tuples only, so pickling is all C; the rows are made where reading runs in
+    parallel, and the writer only inserts them."""
+
+    list_key: str
+    invt_no: str | None
+    app_type: str
+    app_time: str  # as the ledger keeps it (ISO)
+    head: tuple  # LIST_COLUMNS but content_hash and batch_id
+    items: tuple  # ITEM_COLUMNS rows
+
+
+def as_rows(parsed) -> None:
+    """Give a parsed export list its travelling form (ListRows); other records travel as they are."""
+    rec = parsed.record
+    if parsed.kind == "CEB603" and rec is not None and type(rec) is not ListRows:
+        key = rec.list_key
+        parsed.record = ListRows(key, rec.invt_no, rec.app_type, rec.app_time.isoformat(),
+                                 _list_row(parsed, None)[:-2], tuple(_item_rows(rec, key)))
+
+
 def _d(value) -> str | None:
     """A Decimal as the text it was declared with (None stays NULL)."""
     return None if value is None else str(value)
@@ -379,6 +402,8 @@ def _d(value) -> str | None:
 def _list_row(p, batch_id: str) -> tuple:
     """LIST_COLUMNS, written out: this runs once per export list of the night."""
     r = p.record
+    if type(r) is ListRows:
+        return r.head + (p.content_hash, batch_id)
     return (r.list_key, r.cop_no, r.invt_no, r.pre_no, r.ebc_code, r.ebp_code, r.agent_code, r.owner_code,
             r.customs_code, r.port_code, r.trade_mode, r.ie_flag, r.ie_date.isoformat(), r.app_type,
             r.app_time.isoformat(), r.app_status, r.statistics_flag, r.iac_code, r.ems_no, r.order_no,
@@ -387,6 +412,8 @@ def _list_row(p, batch_id: str) -> tuple:
 
 def _item_rows(rec, key: str) -> list:
     """ITEM_COLUMNS, written out: this runs once per export item of the night."""
+    if type(rec) is ListRows:
+        return rec.items
     return [(key, it.gnum, it.item_no, it.item_name, it.gcode, it.gname, it.gmodel, it.country, it.currency,
              str(it.qty), str(it.qty1), _d(it.qty2), it.unit, it.unit1, it.unit2, str(it.price), str(it.total_price))
             for it in rec.items]

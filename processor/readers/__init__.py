@@ -42,6 +42,10 @@ class Parsed:
     problems: list
     lines: int = 0  # items / return lines / claim items in the record
 
+    def __reduce__(self):  # one call to rebuild it in another process, not a setattr per field
+        return Parsed, (self.kind, self.file, self.record, self.key, self.line, self.content_hash, self.problems,
+                        self.lines)
+
 
 @dataclass
 class Reading:

@@ -31,8 +31,9 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _work(box: list, queue, parent: int) -> None:
-    """A worker's share of the files, in order: chunks of records, then the file's own state."""
+def _work(box: list, queue, parent: int, prepare) -> None:
+    """A worker's share of the files, in order: chunks of records, then the file's own state. `prepare`
+    turns each record into the form in which it travels (the ledger's rows, made here in parallel)."""
     files = box[0]
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
     for index, path in files:
@@ -40,6 +41,8 @@ def _work(box: list, queue, parent: int) -> None:
         try:
             reading = open_input(Path(path), index)
             for parsed in reading.records():
+                if prepare is not None:
+                    prepare(parsed)
                 chunk.append(parsed)
                 if len(chunk) >= CHUNK:
                     queue.put(("records", index, chunk))
@@ -80,9 +83,10 @@ class ReadAhead:
     """Readings whose records come from worker processes; `records(reading)` replaces reading.records().
 
     `files`: (name, path) of the input files to read, in the order the batch stores them; each worker
-    opens its own files, so the batch keeps no Reading of a file it has not come to yet."""
+    opens its own files, so the batch keeps no Reading of a file it has not come to yet. `prepare`
+    (Parsed -> None, in place) runs on every record in the worker before it is sent."""
 
-    def __init__(self, files: list[tuple[str, str]], workers: int):
+    def __init__(self, files: list[tuple[str, str]], workers: int, prepare=None):
         self.workers = workers
         self._where: dict = {}
         self._queues: list = []
@@ -98,7 +102,7 @@ class ReadAhead:
         for share in shares:
             queue = context.Queue(QUEUED_CHUNKS)
             box = [share]  # the child has its copy; the parent does not keep the share
-            proc = context.Process(target=_work, args=(box, queue, os.getpid()), daemon=True)
+            proc = context.Process(target=_work, args=(box, queue, os.getpid(), prepare), daemon=True)
             proc.start()
             box.clear()
             self._queues.append(queue)
