@@ -3,7 +3,8 @@
 For each size: generate a deterministic night with `processor synth` (kept in bench-out/ between
 runs), then, three times each, time a raw `iterparse` + `clear()` pass over the same files and a full
 `processor run` (fresh ledger) limited to one core and allowed every core. Prints items/s, MB/s, peak
-RSS, the stage timings of the run and the ratio run/raw (medians of the runs).
+RSS, the stage timings of the run and the ratio run/raw (medians of the runs), the same without the
+decide stage, and once the floor (bench/floor.py): the least work this design could do for the lists.
 
     python bench/bench.py [--sizes 100000,1000000] [--ten-million] [--runs 3] [--modes one,all] [--work bench-out]
 """
@@ -112,6 +113,12 @@ def bench_size(work: Path, items: int, runs: int, modes=("one core", "all cores"
                                    for k in rows[0]["timings"]},
                       "peak_rss_mb_by_stage": {k: max(r.get("memory", {}).get(k, 0) for r in rows)
                                                for k in rows[0].get("memory", {})}}
+    floor = subprocess.run([sys.executable, str(ROOT / "bench" / "floor.py"), str(inbox)], cwd=ROOT, check=True,
+                           capture_output=True, text=True, preexec_fn=lambda: os.sched_setaffinity(0, one))
+    f = json.loads(floor.stdout)
+    f["seconds"] = round(f["parse_s"] + f["sqlite_s"] + f["commit_s"], 2)
+    f["ratio_to_raw"] = round(f["seconds"] / raw_s, 2)
+    out["floor"] = f
     out["raw"] = {"seconds": round(raw_s, 2), "items_per_s": round(items / raw_s), "mb_per_s": round(size_mb / raw_s, 1),
                   "peak_rss_mb": round(max(r["max_rss_mb"] for r in raw))}
     return out
@@ -148,11 +155,18 @@ def main() -> None:
             print(f"  processor run, {label:<9} {x['seconds']:>8.2f} s {x['items_per_s']:>9,} items/s "
                   f"{x['mb_per_s']:>7} MB/s  peak RSS {x['peak_rss_mb']} MB (largest reader process "
                   f"{x['reader_rss_mb']} MB)  ratio run/raw {x['ratio_to_raw']}")
+            no_decide = x["seconds"] - x["stages_s"].get("decide", 0)
+            print(f"      without the decide stage (ingest, settle, reports, commit) {no_decide:.2f} s, "
+                  f"ratio {no_decide / raw['seconds']:.2f}")
             print(f"      stages: {', '.join(f'{k} {v}' for k, v in x['stages_s'].items())}; "
                   f"{x['decisions']} return lines decided")
             if x["peak_rss_mb_by_stage"]:
                 print(f"      peak RSS (MB) at the end of each stage: "
                       f"{', '.join(f'{k} {v}' for k, v in x['peak_rss_mb_by_stage'].items())}")
+        f = r["floor"]
+        print(f"  floor (bench/floor.py, one core: the lists only, scanned, matched, rows and hashes, SQLite "
+              f"inserts and commit, nothing checked or decided) {f['seconds']:.2f} s (parse {f['parse_s']}, "
+              f"SQLite {f['sqlite_s']}, commit {f['commit_s']})  ratio floor/raw {f['ratio_to_raw']}")
     (work / "results.json").write_text(json.dumps(results, indent=2))
     print(f"\nresults in {work / 'results.json'}")
 
