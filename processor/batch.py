@@ -367,7 +367,8 @@ class Batch:
             clock.lap("ingest")
             self.note(ledger.settle(batch_id), ledger, batch_id)
             clock.lap("settle")
-            decisions = decide_batch(ledger, batch_id, self.reference, self.params)
+            decisions = decide_batch(ledger, batch_id, self.reference, self.params,
+                                     workers=1 if read_workers() > 0 else 0)
             clock.lap("decide")
             for note in sorted(decisions.calendar_notes):
                 log.warning("calendar_fallback", detail=note)

@@ -12,12 +12,19 @@ quantity held by the ones before it.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+import threading
+import traceback
 from dataclasses import dataclass, field
-
 from decimal import Decimal
+from queue import Empty
+from typing import NamedTuple
 
 from .law.decide import Held, Params, decide
-from .ledger.decisions import DecisionStore
+from .ledger.decisions import (DecisionStore, build_claims, build_exports, build_held, build_receipt_hashes,
+                               build_returns, decision_row)
+from .readers.ahead import _orphan_watch
 
 PENDING = "PENDING"
 REJECTED = "REJECTED"
@@ -40,14 +47,15 @@ def fingerprint(return_hash: str, claim_hash: str | None, receipts: list) -> str
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def decide_batch(ledger, batch_id: str, reference, params: Params) -> DecisionRun:
+def decide_batch(ledger, batch_id: str, reference, params: Params, workers: int = 0) -> DecisionRun:
     """Decide the lines of the returns this batch read. Memory holds one chunk of lines at a time: the
-    lines to decide wait in a queue in the ledger, and their data is read again in decision order."""
+    lines to decide wait in a queue in the ledger, and their data is read again in decision order.
+    With `workers` (0 or 1), the deciding itself runs in a worker process beside the ledger's queries."""
     store = DecisionStore(ledger)
     run = DecisionRun()
     store.queue_open()
     _classify(store, ledger, batch_id, run)
-    _decide_queued(store, batch_id, reference, params, run)
+    _decide_queued(store, batch_id, reference, params, run, workers)
     store.queue_close()  # on a failure the batch's rollback takes the queue with it (and the error stays clear)
     return run
 
@@ -91,34 +99,172 @@ def _classify(store: DecisionStore, ledger, batch_id: str, run: DecisionRun) -> 
         run.reported_again += len(again)
 
 
-def _decide_queued(store: DecisionStore, batch_id: str, reference, params: Params, run: DecisionRun) -> None:
+class ChunkRows(NamedTuple):
+    """What one chunk of queued lines needs from the ledger, as fetched: plain rows, cheap to send to
+    another process; the facts are built where the chunk is decided (decide_chunk)."""
+
+    part: list  # (return date, coElNo, gnum, version of the decision it replaces or 0), in decision order
+    returns: tuple  # (head rows, line rows)
+    claims: tuple  # (head rows, item rows)
+    receipts: list
+    exports: list
+    held: list  # by the lines decided before, as far as the ledger holds them
+
+
+def _gather(store: DecisionStore, part: list) -> ChunkRows:
+    cos = list(dict.fromkeys(co for _rd, co, _g, _v in part))
+    heads, lines = store.fetch_returns(cos)
+    invts = list(dict.fromkeys(h[1] for h in heads))
+    return ChunkRows(part, (heads, lines), store.fetch_claims(cos), store.fetch_receipts(cos),
+                     store.fetch_exports(invts), store.fetch_held(invts))
+
+
+def decide_chunk(rows: ChunkRows, carry: dict, batch_id: str, reference, params: Params) -> tuple:
+    """Decide one chunk of lines, in order, each seeing what the lines before it hold: the ledger's
+    figure (rows.held), `carry` (what the previous chunk added, when it was not yet stored as the
+    ledger was read) and what this chunk's earlier lines added. Pure: no I/O.
+
+    Returns (decision rows, (coElNo, gnum, version) made, calendar notes, what this chunk added)."""
+    returns = build_returns(*rows.returns)
+    claims = build_claims(*rows.claims)
+    receipts = build_receipt_hashes(rows.receipts)
+    lines = {(co, ln.gnum): ln for co, ret in returns.items() for ln in ret["lines"]}
+    keys = {(ln.invt_no, ln.gnum) for ln in lines.values()}
+    exports = build_exports(rows.exports, keys)
+    before = build_held(rows.held, keys)
+    added: dict = {}  # by the lines of this chunk decided so far
+    out, made, notes = [], [], set()
+    for _rd, co, gnum, prev_version in rows.part:
+        ret = returns[co]
+        claim, claim_hash = claims.get(co, (None, None))
+        fp = fingerprint(ret["content_hash"], claim_hash, receipts.get(co, []))
+        line = lines[(co, gnum)]
+        key = (line.invt_no, line.gnum)
+        q, q1 = before.get(key, (ZERO, ZERO))
+        if key in carry:
+            cq, cq1 = carry[key]
+            q, q1 = q + cq, q1 + cq1
+        aq, aq1 = added.get(key, (ZERO, ZERO))
+        d = decide(exports.get(key), Held(q + aq, q1 + aq1), line, claim, reference, params)
+        if d.decision != REJECTED:
+            added[key] = (aq + line.qty, aq1 + line.qty1)
+        if d.calendar_note:
+            notes.add(d.calendar_note)
+        out.append(decision_row(d, batch_id, fp, ret["content_hash"], claim, prev_version + 1))
+        made.append((co, gnum, prev_version + 1))
+    return out, made, notes, added
+
+
+def _store_chunk(store: DecisionStore, batch_id: str, run: DecisionRun, decided: tuple) -> None:
+    rows, made, notes = decided[:3]
+    store.insert(rows)
+    store.reported(batch_id, made)
+    run.calendar_notes |= notes
+
+
+def _decide_queued(store: DecisionStore, batch_id: str, reference, params: Params, run: DecisionRun,
+                   workers: int = 0) -> None:
     """Every queued line in order (return date, coElNo, gnum), seeing what the lines before it hold, in this
-    batch or earlier ones."""
-    for part in store.queue(DECIDE_CHUNK):
-        cos = {co for _rd, co, _g, _v in part}
-        returns = store.returns(cos)
-        claims = store.claims(cos)
-        receipts = store.receipt_hashes(cos)
-        lines = {(co, ln.gnum): ln for co, ret in returns.items() for ln in ret["lines"]}
-        keys = {(ln.invt_no, ln.gnum) for ln in lines.values()}
-        exports = store.exports(keys)
-        before = store.held(keys)  # by every line decided before this chunk, in earlier batches or this one
-        added: dict = {}  # by the lines of this chunk decided so far
-        rows, made = [], []
-        for _rd, co, gnum, prev_version in part:
-            ret = returns[co]
-            claim, claim_hash = claims.get(co, (None, None))
-            fp = fingerprint(ret["content_hash"], claim_hash, receipts.get(co, []))
-            line = lines[(co, gnum)]
-            key = (line.invt_no, line.gnum)
-            q, q1 = before.get(key, (ZERO, ZERO))
-            aq, aq1 = added.get(key, (ZERO, ZERO))
-            d = decide(exports.get(key), Held(q + aq, q1 + aq1), line, claim, reference, params)
-            if d.decision != REJECTED:
-                added[key] = (aq + line.qty, aq1 + line.qty1)
-            if d.calendar_note:
-                run.calendar_notes.add(d.calendar_note)
-            rows.append(store.row(d, batch_id, fp, ret["content_hash"], claim, prev_version + 1))
-            made.append((co, gnum, prev_version + 1))
-        store.insert(rows)
-        store.reported(batch_id, made)
+    batch or earlier ones.
+
+    With a worker, this process reads chunk k+1 from the ledger and stores chunk k while the worker
+    decides: the worker adds what chunk k added to chunk k+1's held figures (the ledger did not have
+    them yet), so every line sees exactly what it would in the serial order. Should the worker die,
+    the chunks it had are read again and decided here."""
+    worker = DecideWorker(batch_id, reference, params) if workers > 0 else None
+    sent: list = []  # parts with the worker, oldest first (at most two)
+    try:
+        for part in store.queue(DECIDE_CHUNK):
+            rows = _gather(store, part)
+            if worker is None:
+                _store_chunk(store, batch_id, run, decide_chunk(rows, {}, batch_id, reference, params))
+                continue
+            worker.send(rows, carry=bool(sent))
+            sent.append(part)
+            if len(sent) == 2:
+                worker = _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent)
+        if worker is not None and sent:
+            _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent)
+    finally:
+        if worker is not None:
+            worker.close()
+
+
+def _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent: list):
+    """Store the oldest chunk the worker had; the worker to go on with, or None once it has gone."""
+    try:
+        _store_chunk(store, batch_id, run, worker.receive())
+        sent.pop(0)
+        return worker
+    except WorkerGone:
+        worker.close()
+        for part in sent:  # what the ledger holds now is all that came before: no carry
+            _store_chunk(store, batch_id, run, decide_chunk(_gather(store, part), {}, batch_id, reference, params))
+        sent.clear()
+        return None
+
+
+class WorkerGone(Exception):
+    """The decide worker ended without answering (killed, out of memory)."""
+
+
+class DecideFailed(RuntimeError):
+    """Deciding failed in the worker: the batch fails as a serial run would, naming the same error."""
+
+    def __init__(self, original_type: str, message: str, trace: str = ""):
+        super().__init__(message)
+        self.original_type = original_type
+        self.trace = trace
+
+
+def _decide_work(inbox, outbox, parent: int, batch_id: str, reference, params: Params) -> None:
+    threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
+    carry: dict = {}
+    while (job := inbox.get()) is not None:
+        rows, use_carry = job
+        try:
+            decided = decide_chunk(rows, carry if use_carry else {}, batch_id, reference, params)
+        except BaseException as err:  # noqa: BLE001 - named to the batch, which fails as a serial run would
+            outbox.put(("failed", (type(err).__name__, str(err), traceback.format_exc())))
+            break
+        carry = decided[3]
+        outbox.put(("decided", decided[:3]))
+    outbox.close()
+    outbox.join_thread()
+
+
+class DecideWorker:
+    """A forked process that builds the facts and decides chunks sent to it, in order (decide_chunk)."""
+
+    def __init__(self, batch_id: str, reference, params: Params):
+        context = multiprocessing.get_context("fork")  # reference data and the law come along; no ledger use
+        self._inbox = context.Queue()  # at most two chunks are ever outstanding (_decide_queued)
+        self._outbox = context.Queue()
+        self._proc = context.Process(target=_decide_work, args=(self._inbox, self._outbox, os.getpid(), batch_id,
+                                                                reference, params), daemon=True)
+        self._proc.start()
+
+    def send(self, rows: ChunkRows, carry: bool) -> None:
+        self._inbox.put((rows, carry))
+
+    def receive(self) -> tuple:
+        while True:
+            try:
+                what, payload = self._outbox.get(timeout=1.0)
+            except Empty:
+                if self._proc.is_alive():
+                    continue
+                try:  # it may have answered and ended between the wait and the check
+                    what, payload = self._outbox.get(timeout=1.0)
+                except Empty:
+                    raise WorkerGone() from None
+            if what == "failed":
+                raise DecideFailed(*payload)
+            return payload
+
+    def close(self) -> None:
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join()
+        self._inbox.close()
+        self._outbox.close()

@@ -31,43 +31,35 @@ class DecisionStore:
         return self.ledger._lookup(select, column, list(keys), params)
 
     # -- reading the inputs of decisions -------------------------------------------------------------
+    # Each look-up is a fetch of raw rows (I/O, here) and a build of the facts (pure, module level), so the
+    # decide stage can build and decide in another process while this one queries and inserts.
+    def fetch_returns(self, co_el_nos) -> tuple[list, list]:
+        heads = self._in("SELECT co_el_no, invt_no, app_time, ebc_code, ebp_code, content_hash, withdrawn "
+                         "FROM return_apps", "co_el_no", co_el_nos)
+        lines = self._in("SELECT co_el_no, gnum, gcode, unit, unit1, qty, qty1 FROM return_lines", "co_el_no",
+                         [h[0] for h in heads])
+        return heads, lines
+
     def returns(self, co_el_nos) -> dict:
-        heads = {r[0]: r for r in self._in(
-            "SELECT co_el_no, invt_no, app_time, ebc_code, ebp_code, content_hash, withdrawn FROM return_apps",
-            "co_el_no", co_el_nos)}
-        lines: dict = {}
-        for r in self._in("SELECT co_el_no, gnum, gcode, unit, unit1, qty, qty1 FROM return_lines", "co_el_no",
-                          heads):
-            co, gnum, gcode, unit, unit1, qty, qty1 = r
-            h = heads[co]
-            lines.setdefault(co, []).append(LineFacts(co, h[1], datetime.fromisoformat(h[2]), h[3], h[4], gnum,
-                                                      gcode, unit, unit1, Decimal(qty), Decimal(qty1)))
-        return {co: {"content_hash": h[5], "withdrawn": h[6], "lines": sorted(lines.get(co, []), key=lambda x: x.gnum)}
-                for co, h in heads.items()}
+        return build_returns(*self.fetch_returns(co_el_nos))
+
+    def fetch_claims(self, co_el_nos) -> tuple[list, list]:
+        heads = self._in("SELECT co_el_no, invt_no, return_date, reason_code, self_declaration_no, return_record_no, "
+                         "return_agreement_no, certificate_type, certificate_no, zone_exit_date, content_hash "
+                         "FROM claims", "co_el_no", co_el_nos)
+        items = self._in("SELECT co_el_no, gnum, accessories_added, processed, used, trial_use_evidence, "
+                         "export_duty_paid, refunded_vat, refunded_ct, customs_value FROM claim_items", "co_el_no",
+                         [h[0] for h in heads])
+        return heads, items
 
     def claims(self, co_el_nos) -> dict:
-        heads = {r[0]: r for r in self._in(
-            "SELECT co_el_no, invt_no, return_date, reason_code, self_declaration_no, return_record_no, "
-            "return_agreement_no, certificate_type, certificate_no, zone_exit_date, content_hash FROM claims",
-            "co_el_no", co_el_nos)}
-        items: dict = {}
-        for r in self._in("SELECT co_el_no, gnum, accessories_added, processed, used, trial_use_evidence, "
-                          "export_duty_paid, refunded_vat, refunded_ct, customs_value FROM claim_items", "co_el_no",
-                          heads):
-            items.setdefault(r[0], []).append(ClaimItem(r[1], bool(r[2]), bool(r[3]), bool(r[4]), bool(r[5]),
-                                                        Decimal(r[6]), Decimal(r[7]), Decimal(r[8]), _dec(r[9])))
-        out = {}
-        for co, h in heads.items():
-            claim = Claim(co, h[1], date.fromisoformat(h[2]), h[3], h[4], h[5], h[6], h[7], h[8], _day(h[9]),
-                          tuple(sorted(items.get(co, []), key=lambda i: i.gnum)))
-            out[co] = (claim, h[10])
-        return out
+        return build_claims(*self.fetch_claims(co_el_nos))
+
+    def fetch_receipts(self, co_el_nos) -> list:
+        return self._in("SELECT co_el_no, content_hash FROM return_receipts", "co_el_no", co_el_nos)
 
     def receipt_hashes(self, co_el_nos) -> dict:
-        out: dict = {}
-        for co, h in self._in("SELECT co_el_no, content_hash FROM return_receipts", "co_el_no", co_el_nos):
-            out.setdefault(co, []).append(h)
-        return {co: sorted(hs) for co, hs in out.items()}
+        return build_receipt_hashes(self.fetch_receipts(co_el_nos))
 
     def current(self, co_el_nos) -> dict:
         """(coElNo, gnum) -> the facts of its current decision needed to tell whether to decide again."""
@@ -79,30 +71,25 @@ class DecisionStore:
             out[(d["co_el_no"], d["gnum"])] = d
         return out
 
+    def fetch_exports(self, invt_nos) -> list:
+        """The export items of these lists, with what their list says (build_exports keeps the wanted ones)."""
+        return self._in("SELECT l.invt_no, i.gnum, l.ie_date, l.trade_mode, l.ebc_code, l.ebp_code, "
+                        "l.void_reason, i.gcode, i.unit, i.unit1, i.qty, i.qty1, i.price, i.currency "
+                        "FROM export_lists l JOIN export_items i ON i.list_key = l.list_key", "l.invt_no", invt_nos)
+
     def exports(self, keys) -> dict:
         """(invtNo, gnum) -> the export item with what its list says, for a chunk of keys at once."""
         wanted = set(keys)
-        out = {}
-        for r in self._in("SELECT l.invt_no, i.gnum, l.ie_date, l.trade_mode, l.ebc_code, l.ebp_code, "
-                          "l.void_reason, i.gcode, i.unit, i.unit1, i.qty, i.qty1, i.price, i.currency "
-                          "FROM export_lists l JOIN export_items i ON i.list_key = l.list_key", "l.invt_no",
-                          {invt for invt, _g in wanted}):
-            if (r[0], r[1]) in wanted:
-                out[(r[0], r[1])] = ExportFacts(r[0], r[1], date.fromisoformat(r[2]), r[3], r[4], r[5], r[6], r[7],
-                                                r[8], r[9], Decimal(r[10]), Decimal(r[11]), Decimal(r[12]), r[13])
-        return out
+        return build_exports(self.fetch_exports({invt for invt, _g in wanted}), wanted)
+
+    def fetch_held(self, invt_nos) -> list:
+        return self._in("SELECT invt_no, gnum, qty, qty1 FROM decisions WHERE status = 'current' AND decision IN "
+                        "('EXEMPT', 'PENDING')", "invt_no", invt_nos)
 
     def held(self, keys) -> dict:
         """(invtNo, gnum) -> quantity held by the current EXEMPT and PENDING decisions on those items."""
         wanted = set(keys)
-        out: dict = {}
-        for invt, gnum, qty, qty1 in self._in(
-                "SELECT invt_no, gnum, qty, qty1 FROM decisions WHERE status = 'current' AND decision IN "
-                "('EXEMPT', 'PENDING')", "invt_no", {invt for invt, _g in wanted}):
-            if (invt, gnum) in wanted:
-                q, q1 = out.get((invt, gnum), (Decimal(0), Decimal(0)))
-                out[(invt, gnum)] = (q + Decimal(qty), q1 + Decimal(qty1))
-        return out
+        return build_held(self.fetch_held({invt for invt, _g in wanted}), wanted)
 
     # -- the queue of lines to decide, in decision order, kept out of memory ----------------------------
     def queue_open(self) -> None:
@@ -136,23 +123,6 @@ class DecisionStore:
         self.ledger.execute("DROP TABLE IF EXISTS decide_queue")
 
     # -- writing -------------------------------------------------------------------------------------
-    def row(self, d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
-            version: int) -> tuple:
-        """A decision as a decisions row, the line's current one (its previous one was released)."""
-        row = {
-            "co_el_no": d.co_el_no, "gnum": d.gnum, "version": version, "batch_id": batch_id, "invt_no": d.invt_no,
-            "return_date": _s(d.return_date), "gcode": d.gcode, "qty": _s(d.qty), "qty1": _s(d.qty1),
-            "export_date": _s(d.export_date), "trade_mode": d.trade_mode, "window_end": _s(d.window_end),
-            "policy": d.policy, "decision": d.decision, "reasons": ";".join(d.reasons),
-            "customs_value_cny": _s(d.customs_value), "import_duty": _s(d.import_duty),
-            "consumption_tax": _s(d.consumption_tax), "import_vat": _s(d.import_vat),
-            "export_duty_refund": _s(d.export_duty_refund), "backpay_vat": _s(d.backpay_vat),
-            "backpay_ct": _s(d.backpay_ct), "certificate_type": claim.certificate_type if claim else None,
-            "certificate_no": claim.certificate_no if claim else None, "fingerprint": fingerprint,
-            "return_hash": return_hash, "trail": json.dumps(d.trail, ensure_ascii=False, separators=(",", ":")),
-            "status": "current"}
-        return tuple(row[c] for c in DECISION_COLUMNS)
-
     def insert(self, rows: list) -> None:
         self.ledger.executemany(f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES "
                                 f"({', '.join('?' * len(DECISION_COLUMNS))})", rows)
@@ -195,4 +165,75 @@ class DecisionStore:
         return [dict(zip(DECISION_COLUMNS, r)) for r in rows]
 
 
-__all__ = ["DecisionStore", "DECISION_COLUMNS", "CHUNK_KEYS"]
+# -- building facts from fetched rows, and decisions into rows: pure, so they run in any process ------------
+def build_returns(heads: list, line_rows: list) -> dict:
+    """coElNo -> {content_hash, withdrawn, lines (LineFacts by gnum)}."""
+    by_co = {h[0]: h for h in heads}
+    lines: dict = {}
+    for co, gnum, gcode, unit, unit1, qty, qty1 in line_rows:
+        h = by_co[co]
+        lines.setdefault(co, []).append(LineFacts(co, h[1], datetime.fromisoformat(h[2]), h[3], h[4], gnum, gcode,
+                                                  unit, unit1, Decimal(qty), Decimal(qty1)))
+    return {co: {"content_hash": h[5], "withdrawn": h[6], "lines": sorted(lines.get(co, []), key=lambda x: x.gnum)}
+            for co, h in by_co.items()}
+
+
+def build_claims(heads: list, item_rows: list) -> dict:
+    """coElNo -> (Claim, its content hash)."""
+    items: dict = {}
+    for r in item_rows:
+        items.setdefault(r[0], []).append(ClaimItem(r[1], bool(r[2]), bool(r[3]), bool(r[4]), bool(r[5]),
+                                                    Decimal(r[6]), Decimal(r[7]), Decimal(r[8]), _dec(r[9])))
+    out = {}
+    for h in heads:
+        co = h[0]
+        claim = Claim(co, h[1], date.fromisoformat(h[2]), h[3], h[4], h[5], h[6], h[7], h[8], _day(h[9]),
+                      tuple(sorted(items.get(co, []), key=lambda i: i.gnum)))
+        out[co] = (claim, h[10])
+    return out
+
+
+def build_receipt_hashes(rows: list) -> dict:
+    out: dict = {}
+    for co, h in rows:
+        out.setdefault(co, []).append(h)
+    return {co: sorted(hs) for co, hs in out.items()}
+
+
+def build_exports(rows: list, wanted: set) -> dict:
+    out = {}
+    for r in rows:
+        if (r[0], r[1]) in wanted:
+            out[(r[0], r[1])] = ExportFacts(r[0], r[1], date.fromisoformat(r[2]), r[3], r[4], r[5], r[6], r[7],
+                                            r[8], r[9], Decimal(r[10]), Decimal(r[11]), Decimal(r[12]), r[13])
+    return out
+
+
+def build_held(rows: list, wanted: set) -> dict:
+    out: dict = {}
+    for invt, gnum, qty, qty1 in rows:
+        if (invt, gnum) in wanted:
+            q, q1 = out.get((invt, gnum), (Decimal(0), Decimal(0)))
+            out[(invt, gnum)] = (q + Decimal(qty), q1 + Decimal(qty1))
+    return out
+
+
+def decision_row(d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
+                 version: int) -> tuple:
+    """A decision as a decisions row, the line's current one (its previous one was released)."""
+    row = {
+        "co_el_no": d.co_el_no, "gnum": d.gnum, "version": version, "batch_id": batch_id, "invt_no": d.invt_no,
+        "return_date": _s(d.return_date), "gcode": d.gcode, "qty": _s(d.qty), "qty1": _s(d.qty1),
+        "export_date": _s(d.export_date), "trade_mode": d.trade_mode, "window_end": _s(d.window_end),
+        "policy": d.policy, "decision": d.decision, "reasons": ";".join(d.reasons),
+        "customs_value_cny": _s(d.customs_value), "import_duty": _s(d.import_duty),
+        "consumption_tax": _s(d.consumption_tax), "import_vat": _s(d.import_vat),
+        "export_duty_refund": _s(d.export_duty_refund), "backpay_vat": _s(d.backpay_vat),
+        "backpay_ct": _s(d.backpay_ct), "certificate_type": claim.certificate_type if claim else None,
+        "certificate_no": claim.certificate_no if claim else None, "fingerprint": fingerprint,
+        "return_hash": return_hash, "trail": json.dumps(d.trail, ensure_ascii=False, separators=(",", ":")),
+        "status": "current"}
+    return tuple(row[c] for c in DECISION_COLUMNS)
+
+
+__all__ = ["DecisionStore", "DECISION_COLUMNS", "CHUNK_KEYS", "decision_row"]
