@@ -54,7 +54,8 @@ class Writer:
 
     def __enter__(self) -> "Writer":
         batch = self.batch
-        self._cm = etree.xmlfile(str(self.path), encoding="utf-8")
+        self._file = open(self.path, "wb")  # noqa: SIM115 - closed in __exit__
+        self._cm = etree.xmlfile(self._file, encoding="utf-8")
         xf = self._xf = self._cm.__enter__()
         xf.write_declaration()
         self._root = xf.element(_q("Reconciliation"), {"version": "1"}, nsmap={None: NS})
@@ -79,13 +80,23 @@ class Writer:
                                  duplicates=str(f["duplicates"])))
         self._decisions = xf.element(_q("Decisions"))
         self._decisions.__enter__()
+        self._pending: list = []
         return self
 
     def decision(self, r: dict) -> None:
-        self._xf.write("\n")
-        self._xf.write(_decision(r))
+        self._pending.append(_decision(r))
+        if len(self._pending) >= 256:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Decisions are written as text (decision_text), between what xmlfile writes: a night may bring a
+        million of them, and building each as an lxml element cost more than the rest of the reports."""
+        self._xf.flush()
+        self._file.write("".join(self._pending).encode("utf-8"))
+        self._pending.clear()
 
     def finish(self, totals: dict) -> None:
+        self._flush()
         self._xf.write("\n")
         self._decisions.__exit__(None, None, None)
         ct = _el("ControlTotals")
@@ -97,7 +108,10 @@ class Writer:
         self._finished = True
 
     def __exit__(self, *exc) -> None:
-        self._cm.__exit__(*exc)
+        try:
+            self._cm.__exit__(*exc)
+        finally:
+            self._file.close()
 
 
 def _totals(el, t: dict) -> None:
@@ -106,28 +120,28 @@ def _totals(el, t: dict) -> None:
         el.set(MONEY_ELEMENTS[m], money(t[m]))
 
 
-def _decision(r: dict):
-    el = _el("Decision", decidedInBatch=r["batch_id"])
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
+                       "\t": "&#9;"})
+_FIELDS = (("returnId", "co_el_no"), ("returnDate", "return_date"), ("invtNo", "invt_no"), ("gnum", "gnum"),
+           ("gcode", "gcode"), ("qty", "qty"), ("exportDate", "export_date"), ("tradeMode", "trade_mode"),
+           ("windowEnd", "window_end"), ("policy", "policy"), ("decision", "decision"))
+_REASONS = {code: f'<Reason code="{code.translate(_ATTR)}" clause="{clause.translate(_ATTR)}"/>'
+            for code, clause in CLAUSES.items()}
 
-    def sub(tag, value):
+
+def _decision(r: dict) -> str:
+    """One Decision element, as lxml would serialise it (tests/test_decisions.py holds the two together)."""
+    parts = [f'\n<Decision xmlns="{NS}" decidedInBatch="{str(r["batch_id"]).translate(_ATTR)}">']
+    for tag, key in _FIELDS:
+        value = r[key]
         if value is not None and value != "":
-            etree.SubElement(el, _q(tag)).text = str(value)
-
-    sub("returnId", r["co_el_no"])
-    sub("returnDate", r["return_date"])
-    sub("invtNo", r["invt_no"])
-    sub("gnum", r["gnum"])
-    sub("gcode", r["gcode"])
-    sub("qty", r["qty"])
-    sub("exportDate", r["export_date"])
-    sub("tradeMode", r["trade_mode"])
-    sub("windowEnd", r["window_end"])
-    sub("policy", r["policy"])
-    sub("decision", r["decision"])
-    reasons = etree.SubElement(el, _q("Reasons"))
-    for code in filter(None, r["reasons"].split(";")):
-        etree.SubElement(reasons, _q("Reason"), code=code, clause=CLAUSES[code])
+            parts.append(f"<{tag}>{str(value).translate(_TEXT)}</{tag}>")
+    codes = [c for c in r["reasons"].split(";") if c]
+    parts.append("<Reasons>" + "".join(_REASONS[c] for c in codes) + "</Reasons>" if codes else "<Reasons/>")
     for m in MONEY:
         if r[m] is not None:
-            sub(MONEY_ELEMENTS[m], money(r[m]))
-    return el
+            tag = MONEY_ELEMENTS[m]
+            parts.append(f"<{tag}>{money(r[m])}</{tag}>")
+    parts.append("</Decision>")
+    return "".join(parts)

@@ -170,3 +170,45 @@ def test_change_of_a_return_is_decided_again(tmp_path):
     rows = decisions(out)
     assert [(r["gnum"], r["qty"]) for r in rows] == [("1", "2")]
     assert s["decisions"]["withdrawn"] == 1  # gnum 2 was dropped by the change
+
+
+def _decision_element(r: dict):
+    """The Decision element built with lxml, as reconciliation.py built it before it wrote text."""
+    from lxml import etree
+    from processor.law.rules import CLAUSES
+    from processor.reconciliation import MONEY as XML_MONEY, MONEY_ELEMENTS, NS, money
+
+    q = lambda tag: f"{{{NS}}}{tag}"  # noqa: E731
+    el = etree.Element(q("Decision"), {"decidedInBatch": r["batch_id"]}, nsmap={None: NS})
+    for tag, key in (("returnId", "co_el_no"), ("returnDate", "return_date"), ("invtNo", "invt_no"),
+                     ("gnum", "gnum"), ("gcode", "gcode"), ("qty", "qty"), ("exportDate", "export_date"),
+                     ("tradeMode", "trade_mode"), ("windowEnd", "window_end"), ("policy", "policy"),
+                     ("decision", "decision")):
+        if r[key] is not None and r[key] != "":
+            etree.SubElement(el, q(tag)).text = str(r[key])
+    reasons = etree.SubElement(el, q("Reasons"))
+    for code in filter(None, r["reasons"].split(";")):
+        etree.SubElement(reasons, q("Reason"), code=code, clause=CLAUSES[code])
+    for m in XML_MONEY:
+        if r[m] is not None:
+            etree.SubElement(el, q(MONEY_ELEMENTS[m])).text = money(r[m])
+    return etree.tostring(el, encoding="unicode")
+
+
+def test_decisions_are_written_as_lxml_would_write_them():
+    from processor.law.rules import CLAUSES
+    from processor.reconciliation import _decision
+
+    rng = random.Random(3)
+    odd = ["", "a&b", "<x>", 'q"uote', "t\tab", "new\nline", "cr\rx", "中文", "]]>", "'", "&amp;"]
+    codes = sorted(CLAUSES)
+    for i in range(400):
+        r = {"batch_id": rng.choice(["B20261127T010203", "B&<>\"\t"]), "co_el_no": rng.choice(odd) + str(i),
+             "return_date": rng.choice([None, "2026-05-01"]), "invt_no": rng.choice(odd + [None]), "gnum": i,
+             "gcode": rng.choice(odd), "qty": rng.choice(["1", "2.50", None]), "export_date": None,
+             "trade_mode": rng.choice(["9610", None, ""]), "window_end": "2026-11-01", "policy": rng.choice(odd),
+             "decision": rng.choice(["EXEMPT", "PENDING", "REJECTED"]),
+             "reasons": ";".join(rng.sample(codes, rng.randint(0, 3)))}
+        for m in MONEY:
+            r[m] = rng.choice([None, "0", "12.345", "7100.00"])
+        assert _decision(r) == "\n" + _decision_element(r)
