@@ -79,8 +79,11 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path 
         except Exception as err:  # noqa: BLE001 - reported, and the exit status says the batch failed
             import traceback
 
-            log.error("batch_failed", error=repr(err), trace=traceback.format_exc())
-            log.say(f"error: the batch could not complete, nothing was committed: {type(err).__name__}: {err}",
+            # an error met in a worker process is named as the same error in one process would be
+            name = getattr(err, "original_type", type(err).__name__)
+            log.error("batch_failed", error=f"{name}: {err}",
+                      trace=getattr(err, "trace", "") or traceback.format_exc())
+            log.say(f"error: the batch could not complete, nothing was committed: {name}: {err}",
                     "batch_failed_reported", "error")
             sys.exit(EXIT_FAILED)
         s = result.summary

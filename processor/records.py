@@ -6,10 +6,20 @@ Quantities, prices and money are Decimal; dates are real dates. Field names foll
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import NamedTuple
+
+
+def _sent_whole(cls):
+    """Pickle as one constructor call: a record read in a reader process is rebuilt in the batch's, and a
+    slotted dataclass's default (a setattr per field, after looking its fields up) cost more than reading it."""
+    names = [f.name for f in fields(cls)]
+    values = attrgetter(*names) if len(names) > 1 else (lambda self: (getattr(self, names[0]),))
+    cls.__reduce__ = lambda self: (cls, values(self))
+    return cls
 
 
 class ExportItem(NamedTuple):
@@ -66,6 +76,7 @@ class ExportList(NamedTuple):
         return f"{self.ebc_code}|{self.cop_no}"
 
 
+@_sent_whole
 @dataclass(frozen=True, slots=True)
 class ListReceipt:
     """CEB604 InventoryReturn: customs' receipt for a list; gives invtNo for a copNo, or refuses it (100)."""
@@ -85,6 +96,7 @@ class ListReceipt:
         return f"{self.ebc_code}|{self.cop_no}"
 
 
+@_sent_whole
 @dataclass(frozen=True, slots=True)
 class ListCancel:
     """CEB605 InvtCancel: cancellation of an export list; later returns against it are EXPORT_VOID."""
@@ -101,6 +113,7 @@ class ListCancel:
     reason: str
 
 
+@_sent_whole
 @dataclass(frozen=True, slots=True)
 class ReturnLine:
     """CEB213 InvtRefundList: one returned item, naming the original item by gnum. The return line."""
@@ -117,6 +130,7 @@ class ReturnLine:
     unit2: str | None
 
 
+@_sent_whole
 @dataclass(frozen=True, slots=True)
 class ReturnApplication:
     """CEB213 InvtRefund: an export-return application (零售出口退货申请单) for one original list."""
@@ -138,6 +152,7 @@ class ReturnApplication:
     lines: tuple[ReturnLine, ...]
 
 
+@_sent_whole
 @dataclass(frozen=True, slots=True)
 class ReturnReceipt:
     """CEB214 RefundReturn: customs' receipt for a return application; status 100 withdraws it."""
@@ -153,6 +168,7 @@ class ReturnReceipt:
     return_info: str
 
 
+@_sent_whole
 @dataclass(frozen=True, slots=True)
 class ClaimItem:
     """One returned gnum of a claim: its state and the export taxes already refunded or paid."""
@@ -168,6 +184,7 @@ class ClaimItem:
     customs_value: Decimal | None
 
 
+@_sent_whole
 @dataclass(frozen=True, slots=True)
 class Claim:
     """The exemption claim for one return (CONTRACT.md section 2): what CEB213 does not carry."""

@@ -212,3 +212,84 @@ def test_decisions_are_written_as_lxml_would_write_them():
         for m in MONEY:
             r[m] = rng.choice([None, "0", "12.345", "7100.00"])
         assert _decision(r) == "\n" + _decision_element(r)
+
+
+def _contested_night(tmp_path, name):
+    """Two export items each returned by more lines than it holds, some without a claim (PENDING holds too)."""
+    exps = [export_list(40 + i, ie="2026-08-01", goods=((0, 5), (1, 3))) for i in range(2)]
+    rets, claims = [], []
+    for i in range(14):
+        exp = exps[i % 2]
+        r = synth.ReturnSpec(f"R-{i:02d}", exp, [(1, 1 + i % 2), (2, 1)], datetime(2026, 10, 1 + i, 9))
+        rets.append(r)
+        if i % 3:
+            claims.append(synth.ClaimSpec(r.co_el_no, exp.invt_no, f"202610{10 + i}", "UNSOLD",
+                                          [{"gnum": 1}, {"gnum": 2}], self_declaration="SD-1",
+                                          certificate=("NOT_REFUNDED", "C-1")))
+    return make_night(tmp_path, name, exps, rets, claims)
+
+
+def test_deciding_in_a_worker_gives_the_serial_decisions(tmp_path, monkeypatch):
+    """Chunks of two lines, decided in a worker while the ledger is read: each line sees what the lines
+    before it hold, across chunks (the previous chunk's holdings are carried), exactly as in one process."""
+    from processor import deciding
+
+    from .test_batch import _comparable_outputs
+
+    monkeypatch.setattr(deciding, "DECIDE_CHUNK", 2)
+    inbox = _contested_night(tmp_path, "n")
+    outs = {}
+    for workers in ("0", "2"):
+        monkeypatch.setenv("PROCESSOR_READ_WORKERS", workers)
+        assert run_batch(inbox, tmp_path / f"out-{workers}")[0] == 0
+        outs[workers] = _comparable_outputs(tmp_path / f"out-{workers}")
+    assert outs["2"] == outs["0"]
+    reasons = outs["0"]["decisions.csv"]
+    assert "QTY_EXCEEDS_EXPORT" in reasons and "EXEMPT" in reasons and "PENDING" in reasons
+
+
+def test_a_decide_worker_that_dies_changes_nothing(tmp_path, monkeypatch):
+    """Killed after two chunks: the chunks it had are read again and decided in the batch's own process."""
+    import os
+
+    from processor import deciding
+
+    from .test_batch import _comparable_outputs
+
+    monkeypatch.setattr(deciding, "DECIDE_CHUNK", 2)
+    inbox = _contested_night(tmp_path, "n")
+    monkeypatch.setenv("PROCESSOR_READ_WORKERS", "0")
+    run_batch(inbox, tmp_path / "serial")
+    real = deciding.decide_chunk
+    done = []
+
+    def dying(rows, carry, *args):
+        if os.getpid() != parent and len(done) == 2:
+            os._exit(9)
+        done.append(1)
+        return real(rows, carry, *args)
+
+    parent = os.getpid()
+    monkeypatch.setattr(deciding, "decide_chunk", dying)
+    monkeypatch.setenv("PROCESSOR_READ_WORKERS", "2")
+    assert run_batch(inbox, tmp_path / "dying")[0] == 0
+    assert done, "the batch decided the worker's chunks itself"
+    assert _comparable_outputs(tmp_path / "dying") == _comparable_outputs(tmp_path / "serial")
+
+
+def test_an_error_in_the_decide_worker_fails_the_batch_as_in_one_process(tmp_path, monkeypatch):
+    from processor import deciding
+
+    def broken(*args):
+        raise ZeroDivisionError("a bug met while deciding")
+
+    monkeypatch.setattr(deciding, "decide_chunk", broken)
+    inbox = _contested_night(tmp_path, "n")
+    for workers in ("0", "2"):
+        monkeypatch.setenv("PROCESSOR_READ_WORKERS", workers)
+        out = tmp_path / f"out-{workers}"
+        code = run_batch(inbox, out)[0]
+        assert code == 1
+        log = (out / "processor.log").read_text(encoding="utf-8")
+        assert "ZeroDivisionError" in log and "a bug met while deciding" in log, workers
+        assert not (out / "decisions.csv").exists()
