@@ -30,35 +30,32 @@ from processor.readers.messages import BY_NAME, CEB_NS  # noqa: E402
 from processor.readers.plain import PlainScan  # noqa: E402
 
 
-def parse(night: Path) -> tuple[list, int]:
-    """[(lists, items, journal rows) of each file], items: scanning, matching, rows and hashes only."""
+def parse_file(path: Path, fast, kind) -> tuple[list, list, list, int]:
+    """(lists, items, journal rows) of one file: scanning, matching, rows and hashes only."""
+    scan = PlainScan(path, kind.record_tag, kind.namespace, CEB_NS)
+    lists, items, journal = [], [], []
+    compiled = None
+    for text, line in scan.records():
+        if compiled is None:
+            _form, head, item, extra = compiled = fast._compile(scan.prefix)
+        parts = fast._nested(text, extra, head, item)
+        if parts is None:
+            continue  # a list the run would read another way: not the floor's business
+        hm, ims = parts
+        hg = hm.groups()
+        h = hashlib.sha256("\x1f".join([g for g in hg if g is not None]).encode()).hexdigest()
+        key = f"{hg[0]}|{hg[1]}"
+        lists.append((key,) + tuple(g or "" for g in hg[1:len(LIST_COLUMNS) - 2]) + (h, "floor"))
+        for im in ims:
+            items.append((key,) + tuple(g or "" for g in im.groups()[1:len(ITEM_COLUMNS)]))
+        journal.append(("CEB603", h, key, "floor", "file", line, "current"))
+    return lists, items, journal, len(items)
+
+
+def run(night: Path, db: Path) -> dict:
+    """Each file parsed, then stored in its savepoint (memory stays flat); the two timed apart."""
     kind = BY_NAME["CEB603"]
     fast = fast_path("CEB603")
-    files, n_items = [], 0
-    for path in sorted(night.glob("CEB603*.xml")):
-        scan = PlainScan(path, kind.record_tag, kind.namespace, CEB_NS)
-        lists, items, journal = [], [], []
-        compiled = None
-        for text, line in scan.records():
-            if compiled is None:
-                _form, head, item, extra = compiled = fast._compile(scan.prefix)
-            parts = fast._nested(text, extra, head, item)
-            if parts is None:
-                continue  # a list the run would read another way: not the floor's business
-            hm, ims = parts
-            hg = hm.groups()
-            h = hashlib.sha256("\x1f".join([g for g in hg if g is not None]).encode()).hexdigest()
-            key = f"{hg[0]}|{hg[1]}"
-            lists.append((key,) + tuple(g or "" for g in hg[1:len(LIST_COLUMNS) - 2]) + (h, "floor"))
-            for im in ims:
-                items.append((key,) + tuple(g or "" for g in im.groups()[1:len(ITEM_COLUMNS)]))
-                n_items += 1
-            journal.append(("CEB603", h, key, "floor", "file", line, "current"))
-        files.append((lists, items, journal))
-    return files, n_items
-
-
-def store(files: list, db: Path) -> tuple[float, float]:
     conn = sqlite3.connect(str(db), isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"cache_size=-{CACHE_KIB}", "temp_store=FILE"):
         conn.execute(f"PRAGMA {pragma}")
@@ -68,8 +65,12 @@ def store(files: list, db: Path) -> tuple[float, float]:
             conn.execute(statement)
     marks = lambda n: ",".join("?" * n)  # noqa: E731
     conn.execute("BEGIN IMMEDIATE")
-    t = time.perf_counter()
-    for n, (lists, items, journal) in enumerate(files):
+    parse_s = sqlite_s = 0.0
+    n_items = n_files = 0
+    for n, path in enumerate(sorted(night.glob("CEB603*.xml"))):
+        t = time.perf_counter()
+        lists, items, journal, count = parse_file(path, fast, kind)
+        t1 = time.perf_counter()
         conn.execute("SAVEPOINT input_file")
         conn.executemany(f"INSERT INTO journal (kind, content_hash, record_key, batch_id, file_sha256, line, "
                          f"outcome) VALUES ({marks(7)})", journal)
@@ -78,22 +79,20 @@ def store(files: list, db: Path) -> tuple[float, float]:
         conn.executemany(f"INSERT INTO export_items ({', '.join(ITEM_COLUMNS)}) VALUES ({marks(len(ITEM_COLUMNS))})",
                          [(f"{r[0]}#{n}", i) + r[2:] for i, r in enumerate(items)])
         conn.execute("RELEASE SAVEPOINT input_file")
-    stored = time.perf_counter() - t
+        parse_s += t1 - t
+        sqlite_s += time.perf_counter() - t1
+        n_items += count
+        n_files += 1
     t = time.perf_counter()
     conn.execute("COMMIT")
     conn.close()
-    return stored, time.perf_counter() - t
+    return {"parse_s": round(parse_s, 2), "sqlite_s": round(sqlite_s, 2),
+            "commit_s": round(time.perf_counter() - t, 2), "items": n_items, "files": n_files}
 
 
 def main() -> None:
-    night = Path(sys.argv[1])
-    t = time.perf_counter()
-    files, n_items = parse(night)
-    parse_s = time.perf_counter() - t
     with tempfile.TemporaryDirectory() as tmp:
-        sqlite_s, commit_s = store(files, Path(tmp) / "floor.sqlite")
-    print(json.dumps({"parse_s": round(parse_s, 2), "sqlite_s": round(sqlite_s, 2), "commit_s": round(commit_s, 2),
-                      "items": n_items, "files": len(files)}))
+        print(json.dumps(run(Path(sys.argv[1]), Path(tmp) / "floor.sqlite")))
 
 
 if __name__ == "__main__":
