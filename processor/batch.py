@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from . import __version__, reconciliation
-from .deciding import DecisionRun, decide_batch
+from .deciding import DecideWorker, DecisionRun, decide_batch
 from .law.decide import Params
 from .law.window import calendar_version
 from .ledger import Ledger, open_ledger
@@ -349,6 +349,7 @@ class Batch:
         clock.lap("open_inputs")
         ledger = open_ledger(self.ledger_url, self.busy_timeout_s)
         staged = Staged(self.out_dir)
+        decider = None
         try:
             ledger.begin()
             clock.lap("wait_for_ledger")
@@ -357,6 +358,8 @@ class Batch:
             ledger.start_batch(batch_id, started.isoformat(), __version__, parameters, str(self.inbox))
             log.say(f"batch {batch_id}: {len(self.inputs)} input files", "batch_started", batch_id=batch_id,
                     inbox=str(self.inbox), ledger=redact(self.ledger_url))
+            # forked now, while this process is small and before the readers: it waits for the decide stage
+            decider = DecideWorker(batch_id, self.reference, self.params) if read_workers() > 0 else None
             ahead = ReadAhead([(f.name, f.path) for f in self.inputs if f.order < len(KINDS)], read_workers(),
                               as_rows)
             try:
@@ -367,8 +370,9 @@ class Batch:
             clock.lap("ingest")
             self.note(ledger.settle(batch_id), ledger, batch_id)
             clock.lap("settle")
-            decisions = decide_batch(ledger, batch_id, self.reference, self.params,
-                                     workers=1 if read_workers() > 0 else 0)
+            decisions = decide_batch(ledger, batch_id, self.reference, self.params, decider)
+            if decider is not None:
+                decider.close()
             clock.lap("decide")
             for note in sorted(decisions.calendar_notes):
                 log.warning("calendar_fallback", detail=note)
@@ -395,6 +399,8 @@ class Batch:
             staged.discard()
             raise
         finally:
+            if decider is not None:
+                decider.close()
             ledger.close()
         return BatchResult(batch_id, self.out_dir, summary)
 

@@ -47,15 +47,17 @@ def fingerprint(return_hash: str, claim_hash: str | None, receipts: list) -> str
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def decide_batch(ledger, batch_id: str, reference, params: Params, workers: int = 0) -> DecisionRun:
+def decide_batch(ledger, batch_id: str, reference, params: Params, worker: "DecideWorker | None" = None
+                 ) -> DecisionRun:
     """Decide the lines of the returns this batch read. Memory holds one chunk of lines at a time: the
     lines to decide wait in a queue in the ledger, and their data is read again in decision order.
-    With `workers` (0 or 1), the deciding itself runs in a worker process beside the ledger's queries."""
+    With a `worker` (DecideWorker, the caller's to close), the deciding itself runs in that process
+    beside the ledger's queries."""
     store = DecisionStore(ledger)
     run = DecisionRun()
     store.queue_open()
     _classify(store, ledger, batch_id, run)
-    _decide_queued(store, batch_id, reference, params, run, workers)
+    _decide_queued(store, batch_id, reference, params, run, worker)
     store.queue_close()  # on a failure the batch's rollback takes the queue with it (and the error stays clear)
     return run
 
@@ -163,31 +165,27 @@ def _store_chunk(store: DecisionStore, batch_id: str, run: DecisionRun, decided:
 
 
 def _decide_queued(store: DecisionStore, batch_id: str, reference, params: Params, run: DecisionRun,
-                   workers: int = 0) -> None:
+                   worker: "DecideWorker | None") -> None:
     """Every queued line in order (return date, coElNo, gnum), seeing what the lines before it hold, in this
     batch or earlier ones.
 
     With a worker, this process reads chunk k+1 from the ledger and stores chunk k while the worker
     decides: the worker adds what chunk k added to chunk k+1's held figures (the ledger did not have
     them yet), so every line sees exactly what it would in the serial order. Should the worker die,
-    the chunks it had are read again and decided here."""
-    worker = DecideWorker(batch_id, reference, params) if workers > 0 else None
+    the chunks it had are read again and decided here. The worker is forked when the batch starts,
+    before the readers and while this process is small (batch.py)."""
     sent: list = []  # parts with the worker, oldest first (at most two)
-    try:
-        for part in store.queue(DECIDE_CHUNK):
-            rows = _gather(store, part)
-            if worker is None:
-                _store_chunk(store, batch_id, run, decide_chunk(rows, {}, batch_id, reference, params))
-                continue
-            worker.send(rows, carry=bool(sent))
-            sent.append(part)
-            if len(sent) == 2:
-                worker = _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent)
-        if worker is not None and sent:
-            _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent)
-    finally:
-        if worker is not None:
-            worker.close()
+    for part in store.queue(DECIDE_CHUNK):
+        rows = _gather(store, part)
+        if worker is None:
+            _store_chunk(store, batch_id, run, decide_chunk(rows, {}, batch_id, reference, params))
+            continue
+        worker.send(rows, carry=bool(sent))
+        sent.append(part)
+        if len(sent) == 2:
+            worker = _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent)
+    if worker is not None and sent:
+        _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent)
 
 
 def _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent: list):
@@ -217,7 +215,7 @@ class DecideFailed(RuntimeError):
         self.trace = trace
 
 
-def _decide_work(inbox, outbox, parent: int, batch_id: str, reference, params: Params) -> None:
+def _decide_work(inbox, results, parent: int, batch_id: str, reference, params: Params) -> None:
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
     carry: dict = {}
     while (job := inbox.get()) is not None:
@@ -225,46 +223,52 @@ def _decide_work(inbox, outbox, parent: int, batch_id: str, reference, params: P
         try:
             decided = decide_chunk(rows, carry if use_carry else {}, batch_id, reference, params)
         except BaseException as err:  # noqa: BLE001 - named to the batch, which fails as a serial run would
-            outbox.put(("failed", (type(err).__name__, str(err), traceback.format_exc())))
+            results.send(("failed", (type(err).__name__, str(err), traceback.format_exc())))
             break
         carry = decided[3]
-        outbox.put(("decided", decided[:3]))
-    outbox.close()
-    outbox.join_thread()
+        results.send(("decided", decided[:3]))
+    results.close()
 
 
 class DecideWorker:
-    """A forked process that builds the facts and decides chunks sent to it, in order (decide_chunk)."""
+    """A forked process that builds the facts and decides chunks sent to it, in order (decide_chunk).
+
+    Chunks go to it through a queue (this process must not wait while the worker sends a result back);
+    results come back through a pipe whose only writer is the worker, so a worker that dies, even half-way
+    through a result, reads as the end of the pipe rather than a wait for ever."""
 
     def __init__(self, batch_id: str, reference, params: Params):
         context = multiprocessing.get_context("fork")  # reference data and the law come along; no ledger use
         self._inbox = context.Queue()  # at most two chunks are ever outstanding (_decide_queued)
-        self._outbox = context.Queue()
-        self._proc = context.Process(target=_decide_work, args=(self._inbox, self._outbox, os.getpid(), batch_id,
+        self._results, writer = context.Pipe(duplex=False)
+        self._proc = context.Process(target=_decide_work, args=(self._inbox, writer, os.getpid(), batch_id,
                                                                 reference, params), daemon=True)
         self._proc.start()
+        writer.close()  # the worker's copy is the only one left
+        self._closed = False
 
     def send(self, rows: ChunkRows, carry: bool) -> None:
         self._inbox.put((rows, carry))
 
     def receive(self) -> tuple:
-        while True:
-            try:
-                what, payload = self._outbox.get(timeout=1.0)
-            except Empty:
-                if self._proc.is_alive():
-                    continue
-                try:  # it may have answered and ended between the wait and the check
-                    what, payload = self._outbox.get(timeout=1.0)
-                except Empty:
-                    raise WorkerGone() from None
-            if what == "failed":
-                raise DecideFailed(*payload)
-            return payload
+        while not self._results.poll(1.0):
+            if not self._proc.is_alive() and not self._results.poll(0):
+                raise WorkerGone()
+        try:
+            what, payload = self._results.recv()
+        except (EOFError, OSError):
+            raise WorkerGone() from None
+        if what == "failed":
+            raise DecideFailed(*payload)
+        return payload
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         if self._proc.is_alive():
             self._proc.terminate()
         self._proc.join()
+        self._inbox.cancel_join_thread()  # a chunk still on its way to a worker that has ended is worth nothing
         self._inbox.close()
-        self._outbox.close()
+        self._results.close()

@@ -53,8 +53,15 @@ class Writer:
         self.path, self.batch, self.files = path, batch, files
 
     def __enter__(self) -> "Writer":
-        batch = self.batch
         self._file = open(self.path, "wb")  # noqa: SIM115 - closed in __exit__
+        try:
+            return self._begin()
+        except BaseException:
+            self._file.close()
+            raise
+
+    def _begin(self) -> "Writer":
+        batch = self.batch
         self._cm = etree.xmlfile(self._file, encoding="utf-8")
         xf = self._xf = self._cm.__enter__()
         xf.write_declaration()

@@ -1,5 +1,6 @@
 """Deciding in batches: outputs per CONTRACT.md 5, quantities across nights, re-decisions, idempotence."""
 import csv
+import io
 import random
 import re
 import shutil
@@ -192,7 +193,10 @@ def _decision_element(r: dict):
     for m in XML_MONEY:
         if r[m] is not None:
             etree.SubElement(el, q(MONEY_ELEMENTS[m])).text = money(r[m])
-    return etree.tostring(el, encoding="unicode")
+    buf = io.BytesIO()  # written as the report's xmlfile writes an element, in UTF-8
+    with etree.xmlfile(buf, encoding="utf-8") as xf:
+        xf.write(el)
+    return buf.getvalue().decode("utf-8")
 
 
 def test_decisions_are_written_as_lxml_would_write_them():
@@ -200,7 +204,7 @@ def test_decisions_are_written_as_lxml_would_write_them():
     from processor.reconciliation import _decision
 
     rng = random.Random(3)
-    odd = ["", "a&b", "<x>", 'q"uote', "t\tab", "new\nline", "cr\rx", "中文", "]]>", "'", "&amp;"]
+    odd = ["", "a&b", "<x>", 'q"uote', "t\tab", "new\nline", "cr\rx", "中文", "]]>", "'", "&amp;", "退货 ü €"]
     codes = sorted(CLAUSES)
     for i in range(400):
         r = {"batch_id": rng.choice(["B20261127T010203", "B&<>\"\t"]), "co_el_no": rng.choice(odd) + str(i),
@@ -293,3 +297,71 @@ def test_an_error_in_the_decide_worker_fails_the_batch_as_in_one_process(tmp_pat
         log = (out / "processor.log").read_text(encoding="utf-8")
         assert "ZeroDivisionError" in log and "a bug met while deciding" in log, workers
         assert not (out / "decisions.csv").exists()
+
+
+def _synth_night(tmp_path, items: int, returns: int):
+    import subprocess
+    import sys
+
+    inbox = tmp_path / "night"
+    subprocess.run([sys.executable, "-m", "processor.cli", "synth", "--items", str(items), "--returns",
+                    str(returns), "--out", str(inbox), "--seed", "3"], check=True, capture_output=True)
+    return inbox
+
+
+_IN_A_PROCESS = r"""
+import os, pickle, struct, sys
+from processor import deciding
+from processor.cli import main
+parent, how = os.getpid(), sys.argv[1]
+real, real_work = deciding.decide_chunk, deciding._decide_work
+calls = []
+
+def chunk(*args):
+    calls.append(1)
+    if os.getpid() != parent and len(calls) == 2 and how == "error":
+        raise ZeroDivisionError("a bug met while deciding")
+    return real(*args)
+
+class HalfASend:  # the worker dies half-way through writing its second result
+    def __init__(self, conn):
+        self.conn, self.n = conn, 0
+    def send(self, obj):
+        self.n += 1
+        if self.n == 2:
+            data = pickle.dumps(obj)
+            os.write(self.conn.fileno(), struct.pack("!i", len(data)) + data[:len(data) // 2])
+            os._exit(9)
+        self.conn.send(obj)
+    def close(self):
+        self.conn.close()
+
+deciding.decide_chunk = chunk
+if how == "killed":
+    deciding._decide_work = lambda inbox, results, *a: real_work(inbox, HalfASend(results), *a)
+main(sys.argv[2:])
+"""
+
+
+def test_a_decide_worker_that_fails_or_dies_mid_result_never_hangs_the_batch(tmp_path, monkeypatch):
+    """Chunks of 500 lines, hundreds of KB each way: an error in the worker ends the batch (exit 1) while a
+    chunk is still on its way to it; a worker killed half-way through a result is noticed, and the batch
+    decides the rest itself, as in one process."""
+    import subprocess
+    import sys
+
+    from .test_batch import _comparable_outputs
+
+    inbox = _synth_night(tmp_path, 3000, 1500)
+    monkeypatch.setenv("PROCESSOR_READ_WORKERS", "0")
+    run_batch(inbox, tmp_path / "serial")
+    env = {**__import__("os").environ, "PROCESSOR_READ_WORKERS": "2"}
+    outs = {}
+    for how, code in (("error", 1), ("killed", 0)):
+        out = tmp_path / how
+        done = subprocess.run([sys.executable, "-c", _IN_A_PROCESS, how, "run", "--inbox", str(inbox), "--out",
+                               str(out), "--quiet"], env=env, timeout=240, capture_output=True, text=True)
+        assert done.returncode == code, (how, done.stderr[-2000:])
+        outs[how] = out
+    assert "ZeroDivisionError: a bug met while deciding" in (outs["error"] / "processor.log").read_text("utf-8")
+    assert _comparable_outputs(outs["killed"]) == _comparable_outputs(tmp_path / "serial")
