@@ -31,23 +31,28 @@ from processor.readers.plain import PlainScan  # noqa: E402
 
 
 def parse_file(path: Path, fast, kind) -> tuple[list, list, list, int]:
-    """(lists, items, journal rows) of one file: scanning, matching, rows and hashes only."""
+    """(lists, items, journal rows) of one file: scanning, matching, rows and hashes only. The rows have
+    the ledger's keys (ebcCode|copNo, invtNo), so the indexes see what a run gives them; the other
+    columns take the matched texts in schema order (the floor does not map fields)."""
     scan = PlainScan(path, kind.record_tag, kind.namespace, CEB_NS)
     lists, items, journal = [], [], []
     compiled = None
     for text, line in scan.records():
         if compiled is None:
             _form, head, item, extra = compiled = fast._compile(scan.prefix)
+            ebc, cop, invt = (head.names.index(n) for n in ("ebcCode", "copNo", "invtNo"))
+            n_head, n_item = len(LIST_COLUMNS) - 5, len(ITEM_COLUMNS) - 1
         parts = fast._nested(text, extra, head, item)
         if parts is None:
             continue  # a list the run would read another way: not the floor's business
         hm, ims = parts
         hg = hm.groups()
         h = hashlib.sha256("\x1f".join([g for g in hg if g is not None]).encode()).hexdigest()
-        key = f"{hg[0]}|{hg[1]}"
-        lists.append((key,) + tuple(g or "" for g in hg[1:len(LIST_COLUMNS) - 2]) + (h, "floor"))
+        key = f"{hg[ebc]}|{hg[cop]}"
+        lists.append((key, hg[cop], hg[invt] or None) + tuple(g or "" for g in hg[:n_head]) + (h, "floor"))
         for im in ims:
-            items.append((key,) + tuple(g or "" for g in im.groups()[1:len(ITEM_COLUMNS)]))
+            ig = im.groups()
+            items.append((key, int(ig[0])) + tuple(g or "" for g in ig[1:n_item]))
         journal.append(("CEB603", h, key, "floor", "file", line, "current"))
     return lists, items, journal, len(items)
 
@@ -67,17 +72,17 @@ def run(night: Path, db: Path) -> dict:
     conn.execute("BEGIN IMMEDIATE")
     parse_s = sqlite_s = 0.0
     n_items = n_files = 0
-    for n, path in enumerate(sorted(night.glob("CEB603*.xml"))):
+    for path in sorted(night.glob("CEB603*.xml")):
         t = time.perf_counter()
         lists, items, journal, count = parse_file(path, fast, kind)
         t1 = time.perf_counter()
         conn.execute("SAVEPOINT input_file")
         conn.executemany(f"INSERT INTO journal (kind, content_hash, record_key, batch_id, file_sha256, line, "
                          f"outcome) VALUES ({marks(7)})", journal)
-        conn.executemany(f"INSERT INTO export_lists ({', '.join(LIST_COLUMNS)}) VALUES ({marks(len(LIST_COLUMNS))})",
-                         [(f"{r[0]}#{n}",) + r[1:2] + (None,) + r[3:] for r in lists])
-        conn.executemany(f"INSERT INTO export_items ({', '.join(ITEM_COLUMNS)}) VALUES ({marks(len(ITEM_COLUMNS))})",
-                         [(f"{r[0]}#{n}", i) + r[2:] for i, r in enumerate(items)])
+        conn.executemany(f"INSERT OR IGNORE INTO export_lists ({', '.join(LIST_COLUMNS)}) VALUES "
+                         f"({marks(len(LIST_COLUMNS))})", lists)
+        conn.executemany(f"INSERT OR IGNORE INTO export_items ({', '.join(ITEM_COLUMNS)}) VALUES "
+                         f"({marks(len(ITEM_COLUMNS))})", items)
         conn.execute("RELEASE SAVEPOINT input_file")
         parse_s += t1 - t
         sqlite_s += time.perf_counter() - t1
