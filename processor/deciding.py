@@ -18,7 +18,6 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 from decimal import Decimal
-from queue import Empty
 from typing import NamedTuple
 
 from .law.decide import Held, Params, decide
