@@ -155,8 +155,8 @@ def _error_message(err, log=None) -> str:
     return " ".join(str(msg).split())  # one line, whatever the parser put in it
 
 
-def _content_hash(node) -> str:
-    return hashlib.sha256(node.canonical.encode("utf-8", "surrogatepass")).hexdigest()
+def _content_hash(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _parsed(reading: Reading, line, node, record, defects, warnings) -> Parsed:
@@ -165,7 +165,7 @@ def _parsed(reading: Reading, line, node, record, defects, warnings) -> Parsed:
     problems = [Problem(reading.name, d.line, kind.name, key, d.path, d.problem, d.expected) for d in defects]
     problems += [Problem(reading.name, line, kind.name, key, path, text, "", WARNING) for path, line, text in warnings]
     n_lines = sum(len(v) for k, v in node.kids.items() if k in ("InventoryList", "InvtRefundList", "Item"))
-    return Parsed(kind.name, reading.name, record, key, line, _content_hash(node), problems, n_lines)
+    return Parsed(kind.name, reading.name, record, key, line, _content_hash(node.canonical), problems, n_lines)
 
 
 @lru_cache(maxsize=None)
@@ -214,8 +214,7 @@ def _parse_matched(reading: Reading, builder: MatchedListBuilder, text: str, lin
     record, key, canonical, warnings = built
     kind = reading.kind.name
     problems = [Problem(reading.name, wline, kind, key, path, what, "", WARNING) for path, wline, what in warnings]
-    return Parsed(kind, reading.name, record, key, line,
-                  hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest(), problems, len(items))
+    return Parsed(kind, reading.name, record, key, line, _content_hash(canonical), problems, len(items))
 
 
 def _parse_record(reading: Reading, elem, variants, fast: FastPath | None = None) -> Parsed:

@@ -162,6 +162,10 @@ def extract(elem, shape: RecordShape, namespace: str, defects: list, path: str =
             where = f"{path}/{name}" if path else name
             defects.append(Defect(where, elem.sourceline, f"required element {name} is missing",
                                   f"at least {min_occurs} {name}"))
-    parts.sort()
-    node.canonical = shape.name + "{" + "\x1e".join(parts) + "}"
+    node.canonical = canonical_of(shape.name, parts)
     return node
+
+
+def canonical_of(name: str, parts: list) -> str:
+    """A complex element's canonical text from its parts' (fields and child elements): order-independent."""
+    return name + "{" + "\x1e".join(sorted(parts)) + "}"

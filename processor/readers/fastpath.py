@@ -21,7 +21,7 @@ from operator import itemgetter
 from lxml import etree
 
 from ..fields import RecordShape
-from .extract import TRANSMISSION_FIELDS, Node
+from .extract import TRANSMISSION_FIELDS, Node, canonical_of
 
 # Values that the code checks of validation.py require; the fast path checks them in the same match.
 CODE_PATTERNS = {
@@ -244,12 +244,10 @@ class FastPath:
     def match_text(self, text: str, line: int, prefix: str) -> Node | None:
         """The checked node of one record's text (serialised, or as the file has it), whose start tag is on
         `line` and whose elements are written with `prefix`; None when the generic extraction must decide."""
-        if "&" in text:
-            return None  # escaped characters change lengths: the generic path counts them right
-        try:
-            form, head, item, extra = self._compile(prefix)
-        except ValueError:
+        compiled = self._compiled_for(text, prefix)
+        if compiled is None:
             return None
+        form, head, item, extra = compiled
         if form == "flat":
             m = head.regex.fullmatch(text)
             return head.node(m, line) if m else None
@@ -264,24 +262,29 @@ class FastPath:
         else:
             head_node = head.node(hm, line)
             kids = [item.node(im, line) for im in items]
-        parts = sorted([head_node.canonical] + [k.canonical for k in kids])
-        node = Node.matched(self.shape.name, line, {}, {}, self.shape.name + "{" + "\x1e".join(parts) + "}")
+        node = Node.matched(self.shape.name, line, {}, {},
+                            canonical_of(self.shape.name, [head_node.canonical] + [k.canonical for k in kids]))
         node.kids = {head_name: [head_node], item_name: kids}
         return node
 
     def match_parts(self, text: str, prefix: str):
         """(head part, item part, head match, item matches) of a head-and-items record's text, or None when
         the generic extraction must decide; the caller builds the record from the matches' groups."""
-        if "&" in text:
+        compiled = self._compiled_for(text, prefix)
+        if compiled is None or compiled[0] != "nested":
             return None
-        try:
-            form, head, item, extra = self._compile(prefix)
-        except ValueError:
-            return None
-        if form != "nested":
-            return None
+        _form, head, item, extra = compiled
         matched = self._nested(text, extra, head, item)
         return None if matched is None else (head, item, matched[0], matched[1])
+
+    def _compiled_for(self, text: str, prefix: str):
+        """The expressions for a record written with `prefix`, or None when the generic extraction must read it."""
+        if "&" in text:
+            return None  # escaped characters change lengths: the generic path counts them right
+        try:
+            return self._compile(prefix)
+        except ValueError:
+            return None
 
     @staticmethod
     def _nested(text: str, extra, head: _Part, item: _Part):

@@ -14,7 +14,7 @@ from .. import records as r
 from ..fields import record_shape
 from ..validation import (APP_STATUSES, APP_TYPES, DIGITS1_10, DIGITS10, DIGITS3, DIGITS4, Checker,
                           valid_date8, valid_timestamp)
-from .extract import Node
+from .extract import Node, canonical_of
 
 CEB_NS = "http://www.chinaport.gov.cn/ceb"
 CENT = Decimal("0.01")
@@ -39,7 +39,12 @@ def _head_key(node: Node, head: str | None, fields: tuple) -> str:
     src = node.kids.get(head, [None])[0] if head else node
     if src is None:
         return ""
-    return " ".join(f"{f}={src.raw[f]}" for f in fields if src.raw.get(f))
+    return _key_text((f, src.raw.get(f)) for f in fields)
+
+
+def _key_text(pairs) -> str:
+    """A record's key for messages: its present key fields, "copNo=... invtNo=..."."""
+    return " ".join(f"{f}={v}" for f, v in pairs if v)
 
 
 def _opt(node: Node, name: str):
@@ -169,9 +174,9 @@ class MatchedListBuilder:
         record = r.ExportList(cop, invt or None, pre or None, app_type, app_time, app_status, customs, port, ebp, ebc,
                               agent, owner, order, logistics, ie_flag, ie_date, trade_mode, statistics, iac or None,
                               ems or None, variant, tuple(items))
-        key = " ".join(f"{f}={v}" for f, v in (("copNo", cop), ("invtNo", invt)) if v)
-        parts = sorted([head.canonical(hg)] + [item.canonical(g) for g in item_groups])
-        return record, key, self.record_name + "{" + "\x1e".join(parts) + "}", warnings
+        key = _key_text((("copNo", cop), ("invtNo", invt)))
+        canonical = canonical_of(self.record_name, [head.canonical(hg)] + [item.canonical(g) for g in item_groups])
+        return record, key, canonical, warnings
 
 
 def build_list_receipt(node: Node, ck: Checker, warnings: list, variant: str):
