@@ -14,7 +14,6 @@ import multiprocessing
 import os
 import sys
 import time
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -29,7 +28,7 @@ from .ledger.base import as_rows
 from .logs import BatchLog
 from .problems import ERROR, WARNING, Problem
 from .readers import FILE, Reading, open_input
-from .readers.ahead import ReadAhead, cores
+from .readers.ahead import ReadAhead, cores, described
 from .readers.messages import KINDS
 from .reference import ReferenceData
 from .ledger.decisions import DecisionStore
@@ -309,9 +308,8 @@ class Batch:
         except Exception as err:  # noqa: BLE001 - one file's failure must not sink the batch
             ledger.file_rollback()
             # a reader process's error is named as a serial run would name it (readers/ahead.py)
-            error_type = getattr(err, "original_type", type(err).__name__)
-            self.log.error("file_failed", file=f.name, error=f"{error_type}: {err}",
-                           trace=getattr(err, "trace", "") or traceback.format_exc())
+            error_type, trace = described(err)
+            self.log.error("file_failed", file=f.name, error=f"{error_type}: {err}", trace=trace)
             problems = [p for p in problems if p.severity == ERROR]
             problems.append(Problem(f.name, None, kind, "", "", f"the file could not be stored "
                                     f"({error_type}: {err}); nothing of it was kept",
@@ -359,9 +357,9 @@ class Batch:
             log.say(f"batch {batch_id}: {len(self.inputs)} input files", "batch_started", batch_id=batch_id,
                     inbox=str(self.inbox), ledger=redact(self.ledger_url))
             # forked now, while this process is small and before the readers: it waits for the decide stage
-            decider = DecideWorker(batch_id, self.reference, self.params) if read_workers() > 0 else None
-            ahead = ReadAhead([(f.name, f.path) for f in self.inputs if f.order < len(KINDS)], read_workers(),
-                              as_rows)
+            workers = read_workers()
+            decider = DecideWorker(batch_id, self.reference, self.params) if workers > 0 else None
+            ahead = ReadAhead([(f.name, f.path) for f in self.inputs if f.order < len(KINDS)], workers, as_rows)
             try:
                 for f in self.inputs:
                     self.ingest(ledger, batch_id, f, ahead)

@@ -77,12 +77,10 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path 
             log.say(f"error: {err}; nothing was done, run again later or give --wait", "ledger_busy", "error")
             sys.exit(EXIT_BUSY)
         except Exception as err:  # noqa: BLE001 - reported, and the exit status says the batch failed
-            import traceback
+            from .readers.ahead import described
 
-            # an error met in a worker process is named as the same error in one process would be
-            name = getattr(err, "original_type", type(err).__name__)
-            log.error("batch_failed", error=f"{name}: {err}",
-                      trace=getattr(err, "trace", "") or traceback.format_exc())
+            name, trace = described(err)  # an error met in a worker process, named as in one process
+            log.error("batch_failed", error=f"{name}: {err}", trace=trace)
             log.say(f"error: the batch could not complete, nothing was committed: {name}: {err}",
                     "batch_failed_reported", "error")
             sys.exit(EXIT_FAILED)

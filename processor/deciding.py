@@ -23,7 +23,7 @@ from typing import NamedTuple
 from .law.decide import Held, Params, decide
 from .ledger.decisions import (DecisionStore, build_claims, build_exports, build_held, build_receipt_hashes,
                                build_returns, decision_row)
-from .readers.ahead import _orphan_watch
+from .readers.ahead import WorkerFailed, WorkerGone, _orphan_watch
 
 PENDING = "PENDING"
 REJECTED = "REJECTED"
@@ -201,19 +201,6 @@ def _receive_or_decide_here(worker, store, batch_id, reference, params, run, sen
         return None
 
 
-class WorkerGone(Exception):
-    """The decide worker ended without answering (killed, out of memory)."""
-
-
-class DecideFailed(RuntimeError):
-    """Deciding failed in the worker: the batch fails as a serial run would, naming the same error."""
-
-    def __init__(self, original_type: str, message: str, trace: str = ""):
-        super().__init__(message)
-        self.original_type = original_type
-        self.trace = trace
-
-
 def _decide_work(inbox, results, parent: int, batch_id: str, reference, params: Params) -> None:
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
     carry: dict = {}
@@ -258,7 +245,7 @@ class DecideWorker:
         except (EOFError, OSError):
             raise WorkerGone() from None
         if what == "failed":
-            raise DecideFailed(*payload)
+            raise WorkerFailed(*payload)  # the batch fails as a serial run would
         return payload
 
     def close(self) -> None:

@@ -77,19 +77,10 @@ class DecisionStore:
                         "l.void_reason, i.gcode, i.unit, i.unit1, i.qty, i.qty1, i.price, i.currency "
                         "FROM export_lists l JOIN export_items i ON i.list_key = l.list_key", "l.invt_no", invt_nos)
 
-    def exports(self, keys) -> dict:
-        """(invtNo, gnum) -> the export item with what its list says, for a chunk of keys at once."""
-        wanted = set(keys)
-        return build_exports(self.fetch_exports({invt for invt, _g in wanted}), wanted)
-
     def fetch_held(self, invt_nos) -> list:
+        """Quantities held by the current EXEMPT and PENDING decisions on these lists' items (build_held)."""
         return self._in("SELECT invt_no, gnum, qty, qty1 FROM decisions WHERE status = 'current' AND decision IN "
                         "('EXEMPT', 'PENDING')", "invt_no", invt_nos)
-
-    def held(self, keys) -> dict:
-        """(invtNo, gnum) -> quantity held by the current EXEMPT and PENDING decisions on those items."""
-        wanted = set(keys)
-        return build_held(self.fetch_held({invt for invt, _g in wanted}), wanted)
 
     # -- the queue of lines to decide, in decision order, kept out of memory ----------------------------
     def queue_open(self) -> None:
@@ -201,6 +192,7 @@ def build_receipt_hashes(rows: list) -> dict:
 
 
 def build_exports(rows: list, wanted: set) -> dict:
+    """(invtNo, gnum) -> the export item with what its list says, for the wanted keys."""
     out = {}
     for r in rows:
         if (r[0], r[1]) in wanted:
@@ -210,6 +202,7 @@ def build_exports(rows: list, wanted: set) -> dict:
 
 
 def build_held(rows: list, wanted: set) -> dict:
+    """(invtNo, gnum) -> quantity held, for the wanted keys."""
     out: dict = {}
     for invt, gnum, qty, qty1 in rows:
         if (invt, gnum) in wanted:

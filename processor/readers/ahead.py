@@ -65,9 +65,9 @@ def _orphan_watch(parent: int) -> None:
     os._exit(0)
 
 
-class ReadFailed(RuntimeError):
-    """A worker could not read a file; the batch rolls the file back, as it would in a serial run, and
-    names the worker's error as a serial run would (original_type, message; the trace for the log)."""
+class WorkerFailed(RuntimeError):
+    """A worker process met an error (reading a file, deciding a chunk); the batch handles it as it would
+    in a serial run and names it as a serial run would (original_type, message; the trace for the log)."""
 
     def __init__(self, original_type: str, message: str, trace: str = ""):
         super().__init__(message)
@@ -75,8 +75,13 @@ class ReadFailed(RuntimeError):
         self.trace = trace
 
 
-class _WorkerGone(Exception):
-    """The worker process ended before sending what it owed (killed, out of memory)."""
+def described(err: BaseException) -> tuple[str, str]:
+    """(type name, trace) of an error as a serial run would give them, had it been met in a worker."""
+    return getattr(err, "original_type", type(err).__name__), getattr(err, "trace", "") or traceback.format_exc()
+
+
+class WorkerGone(Exception):
+    """A worker process ended before sending what it owed (killed, out of memory)."""
 
 
 class ReadAhead:
@@ -119,7 +124,7 @@ class ReadAhead:
             while True:
                 try:
                     what, payload = self._next(worker, reading)
-                except _WorkerGone:
+                except WorkerGone:
                     # Read the file here, past what the worker sent (reading is deterministic, so the batch
                     # gets what a serial run gives); the rest of the worker's files are read here too.
                     done = True
@@ -138,12 +143,12 @@ class ReadAhead:
                     return
                 else:
                     done = True
-                    raise ReadFailed(*payload)
+                    raise WorkerFailed(*payload)
         finally:
             while not done:  # the batch stopped storing this file: drop the rest of it, keep the next in line
                 try:
                     what, payload = self._next(worker, reading)
-                except _WorkerGone:
+                except WorkerGone:
                     self._gone.add(worker)
                     break
                 done = what != "records"
@@ -159,9 +164,9 @@ class ReadAhead:
                 try:  # it may have sent its last words and ended between the wait and the check
                     what, index, payload = queue.get(timeout=1.0)
                 except Empty:
-                    raise _WorkerGone() from None
+                    raise WorkerGone() from None
             if index != reading.name:  # pragma: no cover - files are consumed in the order they were shared
-                raise ReadFailed("ReadFailed", f"records of another file arrived while reading {reading.name}")
+                raise WorkerFailed("WorkerFailed", f"records of another file arrived while reading {reading.name}")
             return what, payload
 
     def close(self) -> None:
