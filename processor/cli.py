@@ -9,7 +9,8 @@ import click
 
 from . import __version__
 from .batch import CHINA, make_batch
-from .law.decide import Params
+from .stages.report import report_files
+from .law.facts import Params
 from .ledger import LedgerBusy, LedgerUrlError, default_url
 from .logs import BatchLog
 from .problems import ERROR
@@ -100,8 +101,7 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path 
         log.say(f"  pay-back     VAT {t['ALL']['backpay_vat']}  CT {t['ALL']['backpay_ct']} CNY", "backpay_totals")
         log.say(f"batch {result.batch_id} done: {s['quarantine_rows']} quarantine rows, "
                 f"{s['warnings']['count']} warnings", "batch_finished", batch_id=result.batch_id)
-        log.say(f"reports in {out_dir.resolve()}: decisions.csv reconciliation.xml backpay.csv quarantine.csv "
-                f"summary.json processor.log", "reports_written")
+        log.say(f"reports in {out_dir.resolve()}: {' '.join(report_files())}", "reports_written")
     finally:
         log.close()
 

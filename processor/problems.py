@@ -39,3 +39,29 @@ class Problem:
         fld = f" {self.field}:" if self.field else ""
         exp = f" (expected {self.expected})" if self.expected else ""
         return f"{where}{key}{fld} {self.problem}{exp}"
+
+
+class Notebook:
+    """The batch's problems as they are found: every one logged, the errors stored as quarantine rows
+    (numbered in the order found), the first warnings kept for the summary."""
+
+    def __init__(self, log, max_warnings: int = 1000):
+        self.log = log
+        self.max_warnings = max_warnings
+        self.n_errors = 0  # quarantine rows, stored in the ledger as they are found
+        self.warnings: list[Problem] = []
+        self.n_warnings = 0
+
+    def note(self, problems, ledger=None, batch_id: str = "") -> None:
+        errors = []
+        for p in problems:
+            if p.severity == ERROR:
+                errors.append(p)
+                self.log.event("warning", "quarantined", **p.as_row())
+            else:
+                self.n_warnings += 1
+                if len(self.warnings) < self.max_warnings:
+                    self.warnings.append(p)
+                self.log.event("warning", "input_warning", **p.as_row())
+        if errors:
+            self.n_errors = ledger.record_quarantine(batch_id, errors, self.n_errors)

@@ -1,4 +1,4 @@
-"""Reference data: tariff, exchange rates, food HS codes and policy versions, as dated data.
+"""Reference data: tariff, exchange rates, food HS codes, policy versions and the clauses cited, as dated data.
 
 Bundled defaults live in processor/data/; any file of the same name in `--reference DIR` replaces
 the bundled one (CONTRACT.md section 3). Files are checked row by row when loaded: a bad row stops
@@ -14,8 +14,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from .law.clauses import STEP_KEYS, ClauseRow, Clauses
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
-FILES = ("tariff.csv", "exchange_rates.csv", "food_hs.csv", "policies.csv")
+FILES = ("tariff.csv", "exchange_rates.csv", "food_hs.csv", "policies.csv", "clauses.csv")
 
 
 class ReferenceError(ValueError):
@@ -46,6 +48,11 @@ class PolicyVersion:
     eligible_codes: frozenset
     reference: str
     window_months: int = 6  # clause 1: 自出口之日起6个月内
+    announcement: str = ""  # how a decision under this version names it (clauses.csv {announcement})
+
+    def __post_init__(self):
+        if not self.announcement:
+            object.__setattr__(self, "announcement", self.title)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class ReferenceData:
     food_prefixes: tuple  # (hs_prefix, label)
     policies: tuple
     sources: dict = field(default_factory=dict)  # file name -> {"path": ..., "sha256": ..., "rows": n}
+    clauses: Clauses = field(default_factory=lambda: _clauses(DATA_DIR / "clauses.csv"))
 
 
 def _decimal(text: str, where: str, allow_empty: bool = True) -> Decimal:
@@ -145,7 +153,8 @@ def _policies(path: Path) -> tuple:
             raise ReferenceError(f"{w}: eligible_codes must be 4-digit codes separated by spaces")
         p = PolicyVersion(row["version"].strip(), row["title"].strip(), _date(row["issued"], f"{w}: issued"),
                           _date(row["export_from"], f"{w}: export_from"), _date(row["export_to"], f"{w}: export_to"),
-                          codes, row["reference"].strip(), _months(row["window_months"], w))
+                          codes, row["reference"].strip(), _months(row["window_months"], w),
+                          (row.get("announcement") or "").strip())
         if p.export_to < p.export_from:
             raise ReferenceError(f"{w}: export_to is before export_from")
         out.append(p)
@@ -159,7 +168,23 @@ def _months(text: str, where: str) -> int:
     return int(text)
 
 
-LOADERS = {"tariff.csv": _tariff, "exchange_rates.csv": _rates, "food_hs.csv": _food, "policies.csv": _policies}
+def _clauses(path: Path) -> Clauses:
+    out = []
+    for line, row in _rows(path, ("key", "policy", "valid_from", "text")):
+        w = f"{path.name}:{line}"
+        key, text = row["key"].strip(), (row["text"] or "").strip()
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", key):
+            raise ReferenceError(f"{w}: key {key!r} is not a reason code or step name (A-Z, 0-9, _)")
+        if not text:
+            raise ReferenceError(f"{w}: text is empty")
+        since = (row["valid_from"] or "").strip()
+        out.append(ClauseRow(key, (row["policy"] or "").strip(), _date(since, f"{w}: valid_from") if since else None,
+                             text))
+    return Clauses(tuple(out))
+
+
+LOADERS = {"tariff.csv": _tariff, "exchange_rates.csv": _rates, "food_hs.csv": _food, "policies.csv": _policies,
+           "clauses.csv": _clauses}
 
 
 def load_reference(override_dir: Path | None = None) -> ReferenceData:
@@ -177,7 +202,14 @@ def load_reference(override_dir: Path | None = None) -> ReferenceData:
             loaded[name] = LOADERS[name](path)
         except (UnicodeDecodeError, csv.Error, InvalidOperation) as err:
             raise ReferenceError(f"{path}: {err}") from None
-        sources[name] = {"path": str(path), "sha256": hashlib.sha256(data).hexdigest(), "rows": len(loaded[name]),
+        rows = loaded[name].rows if name == "clauses.csv" else loaded[name]
+        sources[name] = {"path": str(path), "sha256": hashlib.sha256(data).hexdigest(), "rows": len(rows),
                          "bundled": path.parent == DATA_DIR}
-    return ReferenceData(loaded["tariff.csv"], loaded["exchange_rates.csv"], loaded["food_hs.csv"],
-                         loaded["policies.csv"], sources)
+    from .law.rules import RULES
+
+    missing = loaded["clauses.csv"].missing([*STEP_KEYS, *(r.code for r in RULES)], loaded["policies.csv"])
+    if missing:
+        raise ReferenceError(f"{sources['clauses.csv']['path']}: no text for {', '.join(missing)}")
+    return ReferenceData(tariff=loaded["tariff.csv"], exchange_rates=loaded["exchange_rates.csv"],
+                         food_prefixes=loaded["food_hs.csv"], policies=loaded["policies.csv"], sources=sources,
+                         clauses=loaded["clauses.csv"])

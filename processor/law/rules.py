@@ -1,24 +1,22 @@
-"""Every rule of LAW.md and CONTRACT.md section 6 as one small named function citing its clause.
+"""Every rule of LAW.md and CONTRACT.md section 6 as one small named function, cited by its reason code.
 
 Each rule looks at a Case (the facts of one return line) and returns a sentence when its reason code
 applies, or None. `RULES` lists them in the order the trail shows them; the decision they force is in
-`FORCES`. A new announcement changes the data in processor/data/, not these functions.
+`FORCES`. The clause each one cites is reference data (clauses.csv, keyed by the code and the line's
+policy version), so a new announcement changes processor/data/, not these functions.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
-REJECTED, PENDING, EXEMPT = "REJECTED", "PENDING", "EXEMPT"
-
-ANN_4 = "财政部 海关总署 税务总局公告2023年第4号"
+from .facts import EXEMPT, PENDING, REJECTED  # noqa: F401 - the decisions a rule forces
 
 
 @dataclass(frozen=True)
 class Rule:
-    code: str
+    code: str  # the reason code, also the key of its clause in clauses.csv
     forces: str
-    reference: str
     test: Callable
 
     @property
@@ -44,67 +42,61 @@ def _differences(case, fields) -> str | None:
     return "; ".join(diffs) or None
 
 
-def rule(code: str, forces: str, reference: str):
+def rule(code: str, forces: str):
     def register(fn):
-        RULES.append(Rule(code, forces, reference, fn))
+        RULES.append(Rule(code, forces, fn))
         return fn
     return register
 
 
-@rule("NO_SUCH_EXPORT", REJECTED, f"{ANN_4} 第一条: the goods must have been exported under the listed codes; "
-      "CONTRACT.md 6")
+@rule("NO_SUCH_EXPORT", REJECTED)
 def no_such_export(case):
     if case.export is None:
         return f"no export item ({case.line.invt_no}, gnum {case.line.gnum}) in the ledger"
 
 
-@rule("EXPORT_VOID", REJECTED, f"{ANN_4} 第一条; CEB605 cancellation or CEB604 status 100 (海关退单): no export "
-      "took place")
+@rule("EXPORT_VOID", REJECTED)
 def export_void(case):
     if case.export is not None and case.export.void_reason:
         return f"the export list {case.export.invt_no} was {case.export.void_reason}"
 
 
-@rule("CODE_NOT_ELIGIBLE", REJECTED, f"{ANN_4} 第一条: 海关监管方式代码1210、9610、9710、9810")
+@rule("CODE_NOT_ELIGIBLE", REJECTED)
 def code_not_eligible(case):
     if case.export is not None and case.export.trade_mode not in case.eligible_codes:
         return (f"supervision code {case.export.trade_mode} is not one of "
                 f"{', '.join(sorted(case.eligible_codes))}")
 
 
-@rule("OUTSIDE_POLICY_PERIOD", REJECTED, "公告2023年第4号/第34号, 公告2026年第16号: export-date windows of the "
-      "policy versions (policies.csv)")
+@rule("OUTSIDE_POLICY_PERIOD", REJECTED)
 def outside_policy_period(case):
     if case.export is not None and case.policy is None:
         return f"export declaration date {case.export.ie_date} is in no policy version's window"
 
 
-@rule("WINDOW_EXPIRED", REJECTED, f"{ANN_4} 第一条: 自出口之日起6个月内; 民法典 第二百零一条至第二百零三条")
+@rule("WINDOW_EXPIRED", REJECTED)
 def window_expired(case):
     if case.window is not None and case.return_date > case.window.end:
         return f"return date {case.return_date} is after the window's last day {case.window.end}"
 
 
-@rule("FOOD_EXCLUDED", REJECTED, f"{ANN_4} 第一条 (食品除外); 食品安全法 第一百五十条 (Food Safety Law Art. 150); "
-      "food_hs.csv")
+@rule("FOOD_EXCLUDED", REJECTED)
 def food_excluded(case):
     if case.food_label is not None:
         return f"HS {case.gcode} is food: {case.food_label}"
 
 
-@rule("GOODS_MISMATCH", REJECTED, f"{ANN_4} 第一条 (原状退运): the returned goods are the goods exported; CEB213 "
-      "gcode, unit, unit1 must equal the original item's")
+@rule("GOODS_MISMATCH", REJECTED)
 def goods_mismatch(case):
     return _differences(case, ("gcode", "unit", "unit1"))
 
 
-@rule("PARTY_MISMATCH", REJECTED, "CEB213 specification: ebcCode and ebpCode must equal the original list's")
+@rule("PARTY_MISMATCH", REJECTED)
 def party_mismatch(case):
     return _differences(case, ("ebc_code", "ebp_code"))
 
 
-@rule("QTY_EXCEEDS_EXPORT", REJECTED, f"{ANN_4} 第一条: only goods that were exported can come back; CEB213 qty, "
-      "qty1 not above the original")
+@rule("QTY_EXCEEDS_EXPORT", REJECTED)
 def qty_exceeds_export(case):
     if case.export is None:
         return None
@@ -114,8 +106,7 @@ def qty_exceeds_export(case):
                 f"{ln.qty1} + {h.qty1} = {ln.qty1 + h.qty1} (exported {e.qty1})")
 
 
-@rule("NOT_ORIGINAL_STATE", REJECTED, f"{ANN_4} 第三条: 原状 — no accessories added, no processing; used goods "
-      "only where the defect shows in trial use")
+@rule("NOT_ORIGINAL_STATE", REJECTED)
 def not_original_state(case):
     item = case.claim_item
     if item is None:
@@ -131,20 +122,19 @@ def not_original_state(case):
         return "; ".join(why)
 
 
-@rule("REASON_NOT_ELIGIBLE", REJECTED, f"{ANN_4} 第一条: 因滞销、退货原因")
+@rule("REASON_NOT_ELIGIBLE", REJECTED)
 def reason_not_eligible(case):
     if case.claim is not None and case.claim.reason_code == "OTHER":
         return "the reason is OTHER: only unsold goods (滞销) and buyer returns (退货) qualify"
 
 
-@rule("CLAIM_MISSING", PENDING, "CONTRACT.md 2: the claim supplies the return date, reason, documents and "
-      "certificate")
+@rule("CLAIM_MISSING", PENDING)
 def claim_missing(case):
     if case.claim_item is None:
         return case.claim_note or "no claim for this return yet"
 
 
-@rule("DOCUMENTS_MISSING", PENDING, f"{ANN_4} 第四条: 滞销 — 自我声明; 退货 — 退货记录、拒收记录或返货协议")
+@rule("DOCUMENTS_MISSING", PENDING)
 def documents_missing(case):
     c = case.claim
     if case.claim_item is None:
@@ -155,13 +145,13 @@ def documents_missing(case):
         return "BUYER_RETURN without a return or rejection record and without a return agreement"
 
 
-@rule("CERTIFICATE_MISSING", PENDING, f"{ANN_4} 第二条: 《出口货物已补税/未退税证明》")
+@rule("CERTIFICATE_MISSING", PENDING)
 def certificate_missing(case):
     if case.claim_item is not None and not case.claim.certificate_type:
         return "no 出口货物已补税/未退税证明 from the tax authority"
 
 
-@rule("BACKPAY_REQUIRED", PENDING, f"{ANN_4} 第二条: 已办理出口退税的，应补缴已退税款")
+@rule("BACKPAY_REQUIRED", PENDING)
 def backpay_required(case):
     item = case.claim_item
     if _refund_granted(case) and case.claim.certificate_type != "PAID_BACK":
@@ -169,14 +159,13 @@ def backpay_required(case):
                 f"certificate")
 
 
-@rule("CERTIFICATE_CONFLICT", PENDING, f"{ANN_4} 第二条: a 未退税 certificate cannot stand where a refund was "
-      "granted")
+@rule("CERTIFICATE_CONFLICT", PENDING)
 def certificate_conflict(case):
     if _refund_granted(case) and case.claim.certificate_type == "NOT_REFUNDED":
         return "certificate NOT_REFUNDED (未退税) while the claim shows an export refund granted"
 
 
-@rule("TARIFF_UNKNOWN", PENDING, "tariff.csv and exchange_rates.csv (CONTRACT.md 3): the taxes cannot be computed")
+@rule("TARIFF_UNKNOWN", PENDING)
 def tariff_unknown(case):
     why = []
     if case.tariff is None:
@@ -188,4 +177,3 @@ def tariff_unknown(case):
 
 
 FORCES = {r.code: r.forces for r in RULES}
-CLAUSES = {r.code: r.reference for r in RULES}

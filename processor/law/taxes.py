@@ -13,11 +13,6 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 CNY = "142"
 
-REF_VALUE = "LAW.md taxes step 1: dutiable value = customsValue, or qty x price x the month's exchange rate"
-REF_DUTY = "关税法 第二十三条 (Customs Duties Law Art. 23): ad valorem, specific, compound"
-REF_CT = "消费税暂行条例 第五条、第九条 (Consumption Tax Regulations Arts. 5, 9)"
-REF_VAT_2026 = "增值税法 第十四条 (VAT Law Art. 14)"
-REF_VAT_OLD = "增值税暂行条例 第十四条 (Provisional VAT Regulations Art. 14)"
 
 
 def cents(value: Decimal) -> Decimal:
@@ -31,7 +26,7 @@ class Taxes:
     import_duty: Decimal | None
     consumption_tax: Decimal | None
     import_vat: Decimal | None
-    steps: tuple  # (label, formula with figures, reference)
+    steps: tuple  # (label, formula with figures, the key of its clause in clauses.csv)
 
 
 def tariff_row(tariff, gcode: str, on: date):
@@ -52,26 +47,27 @@ def exchange_rate(rates: dict, currency: str, on: date) -> Decimal | None:
 
 
 def compute(qty: Decimal, qty1: Decimal, price: Decimal | None, rate: Decimal | None, declared_value: Decimal | None,
-            row, on: date) -> Taxes:
+            row) -> Taxes:
+    """V, D, C and T of LAW.md, each rounded half-up to 0.01 as it is computed; None where it cannot be."""
     steps = []
     if declared_value is not None:
         value = cents(declared_value)
-        steps.append(("customs value", f"V = customsValue of the claim = {value}", REF_VALUE))
+        steps.append(("customs value", f"V = customsValue of the claim = {value}", "CUSTOMS_VALUE"))
     elif price is not None and rate is not None:
         value = cents(qty * price * rate)
-        steps.append(("customs value", f"V = qty {qty} x price {price} x rate {rate} = {value}", REF_VALUE))
+        steps.append(("customs value", f"V = qty {qty} x price {price} x rate {rate} = {value}", "CUSTOMS_VALUE"))
     else:
         value = None
         steps.append(("customs value", "V cannot be computed: no matched export price or no exchange rate",
-                      REF_VALUE))
+                      "CUSTOMS_VALUE"))
     if value is None or row is None:
         if row is None:
-            steps.append(("tariff", "no tariff row for the goods on the return date", "tariff.csv"))
+            steps.append(("tariff", "no tariff row for the goods on the return date", "TARIFF"))
         return Taxes(value, None, None, None, tuple(steps))
-    steps.append(("tariff", f"tariff row hs_prefix {row.hs_prefix} valid from {row.valid_from}", "tariff.csv"))
+    steps.append(("tariff", f"tariff row hs_prefix {row.hs_prefix} valid from {row.valid_from}", "TARIFF"))
     duty = cents(value * row.import_duty_rate + qty1 * row.import_duty_per_unit)
     steps.append(("import duty", f"D = V {value} x {row.import_duty_rate} + qty1 {qty1} x "
-                                 f"{row.import_duty_per_unit} = {duty}", REF_DUTY))
+                                 f"{row.import_duty_per_unit} = {duty}", "IMPORT_DUTY"))
     ct_unit = qty1 * row.consumption_tax_per_unit
     if row.consumption_tax_rate or row.consumption_tax_per_unit:
         ct = cents((value + duty + ct_unit) / (1 - row.consumption_tax_rate) * row.consumption_tax_rate + ct_unit)
@@ -79,8 +75,7 @@ def compute(qty: Decimal, qty1: Decimal, price: Decimal | None, rate: Decimal | 
         ct = ZERO
     steps.append(("consumption tax", f"C = (V {value} + D {duty} + qty1 {qty1} x {row.consumption_tax_per_unit}) / "
                                      f"(1 - {row.consumption_tax_rate}) x {row.consumption_tax_rate} + qty1 {qty1} x "
-                                     f"{row.consumption_tax_per_unit} = {ct}", REF_CT))
+                                     f"{row.consumption_tax_per_unit} = {ct}", "CONSUMPTION_TAX"))
     vat = cents((value + duty + ct) * row.vat_rate)
-    steps.append(("import VAT", f"T = (V {value} + D {duty} + C {ct}) x {row.vat_rate} = {vat}",
-                  REF_VAT_2026 if on >= date(2026, 1, 1) else REF_VAT_OLD))
+    steps.append(("import VAT", f"T = (V {value} + D {duty} + C {ct}) x {row.vat_rate} = {vat}", "IMPORT_VAT"))
     return Taxes(value, duty, ct, vat, tuple(steps))

@@ -13,8 +13,6 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
-CIVIL_CODE = "中华人民共和国民法典 第二百零一条至第二百零三条 (Civil Code Arts. 201-203)"
-
 
 @dataclass(frozen=True)
 class Window:

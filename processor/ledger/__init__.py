@@ -1,10 +1,16 @@
-"""Open the ledger named by a URL: sqlite:///path (the default) or postgresql://... ."""
+"""Open the ledger named by a URL: sqlite:///path (the default) or postgresql://... .
+
+The ledger stores, fetches by key and groups; it holds no law. base.py is the connection and its
+transactions, store.py the storing of records, settle.py receipts and cancellations applied,
+decisions.py the decision stage's reads and writes, tables.py the columns, dialect.py what differs
+between backends.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .base import Ledger, LedgerBusy, StoreResult  # noqa: F401 - the interface
+from .base import Ledger, LedgerBusy, LedgerVersionError, StoreResult  # noqa: F401 - the interface
 
 
 class LedgerUrlError(ValueError):

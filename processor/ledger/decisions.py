@@ -1,55 +1,40 @@
-"""What the decision stage reads from and writes to the ledger, in the same portable SQL."""
+"""What the decision stage reads from and writes to the ledger: fetched as plain rows (cheap to send to
+another process), built into the law's facts by name where they are decided (the build_* functions are
+pure), and decisions stored as rows of the `decisions` table."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
-from decimal import Decimal
 
-from ..law.decide import Decision, ExportFacts, LineFacts
+from ..law.facts import Decision, ExportFacts, LineFacts
+from ..law.redecide import Previous
 from ..records import Claim, ClaimItem
-from .base import CHUNK_KEYS, Ledger, _s
+from .tables import (CLAIM_ITEMS, CLAIMS, DECISIONS, EXPORT_FACTS, EXPORT_FACTS_FROM, LINE_FACTS, LINE_FACTS_FROM,
+                     REPORTED, from_row, to_ledger)
 
-DECISION_COLUMNS = ("co_el_no", "gnum", "version", "batch_id", "invt_no", "return_date", "gcode", "qty", "qty1",
-                    "export_date", "trade_mode", "window_end", "policy", "decision", "reasons", "customs_value_cny",
-                    "import_duty", "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat", "backpay_ct",
-                    "certificate_type", "certificate_no", "fingerprint", "return_hash", "trail", "status")
-
-
-def _dec(text) -> Decimal | None:
-    return None if text is None else Decimal(text)
-
-
-def _day(text) -> date | None:
-    return None if text is None else date.fromisoformat(text)
+RETURN_HEAD = ("co_el_no", "content_hash", "withdrawn")
+PREVIOUS = ("co_el_no", "gnum", "version", "decision", "fingerprint", "return_hash")
 
 
 class DecisionStore:
-    def __init__(self, ledger: Ledger):
+    def __init__(self, ledger):
         self.ledger = ledger
 
     def _in(self, select: str, column: str, keys, params=()) -> list:
         return self.ledger._lookup(select, column, list(keys), params)
 
-    # -- reading the inputs of decisions -------------------------------------------------------------
-    # Each look-up is a fetch of raw rows (I/O, here) and a build of the facts (pure, module level), so the
-    # decide stage can build and decide in another process while this one queries and inserts.
+    # -- reading the inputs of decisions: raw rows here, facts built by the pure build_* below ------------
     def fetch_returns(self, co_el_nos) -> tuple[list, list]:
-        heads = self._in("SELECT co_el_no, invt_no, app_time, ebc_code, ebp_code, content_hash, withdrawn "
-                         "FROM return_apps", "co_el_no", co_el_nos)
-        lines = self._in("SELECT co_el_no, gnum, gcode, unit, unit1, qty, qty1 FROM return_lines", "co_el_no",
-                         [h[0] for h in heads])
+        """(heads: RETURN_HEAD rows, lines: LINE_FACTS rows) of these returns."""
+        heads = self._in(f"SELECT {', '.join(RETURN_HEAD)} FROM return_apps", "co_el_no", co_el_nos)
+        lines = self._in(f"SELECT {', '.join(LINE_FACTS)} {LINE_FACTS_FROM}", "a.co_el_no", [h[0] for h in heads])
         return heads, lines
 
     def returns(self, co_el_nos) -> dict:
         return build_returns(*self.fetch_returns(co_el_nos))
 
     def fetch_claims(self, co_el_nos) -> tuple[list, list]:
-        heads = self._in("SELECT co_el_no, invt_no, return_date, reason_code, self_declaration_no, return_record_no, "
-                         "return_agreement_no, certificate_type, certificate_no, zone_exit_date, content_hash "
-                         "FROM claims", "co_el_no", co_el_nos)
-        items = self._in("SELECT co_el_no, gnum, accessories_added, processed, used, trial_use_evidence, "
-                         "export_duty_paid, refunded_vat, refunded_ct, customs_value FROM claim_items", "co_el_no",
-                         [h[0] for h in heads])
+        heads = self._in(CLAIMS.select(), "co_el_no", co_el_nos)
+        items = self._in(CLAIM_ITEMS.select(), "co_el_no", [h[0] for h in heads])
         return heads, items
 
     def claims(self, co_el_nos) -> dict:
@@ -62,20 +47,17 @@ class DecisionStore:
         return build_receipt_hashes(self.fetch_receipts(co_el_nos))
 
     def current(self, co_el_nos) -> dict:
-        """(coElNo, gnum) -> the facts of its current decision needed to tell whether to decide again."""
-        cols = ("co_el_no", "gnum", "version", "decision", "fingerprint", "return_hash")
+        """(coElNo, gnum) -> Previous: what choosing a line's next step needs of its current decision."""
         out = {}
-        for row in self._in(f"SELECT {', '.join(cols)} FROM decisions WHERE status = 'current'", "co_el_no",
+        for row in self._in(f"SELECT {', '.join(PREVIOUS)} FROM decisions WHERE status = 'current'", "co_el_no",
                             co_el_nos):
-            d = dict(zip(cols, row))
-            out[(d["co_el_no"], d["gnum"])] = d
+            d = dict(zip(PREVIOUS, row))
+            out[(d.pop("co_el_no"), d.pop("gnum"))] = Previous(**d)
         return out
 
     def fetch_exports(self, invt_nos) -> list:
-        """The export items of these lists, with what their list says (build_exports keeps the wanted ones)."""
-        return self._in("SELECT l.invt_no, i.gnum, l.ie_date, l.trade_mode, l.ebc_code, l.ebp_code, "
-                        "l.void_reason, i.gcode, i.unit, i.unit1, i.qty, i.qty1, i.price, i.currency "
-                        "FROM export_lists l JOIN export_items i ON i.list_key = l.list_key", "l.invt_no", invt_nos)
+        """EXPORT_FACTS rows of these lists' items (build_exports keeps the wanted ones)."""
+        return self._in(f"SELECT {', '.join(EXPORT_FACTS)} {EXPORT_FACTS_FROM}", "l.invt_no", invt_nos)
 
     def fetch_held(self, invt_nos) -> list:
         """Quantities held by the current EXEMPT and PENDING decisions on these lists' items (build_held)."""
@@ -95,7 +77,7 @@ class DecisionStore:
     def queue_add(self, lines) -> None:
         """(return date, coElNo, gnum, version of the decision it replaces or 0)."""
         self.ledger.executemany("INSERT INTO decide_queue (return_date, co_el_no, gnum, prev_version) "
-                                "VALUES (?, ?, ?, ?)", [(_s(d), co, g, v) for d, co, g, v in lines])
+                                "VALUES (?, ?, ?, ?)", [(to_ledger(d), co, g, v) for d, co, g, v in lines])
 
     def queue(self, chunk: int):
         """The queued lines in decision order, a chunk at a time (keyset pages: no cursor held open)."""
@@ -115,13 +97,13 @@ class DecisionStore:
 
     # -- writing -------------------------------------------------------------------------------------
     def insert(self, rows: list) -> None:
-        self.ledger.executemany(f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS)}) VALUES "
-                                f"({', '.join('?' * len(DECISION_COLUMNS))})", rows)
+        self.ledger.executemany(DECISIONS.insert(), rows)
 
     def release(self, previous: list) -> None:
-        """Supersede the current decisions of lines about to be decided again: their quantity is free."""
+        """Supersede the current decisions of lines about to be decided again: their quantity is free.
+        `previous`: (coElNo, gnum, version)."""
         self.ledger.executemany("UPDATE decisions SET status = 'superseded' WHERE co_el_no = ? AND gnum = ? AND "
-                                "version = ?", [(p["co_el_no"], p["gnum"], p["version"]) for p in previous])
+                                "version = ?", previous)
 
     def withdraw(self, co_el_no: str, gnums=None) -> int:
         """Release the quantity held by a withdrawn return (or by lines a change dropped)."""
@@ -141,46 +123,45 @@ class DecisionStore:
                                 [(batch_id, co, g, v) for co, g, v in keys])
 
     def of_batch(self, batch_id: str):
-        """The decisions a batch reports, in report order (return date, coElNo, gnum), streamed."""
-        cols = [c for c in DECISION_COLUMNS if c != "trail"]
+        """The decisions a batch reports (REPORTED columns, by name), in report order (return date, coElNo,
+        gnum), streamed."""
         for r in self.ledger.stream(
-                f"SELECT {', '.join('d.' + c for c in cols)} FROM batch_decisions b JOIN decisions d ON "
+                f"SELECT {', '.join('d.' + c for c in REPORTED)} FROM batch_decisions b JOIN decisions d ON "
                 "d.co_el_no = b.co_el_no AND d.gnum = b.gnum AND d.version = b.version WHERE b.batch_id = ? "
                 "ORDER BY d.return_date, d.co_el_no, d.gnum", (batch_id,)):
-            yield dict(zip(cols, r))
+            yield dict(zip(REPORTED, r))
 
     def of_return(self, co_el_no: str) -> list[dict]:
-        cols = ", ".join(DECISION_COLUMNS)
-        rows = self.ledger.query(f"SELECT {cols} FROM decisions WHERE co_el_no = ? ORDER BY gnum, version",
-                                 (co_el_no,))
-        return [dict(zip(DECISION_COLUMNS, r)) for r in rows]
+        rows = self.ledger.query(f"{DECISIONS.select()} WHERE co_el_no = ? ORDER BY gnum, version", (co_el_no,))
+        return [dict(zip(DECISIONS.columns, r)) for r in rows]
 
 
-# -- building facts from fetched rows, and decisions into rows: pure, so they run in any process ------------
+# -- facts from fetched rows, and decisions into rows: pure, so they run in any process ---------------------
 def build_returns(heads: list, line_rows: list) -> dict:
     """coElNo -> {content_hash, withdrawn, lines (LineFacts by gnum)}."""
-    by_co = {h[0]: h for h in heads}
     lines: dict = {}
-    for co, gnum, gcode, unit, unit1, qty, qty1 in line_rows:
-        h = by_co[co]
-        lines.setdefault(co, []).append(LineFacts(co, h[1], datetime.fromisoformat(h[2]), h[3], h[4], gnum, gcode,
-                                                  unit, unit1, Decimal(qty), Decimal(qty1)))
-    return {co: {"content_hash": h[5], "withdrawn": h[6], "lines": sorted(lines.get(co, []), key=lambda x: x.gnum)}
-            for co, h in by_co.items()}
+    for row in line_rows:
+        line = from_row(LineFacts, LINE_FACTS, row)
+        lines.setdefault(line.co_el_no, []).append(line)
+    out = {}
+    for row in heads:
+        h = dict(zip(RETURN_HEAD, row))
+        out[h["co_el_no"]] = {"content_hash": h["content_hash"], "withdrawn": h["withdrawn"],
+                              "lines": sorted(lines.get(h["co_el_no"], []), key=lambda x: x.gnum)}
+    return out
 
 
 def build_claims(heads: list, item_rows: list) -> dict:
     """coElNo -> (Claim, its content hash)."""
     items: dict = {}
-    for r in item_rows:
-        items.setdefault(r[0], []).append(ClaimItem(r[1], bool(r[2]), bool(r[3]), bool(r[4]), bool(r[5]),
-                                                    Decimal(r[6]), Decimal(r[7]), Decimal(r[8]), _dec(r[9])))
+    for row in item_rows:
+        items.setdefault(row[0], []).append(from_row(ClaimItem, CLAIM_ITEMS.columns, row))
     out = {}
-    for h in heads:
-        co = h[0]
-        claim = Claim(co, h[1], date.fromisoformat(h[2]), h[3], h[4], h[5], h[6], h[7], h[8], _day(h[9]),
-                      tuple(sorted(items.get(co, []), key=lambda i: i.gnum)))
-        out[co] = (claim, h[10])
+    for row in heads:
+        h = dict(zip(CLAIMS.columns, row))
+        co = h["co_el_no"]
+        claim = from_row(Claim, CLAIMS.columns, row, items=tuple(sorted(items.get(co, []), key=lambda i: i.gnum)))
+        out[co] = (claim, h["content_hash"])
     return out
 
 
@@ -194,15 +175,17 @@ def build_receipt_hashes(rows: list) -> dict:
 def build_exports(rows: list, wanted: set) -> dict:
     """(invtNo, gnum) -> the export item with what its list says, for the wanted keys."""
     out = {}
-    for r in rows:
-        if (r[0], r[1]) in wanted:
-            out[(r[0], r[1])] = ExportFacts(r[0], r[1], date.fromisoformat(r[2]), r[3], r[4], r[5], r[6], r[7],
-                                            r[8], r[9], Decimal(r[10]), Decimal(r[11]), Decimal(r[12]), r[13])
+    for row in rows:
+        if (row[0], row[1]) in wanted:  # EXPORT_FACTS begins with invt_no, gnum
+            e = from_row(ExportFacts, EXPORT_FACTS, row)
+            out[e.key] = e
     return out
 
 
 def build_held(rows: list, wanted: set) -> dict:
-    """(invtNo, gnum) -> quantity held, for the wanted keys."""
+    """(invtNo, gnum) -> (qty, qty1) held, for the wanted keys."""
+    from decimal import Decimal
+
     out: dict = {}
     for invt, gnum, qty, qty1 in rows:
         if (invt, gnum) in wanted:
@@ -211,22 +194,18 @@ def build_held(rows: list, wanted: set) -> dict:
     return out
 
 
-def decision_row(d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
-                 version: int) -> tuple:
-    """A decision as a decisions row, the line's current one (its previous one was released)."""
+def ledger_row(d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
+               version: int) -> tuple:
+    """A decision as a row of the decisions table (DECISIONS), the line's current one."""
     row = {
         "co_el_no": d.co_el_no, "gnum": d.gnum, "version": version, "batch_id": batch_id, "invt_no": d.invt_no,
-        "return_date": _s(d.return_date), "gcode": d.gcode, "qty": _s(d.qty), "qty1": _s(d.qty1),
-        "export_date": _s(d.export_date), "trade_mode": d.trade_mode, "window_end": _s(d.window_end),
-        "policy": d.policy, "decision": d.decision, "reasons": ";".join(d.reasons),
-        "customs_value_cny": _s(d.customs_value), "import_duty": _s(d.import_duty),
-        "consumption_tax": _s(d.consumption_tax), "import_vat": _s(d.import_vat),
-        "export_duty_refund": _s(d.export_duty_refund), "backpay_vat": _s(d.backpay_vat),
-        "backpay_ct": _s(d.backpay_ct), "certificate_type": claim.certificate_type if claim else None,
+        "return_date": d.return_date, "gcode": d.gcode, "qty": d.qty, "qty1": d.qty1, "export_date": d.export_date,
+        "trade_mode": d.trade_mode, "window_end": d.window_end, "policy": d.policy, "decision": d.decision,
+        "reasons": ";".join(d.reasons), "customs_value_cny": d.customs_value, "import_duty": d.import_duty,
+        "consumption_tax": d.consumption_tax, "import_vat": d.import_vat, "export_duty_refund": d.export_duty_refund,
+        "backpay_vat": d.backpay_vat, "backpay_ct": d.backpay_ct,
+        "certificate_type": claim.certificate_type if claim else None,
         "certificate_no": claim.certificate_no if claim else None, "fingerprint": fingerprint,
         "return_hash": return_hash, "trail": json.dumps(d.trail, ensure_ascii=False, separators=(",", ":")),
-        "status": "current"}
-    return tuple(row[c] for c in DECISION_COLUMNS)
-
-
-__all__ = ["DecisionStore", "DECISION_COLUMNS", "CHUNK_KEYS", "decision_row"]
+        "status": "current", "citations": json.dumps(d.citations, ensure_ascii=False, separators=(",", ":"))}
+    return tuple(to_ledger(row[c]) for c in DECISIONS.columns)

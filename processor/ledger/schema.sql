@@ -241,6 +241,7 @@ CREATE TABLE IF NOT EXISTS decisions (
     return_hash        TEXT NOT NULL,
     trail              TEXT NOT NULL,   -- JSON: every rule applied with its clause, the window, the taxes
     status             TEXT NOT NULL,   -- current | superseded | withdrawn
+    citations          TEXT,            -- JSON: the announcement applied, the basis of an exemption, each reason's clause
     PRIMARY KEY (co_el_no, gnum, version)
 );
 CREATE INDEX IF NOT EXISTS decisions_by_export ON decisions (invt_no, gnum, status);

@@ -1,12 +1,12 @@
-"""The embedded SQLite ledger: one file, one writer at a time, WAL for readers."""
+"""The embedded SQLite ledger: one file, one writer at a time, WAL for readers. How it differs from the
+shared one is declared in dialect.py; this module connects and names a busy ledger as such."""
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
 from .base import Ledger, LedgerBusy
-
-CACHE_KIB = 32768  # 32 MiB of page cache: enough for bulk index inserts, bounded RSS
+from .dialect import CACHE_KIB, SQLITE  # noqa: F401 - CACHE_KIB: bench/floor.py sets up the same
 
 
 def _busy(err: sqlite3.OperationalError) -> bool:
@@ -14,48 +14,29 @@ def _busy(err: sqlite3.OperationalError) -> bool:
 
 
 class SqliteLedger(Ledger):
-    marker = "?"
+    dialect = SQLITE
 
     @classmethod
     def connect(cls, url: str, path: Path, busy_timeout_s: float = 0.0) -> "SqliteLedger":
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout_s)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError as err:
-            conn.close()
-            if _busy(err):
-                raise LedgerBusy(f"another batch is running on {path} (waited {busy_timeout_s:g} s)") from None
-            raise
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        conn.execute("PRAGMA temp_store=FILE")  # sorts and the decision queue spill to disk: memory stays flat
-        conn.execute("PRAGMA foreign_keys=ON")
-        ledger = cls(conn, url)
-        ledger.busy_timeout_s = busy_timeout_s
-        try:
+            ledger = cls(conn, url, busy_timeout_s)
             ledger.create_schema()
         except sqlite3.OperationalError as err:
             conn.close()
             if _busy(err):
                 raise LedgerBusy(f"another batch is running on {path} (waited {busy_timeout_s:g} s)") from None
             raise
+        except BaseException:
+            conn.close()
+            raise
         return ledger
 
-    def stream(self, text: str, params=(), size: int = 1000):
-        """SQLite's sorter keeps up to the page cache's size in memory before it spills: a report's
-        ORDER BY over a million rows would add 40 MB. A small cache while streaming keeps memory flat (and
-        the scan is no slower)."""
-        self.execute("PRAGMA cache_size=-4096")
-        try:
-            yield from super().stream(text, params, size)
-        finally:
-            self.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-
     def begin(self) -> None:
-        # IMMEDIATE takes the write lock now: a second batch on the same ledger waits, then fails here
+        # BEGIN IMMEDIATE takes the write lock now: a second batch on the same ledger waits, then fails here
         try:
-            self.execute("BEGIN IMMEDIATE")
+            super().begin()
         except sqlite3.OperationalError as err:
             if _busy(err):
                 raise LedgerBusy(f"another batch is running on this ledger (waited {self.busy_timeout_s:g} s)"

@@ -1,4 +1,5 @@
-"""Report writers: every output goes to a temporary file first and is renamed into place.
+"""Report files: every output goes to a temporary file first and all are renamed into place together
+(Staged); CSV written row by row (CsvOut); JSON written element by element (write_json).
 
 CSV files are UTF-8 with a byte-order mark, so Excel shows Chinese names, and any cell that a
 spreadsheet would read as a formula (starting with = + - @, tab or CR) is neutralised with a leading
@@ -11,17 +12,8 @@ import json
 import os
 import re
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 from typing import Iterator
-
-QUARANTINE_COLUMNS = ("batch_id", "file", "line", "kind", "record_key", "field", "problem", "expected")
-DECISION_COLUMNS = ("batch_id", "return_id", "return_date", "invt_no", "gnum", "gcode", "qty", "export_date",
-                    "trade_mode", "window_end", "policy", "decision", "reasons", "customs_value_cny", "import_duty",
-                    "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat", "backpay_ct")
-BACKPAY_COLUMNS = ("batch_id", "return_id", "invt_no", "gnum", "decision", "backpay_vat", "backpay_ct",
-                   "certificate_type", "certificate_no")
-
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
@@ -33,22 +25,6 @@ def safe_cell(value) -> str:
     if text.startswith(FORMULA_START) and not PLAIN_NUMBER.match(text):
         return "'" + text
     return text
-
-
-def _money(value) -> str:
-    return "" if value is None else f"{Decimal(value):.2f}"
-
-
-def decision_row(batch_id: str, r: dict) -> dict:
-    """A ledger decision as a decisions.csv row (CONTRACT.md 5): money as plain decimals with two places."""
-    return {"batch_id": batch_id, "return_id": r["co_el_no"], "return_date": r["return_date"], "invt_no": r["invt_no"],
-            "gnum": r["gnum"], "gcode": r["gcode"], "qty": r["qty"], "export_date": r["export_date"] or "",
-            "trade_mode": r["trade_mode"] or "", "window_end": r["window_end"] or "", "policy": r["policy"] or "",
-            "decision": r["decision"], "reasons": r["reasons"],
-            "customs_value_cny": _money(r["customs_value_cny"]), "import_duty": _money(r["import_duty"]),
-            "consumption_tax": _money(r["consumption_tax"]), "import_vat": _money(r["import_vat"]),
-            "export_duty_refund": _money(r["export_duty_refund"]), "backpay_vat": _money(r["backpay_vat"]),
-            "backpay_ct": _money(r["backpay_ct"])}
 
 
 class Staged:

@@ -1,0 +1,42 @@
+"""What differs between the ledger's backends, declared as data in one place (the SQL itself is portable).
+
+A backend module (sqlite.py, postgres.py) only connects and translates its errors; everything else a
+query or a transaction needs to know about the database it runs on is here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CACHE_KIB = 32768  # SQLite page cache: 32 MiB, enough for bulk index inserts, bounded RSS
+STREAM_CACHE_KIB = 4096  # while a report streams: SQLite's sorter keeps up to the cache in memory
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    marker: str  # the parameter marker the driver expects (queries are written with ?)
+    code_point_order: str  # a column collation that compares text by code point, as Python sorts
+    session: tuple  # statements run once on every new connection
+    begin: str  # opens a batch's transaction (and, on SQLite, takes the writer's lock)
+    lock: str | None  # a query that takes the writer's lock after `begin`, true when taken (polled)
+    stream_before: tuple  # statements around a long report query, and after it
+    stream_after: tuple
+    named_stream_cursor: bool  # a server-side cursor for long queries (else the plain cursor fetches lazily)
+
+
+SQLITE = Dialect(
+    name="sqlite", marker="?", code_point_order="",  # BINARY, SQLite's default, is code point order
+    session=("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", f"PRAGMA cache_size=-{CACHE_KIB}",
+             "PRAGMA temp_store=FILE",  # sorts and the decision queue spill to disk: memory stays flat
+             "PRAGMA foreign_keys=ON"),
+    begin="BEGIN IMMEDIATE", lock=None,
+    stream_before=(f"PRAGMA cache_size=-{STREAM_CACHE_KIB}",), stream_after=(f"PRAGMA cache_size=-{CACHE_KIB}",),
+    named_stream_cursor=False)
+
+POSTGRES = Dialect(
+    name="postgresql", marker="%s",
+    code_point_order=' COLLATE "C"',  # the database's locale may sort "b-1" before "B2"; decisions must not
+    session=(), begin="BEGIN", lock="SELECT pg_try_advisory_xact_lock(?)",  # one batch at a time per database
+    stream_before=(), stream_after=(), named_stream_cursor=True)
+
+LOCK_ID = 0x0CEB213  # the advisory lock's key on PostgreSQL

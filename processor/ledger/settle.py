@@ -1,0 +1,70 @@
+"""Settling a batch: receipts and cancellations applied to the lists and returns they name, in whatever
+order they came. The ledger fetches each affected record with its facts; the law (law/versions.py) says
+what holds; the ledger stores the answer where it changed."""
+from __future__ import annotations
+
+from ..law.versions import REFUSED, invt_no_from_receipts, list_void_reason, return_withdrawal
+from ..problems import WARNING, Problem
+
+
+def settle(ledger, batch_id: str) -> list:
+    """Fill invtNo from CEB604 receipts, void refused, cancelled or deleted lists, withdraw returns.
+    Returns the warnings (a receipt naming an invtNo another list holds)."""
+    problems = _number_lists(ledger, batch_id)
+    _void_lists(ledger, batch_id)
+    _withdraw_returns(ledger, batch_id)
+    return problems
+
+
+def _number_lists(ledger, batch_id: str) -> list:
+    receipts: dict = {}
+    for key, invt_no, time in ledger.query(
+            "SELECT l.list_key, r.invt_no, r.return_time FROM export_lists l JOIN list_receipts r "
+            "ON r.list_key = l.list_key WHERE l.invt_no IS NULL AND r.invt_no <> ''"):
+        receipts.setdefault(key, []).append((time, invt_no))
+    wanted = {key: invt_no_from_receipts(pairs) for key, pairs in sorted(receipts.items())}
+    taken = {i: k for k, i in ledger._lookup("SELECT list_key, invt_no FROM export_lists", "invt_no",
+                                             list(wanted.values()))}
+    fills, problems = [], []
+    for key, invt_no in wanted.items():
+        if invt_no in taken and taken[invt_no] != key:
+            problems.append(Problem("", None, "CEB604", f"list={key}", "invtNo",
+                                    f"receipt gives invtNo {invt_no}, already held by list {taken[invt_no]}",
+                                    "an invtNo not used by another list", WARNING))
+            continue
+        taken[invt_no] = key
+        fills.append((invt_no, batch_id, key))
+    ledger.executemany("UPDATE export_lists SET invt_no = ?, invt_batch_id = ? WHERE list_key = ?", fills)
+    return problems
+
+
+def _void_lists(ledger, batch_id: str) -> None:
+    """The lists this batch stored, numbered, cancelled or refused, with the facts list_void_reason reads;
+    a list with none of them and no reason yet is left as it is."""
+    rows = ledger.query(
+        "SELECT list_key, app_type, void_reason, "
+        " EXISTS (SELECT 1 FROM list_cancels c WHERE c.invt_no = export_lists.invt_no), "
+        f" EXISTS (SELECT 1 FROM list_receipts r WHERE r.list_key = export_lists.list_key "
+        f"   AND r.return_status = '{REFUSED}') "
+        "FROM export_lists WHERE (batch_id = ? OR invt_batch_id = ? "
+        " OR invt_no IN (SELECT invt_no FROM list_cancels WHERE batch_id = ?) "
+        " OR list_key IN (SELECT list_key FROM list_receipts WHERE batch_id = ?)) "
+        " AND (app_type = '3' OR void_reason IS NOT NULL "
+        "  OR invt_no IN (SELECT invt_no FROM list_cancels) "
+        f"  OR list_key IN (SELECT list_key FROM list_receipts WHERE return_status = '{REFUSED}'))",
+        (batch_id, batch_id, batch_id, batch_id))
+    changes = [(reason, key) for key, app_type, held, cancelled, refused in rows
+               if (reason := list_void_reason(app_type, bool(cancelled), bool(refused))) != held]
+    ledger.executemany("UPDATE export_lists SET void_reason = ? WHERE list_key = ?", changes)
+
+
+def _withdraw_returns(ledger, batch_id: str) -> None:
+    rows = ledger.query(
+        "SELECT co_el_no, app_type, withdrawn, "
+        f" EXISTS (SELECT 1 FROM return_receipts x WHERE x.co_el_no = return_apps.co_el_no "
+        f"   AND x.return_status = '{REFUSED}') "
+        "FROM return_apps WHERE batch_id = ? OR co_el_no IN (SELECT co_el_no FROM return_receipts WHERE batch_id = ?)",
+        (batch_id, batch_id))
+    changes = [(why, co) for co, app_type, held, refused in rows
+               if (why := return_withdrawal(app_type, bool(refused))) != held]
+    ledger.executemany("UPDATE return_apps SET withdrawn = ? WHERE co_el_no = ?", changes)

@@ -1,0 +1,90 @@
+"""The batch's outputs as sinks behind one small protocol: opened with the batch's header, given each
+decision the batch reports (in report order), closed with the control totals.
+
+decisions.csv, backpay.csv and reconciliation.xml are sinks (csv.py, reconciliation.py); a new report
+(a workbook, a page) is one more class in DECISION_SINKS. quarantine.csv and summary.json are written
+beside them by the report stage (stages/report.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable, Protocol
+
+from ..law.facts import DECISIONS
+
+MONEY = ("customs_value_cny", "import_duty", "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat",
+         "backpay_ct")
+
+
+def money(value) -> str:
+    """An amount as the reports write it: two decimals."""
+    return f"{Decimal(value):.2f}"
+
+
+@dataclass(frozen=True)
+class BatchHeader:
+    """What every sink may say of the batch besides its decisions."""
+
+    batch_id: str
+    run_at: str
+    software_version: str
+    reference: object  # ReferenceData: policies, clauses, sources
+    settings: dict
+    files: Iterable  # the input files' entries, an iterable: a night may bring 40,000 (read once)
+
+
+class Sink(Protocol):
+    file_name: str
+
+    def open(self, path: Path, header: BatchHeader) -> None: ...
+
+    def decision(self, row: dict) -> None: ...
+
+    def close(self, totals: dict) -> None: ...
+
+    def discard(self) -> None: ...  # the file is closed on a failure; its staging is removed by the caller
+
+
+class Totals:
+    """Lines and money per decision and overall; an amount that could not be computed counts as 0."""
+
+    def __init__(self):
+        self.by_key = {d: {"lines": 0, **{m: Decimal("0.00") for m in MONEY}} for d in (*DECISIONS, "ALL")}
+
+    def add(self, r: dict) -> None:
+        for key in (r["decision"], "ALL"):
+            t = self.by_key[key]
+            t["lines"] += 1
+            for m in MONEY:
+                if r[m] is not None:
+                    t[m] += Decimal(r[m])
+
+
+def decision_sinks() -> tuple:
+    from .csv import BackpayCsv, DecisionsCsv
+    from .reconciliation import ReconciliationXml
+
+    return (DecisionsCsv(), BackpayCsv(), ReconciliationXml())
+
+
+def write_decisions(sinks: tuple, staged, header: BatchHeader, rows: Iterable[dict]) -> dict:
+    """Every row to every sink, in one pass; the control totals (by decision and overall)."""
+    totals = Totals()
+    opened = []
+    try:
+        for sink in sinks:
+            sink.open(staged.path(sink.file_name), header)
+            opened.append(sink)
+        for r in rows:
+            for sink in sinks:
+                sink.decision(r)
+            totals.add(r)
+        for sink in sinks:
+            sink.close(totals.by_key)
+    except BaseException:
+        for sink in opened:
+            sink.discard()
+        raise
+    return totals.by_key

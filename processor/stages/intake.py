@@ -1,0 +1,122 @@
+"""Intake: the inbox listed, every file hashed and its root sniffed, in the order the kinds are ingested
+(lists before receipts and cancellations, returns before their receipts and claims, so the order of
+files never matters). A night may bring 40,000 files: each keeps a record of a few hundred bytes."""
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..problems import WARNING, Problem
+from ..readers import FILE, Reading, open_input
+from ..readers.ahead import cores
+from ..readers.messages import KINDS
+
+
+@dataclass(slots=True)
+class InputFile:
+    """What the batch keeps of an inbox file: a night may bring 40,000 files, so a few hundred bytes each,
+    and its Reading only while the file is stored (or from the start, for a file refused when opened)."""
+
+    path: str
+    name: str
+    sha256: str
+    size: int
+    order: int  # its kind's ingestion order (lists before receipts...); files that are not inputs come last
+    reading: Reading | None = None
+    counts: dict | None = None
+    failed: bool = False  # the file could not be stored and was rolled back whole
+    kind: str | None = None
+    root: str | None = None
+    complete: bool = True
+
+    def open(self) -> Reading:
+        if self.reading is None:
+            self.reading = open_input(Path(self.path), self.name)
+        return self.reading
+
+    def done(self) -> None:
+        """Keep what the reports say of the file and let its reading go."""
+        reading = self.reading
+        self.kind = reading.kind.name if reading.kind else None
+        self.root = reading.root or None
+        self.complete = reading.complete
+        self.reading = None
+
+
+def _hash_all(paths: list[str], group: int = 256):
+    """(sha256, size, error) of each file, in order. hashlib lets go of the interpreter while it hashes a
+    block, so threads hash files on every core; a group at a time, as a future per file for 40,000 files
+    would hold tens of MB."""
+    with ThreadPoolExecutor(max(1, cores())) as pool:
+        for start in range(0, len(paths), group):
+            yield from pool.map(_hashed, paths[start:start + group])
+
+
+def _hashed(path: str) -> tuple[str, int, OSError | None]:
+    try:
+        return (*sha256_of(path), None)
+    except OSError as err:
+        return "", 0, err
+
+
+def sha256_of(path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    buf = bytearray(1 << 20)  # one buffer, read into: no allocation per block
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            h.update(view[:n])
+            size += n
+    return h.hexdigest(), size
+
+
+def list_inbox(inbox: Path) -> tuple[list[str], list[Problem]]:
+    """The paths of the regular files directly in the inbox, by name; anything else is skipped, with a
+    warning saying why. Plain strings: a night may bring 40,000 files."""
+    files, skipped = [], []
+    with os.scandir(inbox) as entries:
+        listed = sorted(entries, key=lambda e: e.name)
+    for entry in listed:
+        why = None
+        if entry.is_symlink():
+            why = "a symbolic link: links are not followed out of the inbox"
+        elif entry.is_dir():
+            why = "a folder: the inbox is read one level deep"
+        elif not entry.is_file():
+            why = "not a regular file (a pipe, socket or device)"
+        if why:
+            skipped.append(Problem(entry.name, None, FILE, "", "", f"skipped: {why}", "regular files in the inbox",
+                                   WARNING))
+        else:
+            files.append(entry.path)
+    return files, skipped
+
+
+def open_inputs(inbox: Path, notebook) -> list[InputFile]:
+    """Every regular file of the inbox, hashed and sniffed, in ingestion order; skipped entries noted."""
+    paths, skipped = list_inbox(inbox)
+    notebook.note(skipped)
+    inputs = []
+    for path, (sha, size, err) in zip(paths, _hash_all(paths)):
+        name = os.path.basename(path)
+        if err is not None:
+            reading = Reading(Path(path), name, None, "")
+            reading.file_problem(f"cannot read the file: {err.strerror or err}", "a readable file")
+            inputs.append(InputFile(path, name, "", 0, len(KINDS), reading))
+            continue
+        reading = open_input(Path(path), name)  # its kind decides its place; opened again when it is read
+        order = reading.kind.order if reading.kind else len(KINDS)
+        inputs.append(InputFile(path, name, sha, size, order, None if reading.kind else reading))
+    inputs.sort(key=lambda f: (f.order, f.name))
+    return inputs
+
+
+def file_entry(f: InputFile) -> dict:
+    """What the reports say of an input file."""
+    counts = f.counts or {"read": 0, "stored": 0, "quarantined": 0, "duplicates": 0}
+    return {"name": f.name, "sha256": f.sha256, "size_bytes": f.size, "kind": f.kind, "root": f.root, **counts,
+            "complete": f.complete, "quarantined_whole": f.kind is None or f.failed}

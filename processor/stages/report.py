@@ -1,0 +1,82 @@
+"""Report: the batch's decisions streamed from the ledger into the sinks (decisions.csv, backpay.csv,
+reconciliation.xml), its quarantine rows into quarantine.csv, and what it did into summary.json."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+from .. import __version__
+from ..law.facts import DECISIONS
+from ..law.window import calendar_version
+from ..ledger.decisions import DecisionStore
+from ..readers import FILE
+from ..readers.messages import KINDS
+from ..sinks import BatchHeader, decision_sinks, money, write_decisions
+from ..sinks.files import CsvOut
+
+QUARANTINE_CSV_COLUMNS = ("batch_id", "file", "line", "kind", "record_key", "field", "problem", "expected")
+LEDGER_TABLES = ("export_lists", "export_items", "list_receipts", "list_cancels", "return_apps", "return_lines",
+                 "return_receipts", "claims", "claim_items")
+
+
+def settings(params) -> dict:
+    return {"rest_day_extension": "on" if params.extend_over_rest_days else "off",
+            "holiday_calendar": calendar_version(), "software_version": __version__}
+
+
+def parameters(reference, params) -> dict:
+    """Everything a decision depends on besides its inputs: kept with the batch for three years."""
+    return {"reference": reference.sources,
+            "policies": [{"version": p.version, "export_from": p.export_from.isoformat(),
+                          "export_to": p.export_to.isoformat(), "eligible_codes": sorted(p.eligible_codes),
+                          "window_months": p.window_months, "announcement": p.announcement}
+                         for p in reference.policies],
+            "settings": settings(params)}
+
+
+def report_files() -> tuple:
+    """The files a batch writes in --out, in the order the terminal names them."""
+    return (*(s.file_name for s in decision_sinks()), "quarantine.csv", "summary.json", "processor.log")
+
+
+def write_reports(staged, ledger, batch_id: str, header: BatchHeader) -> dict:
+    """Stream the batch's decisions into every sink in one pass and its quarantine rows into
+    quarantine.csv; return the control totals."""
+    totals = write_decisions(decision_sinks(), staged, header, DecisionStore(ledger).of_batch(batch_id))
+    with CsvOut(staged.path("quarantine.csv"), QUARANTINE_CSV_COLUMNS) as q_csv:
+        for file_name, line, kind, key, fld, problem, expected in ledger.quarantined(batch_id):
+            q_csv.write({"batch_id": batch_id, "file": file_name, "line": "" if line is None else line,
+                         "kind": kind, "record_key": key, "field": fld, "problem": problem, "expected": expected})
+    return totals
+
+
+def summary(*, ledger, batch_id: str, started: datetime, finished: datetime, inbox: str, ledger_url: str,
+            parameters: dict, files, n_files_whole: int, tally, notebook, decisions, totals: dict) -> dict:
+    """summary.json: counts in and out per input kind, decisions and money totals, input files, parameters.
+    `files` is an iterable written one by one."""
+    inputs = {}
+    for kind in [k.name for k in KINDS] + [FILE]:
+        if kind in tally.records:
+            inputs[kind] = {"records": tally.records[kind], "items": tally.items[kind]}
+    return {
+        "batch_id": batch_id,
+        "started_at": started.isoformat(),
+        "finished_at": finished.isoformat(),
+        "software": {"name": "processor", "version": __version__, "python": sys.version.split()[0]},
+        "inbox": inbox,
+        "ledger": ledger_url,
+        "parameters": parameters,
+        "files": files,
+        "files_quarantined_whole": n_files_whole,
+        "inputs": inputs,
+        "accounting_balanced": tally.balanced(),
+        "quarantine_rows": notebook.n_errors,
+        "warnings": {"count": notebook.n_warnings, "first": [w.as_row() for w in notebook.warnings]},
+        "ledger_totals": {t: ledger.count(t) for t in LEDGER_TABLES},
+        "decisions": {
+            "lines": totals["ALL"]["lines"], "decided_now": decisions.decided,
+            "reported_again_unchanged": decisions.reported_again, "withdrawn": decisions.withdrawn,
+            "final_decisions_with_new_claim_data": len(decisions.final_with_new_data),
+            **{d: totals[d]["lines"] for d in DECISIONS}},
+        "totals": {k: {m: (money(v) if m != "lines" else v) for m, v in t.items()} for k, t in totals.items()},
+    }
