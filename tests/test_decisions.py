@@ -12,7 +12,7 @@ import xmlschema
 
 from processor import synth
 from processor.fields import SCHEMA_DIR
-from processor.reports import DECISION_COLUMNS
+from processor.sinks.csv import DECISIONS_CSV_COLUMNS as DECISION_COLUMNS
 
 from .conftest import DEMO
 from .helpers import ceb603_text, export_list, run_batch
@@ -173,23 +173,27 @@ def test_change_of_a_return_is_decided_again(tmp_path):
     assert s["decisions"]["withdrawn"] == 1  # gnum 2 was dropped by the change
 
 
-def _decision_element(r: dict):
+def _decision_element(r: dict, citations: dict):
     """The Decision element built with lxml, as reconciliation.py built it before it wrote text."""
     from lxml import etree
-    from processor.law.rules import CLAUSES
-    from processor.reconciliation import MONEY as XML_MONEY, MONEY_ELEMENTS, NS, money
+    from processor.sinks import MONEY as XML_MONEY, money
+    from processor.sinks.reconciliation import MONEY_ELEMENTS, NS
 
     q = lambda tag: f"{{{NS}}}{tag}"  # noqa: E731
     el = etree.Element(q("Decision"), {"decidedInBatch": r["batch_id"]}, nsmap={None: NS})
     for tag, key in (("returnId", "co_el_no"), ("returnDate", "return_date"), ("invtNo", "invt_no"),
                      ("gnum", "gnum"), ("gcode", "gcode"), ("qty", "qty"), ("exportDate", "export_date"),
-                     ("tradeMode", "trade_mode"), ("windowEnd", "window_end"), ("policy", "policy"),
-                     ("decision", "decision")):
+                     ("tradeMode", "trade_mode"), ("windowEnd", "window_end"), ("policy", "policy")):
         if r[key] is not None and r[key] != "":
             etree.SubElement(el, q(tag)).text = str(r[key])
+    if citations.get("announcement"):
+        etree.SubElement(el, q("announcement")).text = citations["announcement"]
+    etree.SubElement(el, q("decision")).text = r["decision"]
     reasons = etree.SubElement(el, q("Reasons"))
     for code in filter(None, r["reasons"].split(";")):
-        etree.SubElement(reasons, q("Reason"), code=code, clause=CLAUSES[code])
+        etree.SubElement(reasons, q("Reason"), code=code, clause=citations["reasons"][code])
+    if citations.get("basis"):
+        etree.SubElement(el, q("Basis"), clause=citations["basis"])
     for m in XML_MONEY:
         if r[m] is not None:
             etree.SubElement(el, q(MONEY_ELEMENTS[m])).text = money(r[m])
@@ -200,12 +204,12 @@ def _decision_element(r: dict):
 
 
 def test_decisions_are_written_as_lxml_would_write_them():
-    from processor.law.rules import CLAUSES
-    from processor.reconciliation import _decision
+    from processor.law.rules import RULES
+    from processor.sinks.reconciliation import _decision
 
     rng = random.Random(3)
     odd = ["", "a&b", "<x>", 'q"uote', "t\tab", "new\nline", "cr\rx", "中文", "]]>", "'", "&amp;", "退货 ü €"]
-    codes = sorted(CLAUSES)
+    codes = sorted(r.code for r in RULES)
     for i in range(400):
         r = {"batch_id": rng.choice(["B20261127T010203", "B&<>\"\t"]), "co_el_no": rng.choice(odd) + str(i),
              "return_date": rng.choice([None, "2026-05-01"]), "invt_no": rng.choice(odd + [None]), "gnum": i,
@@ -215,7 +219,12 @@ def test_decisions_are_written_as_lxml_would_write_them():
              "reasons": ";".join(rng.sample(codes, rng.randint(0, 3)))}
         for m in MONEY:
             r[m] = rng.choice([None, "0", "12.345", "7100.00"])
-        assert _decision(r) == "\n" + _decision_element(r)
+        citations = {"reasons": {c: rng.choice(odd) + c for c in r["reasons"].split(";") if c}}
+        if rng.random() < 0.7:
+            citations["announcement"] = rng.choice(odd[1:])
+        if r["decision"] == "EXEMPT":
+            citations["basis"] = rng.choice(odd[1:])
+        assert _decision(r, citations) == "\n" + _decision_element(r, citations)
 
 
 def _contested_night(tmp_path, name):
@@ -236,7 +245,7 @@ def _contested_night(tmp_path, name):
 def test_deciding_in_a_worker_gives_the_serial_decisions(tmp_path, monkeypatch):
     """Chunks of two lines, decided in a worker while the ledger is read: each line sees what the lines
     before it hold, across chunks (the previous chunk's holdings are carried), exactly as in one process."""
-    from processor import deciding
+    from processor.stages import decide as deciding
 
     from .test_batch import _comparable_outputs
 
@@ -256,7 +265,7 @@ def test_a_decide_worker_that_dies_changes_nothing(tmp_path, monkeypatch):
     """Killed after two chunks: the chunks it had are read again and decided in the batch's own process."""
     import os
 
-    from processor import deciding
+    from processor.stages import decide as deciding
 
     from .test_batch import _comparable_outputs
 
@@ -282,7 +291,7 @@ def test_a_decide_worker_that_dies_changes_nothing(tmp_path, monkeypatch):
 
 
 def test_an_error_in_the_decide_worker_fails_the_batch_as_in_one_process(tmp_path, monkeypatch):
-    from processor import deciding
+    from processor.stages import decide as deciding
 
     def broken(*args):
         raise ZeroDivisionError("a bug met while deciding")
@@ -311,10 +320,10 @@ def _synth_night(tmp_path, items: int, returns: int):
 
 _IN_A_PROCESS = r"""
 import os, pickle, struct, sys
-from processor import deciding
+from processor.stages import decide as deciding, decide_worker
 from processor.cli import main
 parent, how = os.getpid(), sys.argv[1]
-real, real_work = deciding.decide_chunk, deciding._decide_work
+real, real_work = deciding.decide_chunk, decide_worker._decide_work
 calls = []
 
 def chunk(*args):
@@ -338,7 +347,7 @@ class HalfASend:  # the worker dies half-way through writing its second result
 
 deciding.decide_chunk = chunk
 if how == "killed":
-    deciding._decide_work = lambda inbox, results, *a: real_work(inbox, HalfASend(results), *a)
+    decide_worker._decide_work = lambda inbox, results, *a: real_work(inbox, HalfASend(results), *a)
 main(sys.argv[2:])
 """
 

@@ -52,7 +52,8 @@ class DecisionStore:
         for row in self._in(f"SELECT {', '.join(PREVIOUS)} FROM decisions WHERE status = 'current'", "co_el_no",
                             co_el_nos):
             d = dict(zip(PREVIOUS, row))
-            out[(d.pop("co_el_no"), d.pop("gnum"))] = Previous(**d)
+            key = (d.pop("co_el_no"), d.pop("gnum"))
+            out[key] = Previous(**d)
         return out
 
     def fetch_exports(self, invt_nos) -> list:

@@ -9,7 +9,8 @@ import traceback
 
 from ..law.facts import Params
 from ..readers.ahead import WorkerFailed, WorkerGone, _orphan_watch
-from .decide import ChunkRows, decide_chunk
+from . import decide as stage  # stage.decide_chunk, looked up when called (tests replace it)
+from .decide import ChunkRows
 
 
 def _decide_work(inbox, results, parent: int, batch_id: str, reference, params: Params) -> None:
@@ -18,7 +19,7 @@ def _decide_work(inbox, results, parent: int, batch_id: str, reference, params: 
     while (job := inbox.get()) is not None:
         rows, use_carry = job
         try:
-            decided = decide_chunk(rows, carry if use_carry else {}, batch_id, reference, params)
+            decided = stage.decide_chunk(rows, carry if use_carry else {}, batch_id, reference, params)
         except BaseException as err:  # noqa: BLE001 - named to the batch, which fails as a serial run would
             results.send(("failed", (type(err).__name__, str(err), traceback.format_exc())))
             break
