@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from .helpers import BACKENDS, NO_PG, PG_URL, fresh_ledger, pg_database
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "ceb" / "samples-export"
 DEMO = ROOT / "fixtures" / "demo"
@@ -18,3 +20,27 @@ def samples_dir():
     if not SAMPLES.is_dir():
         pytest.skip(f"official samples not present at {SAMPLES}")
     return SAMPLES
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """Each ledger backend in turn: "sqlite", then "postgresql" (skipped, saying why, without
+    PROCESSOR_TEST_PG_URL)."""
+    return request.param
+
+
+@pytest.fixture
+def ledger_url(backend, tmp_path):
+    """A new, empty ledger of the test's backend: a SQLite file under tmp_path (not in a batch's --out), or a
+    PostgreSQL database of its own on PROCESSOR_TEST_PG_URL's server, dropped after the test."""
+    with fresh_ledger(backend, tmp_path / "ledger") as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url():
+    """A new, empty PostgreSQL database, for the tests of what only the PostgreSQL ledger does."""
+    if not PG_URL:
+        pytest.skip(NO_PG)
+    with pg_database() as url:
+        yield url

@@ -7,7 +7,8 @@ duplicated or unknown element, a child in a foreign namespace, a bad certificate
 re-indented so that every element stands on its own line, and read back. Nothing may escape as an
 exception; the corrupted record is not built and has an error naming the element path and its line; its
 two neighbours are built exactly as from the clean file. The last test runs a whole night with one such
-file per kind through the command line and checks quarantine.csv and the accounting of summary.json.
+file per kind through the command line and checks quarantine.csv and the accounting of summary.json, on
+each ledger backend (SQLite, and PostgreSQL when PROCESSOR_TEST_PG_URL is set: a database per example).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from click.testing import CliRunner
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -33,6 +35,8 @@ from processor.cli import main
 from processor.problems import ERROR
 from processor.readers import open_input
 from processor.readers.messages import BY_NAME, shapes
+
+from .helpers import BACKENDS, fresh_ledger
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 KINDS = ("CEB603", "CEB604", "CEB605", "CEB213", "CEB214", "ReturnClaims")
@@ -359,10 +363,11 @@ def test_one_corrupted_field_quarantines_only_its_record(case):
 
 
 # -- the whole night through the command line ------------------------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)  # a parameter, not a fixture: each example gets its own ledger
 @settings(max_examples=int(os.environ.get("CLI_EXAMPLES", "8")), **SETTINGS)
 @given(night=st.tuples(*(cases(kind=k, serial=100 + 10 * i) for i, k in enumerate(KINDS))))
-def test_cli_quarantines_and_accounts_for_every_record(night):
-    with tempfile.TemporaryDirectory() as tmp:
+def test_cli_quarantines_and_accounts_for_every_record(backend, night):
+    with tempfile.TemporaryDirectory() as tmp, fresh_ledger(backend, Path(tmp) / "ledger") as ledger_url:
         inbox, out = Path(tmp) / "inbox", Path(tmp) / "out"
         inbox.mkdir()
         names = {}
@@ -370,7 +375,8 @@ def test_cli_quarantines_and_accounts_for_every_record(night):
             name = f"{i:02d}-{case.kind}.xml"
             (inbox / name).write_bytes(case.bad)
             names[name] = case
-        result = CliRunner().invoke(main, ["run", "--inbox", str(inbox), "--out", str(out), "--quiet"])
+        result = CliRunner().invoke(main, ["run", "--inbox", str(inbox), "--out", str(out), "--quiet",
+                                           "--ledger", ledger_url])
         assert result.exit_code == 0, (result.output, result.exception)
         with open(out / "quarantine.csv", encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
@@ -395,6 +401,7 @@ def test_cli_quarantines_and_accounts_for_every_record(night):
     assert summary["quarantine_rows"] == len(rows)
 
 
+# How a record is read and counted: the default SQLite ledger is enough (the CLI test above covers storing).
 def test_record_in_foreign_namespace_is_counted_as_read_and_quarantined(tmp_path):
     rng = random.Random(3)
     specs = [synth.ExportListSpec(f"COP2026081000000{i}", synth.invt_no("3301", 2026, i), date(2026, 8, 10), "9610",
