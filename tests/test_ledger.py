@@ -221,7 +221,7 @@ def test_a_batch_that_cannot_complete_commits_nothing(tmp_path, monkeypatch, led
 
 
 def test_chunked_store_over_many_records(tmp_path, monkeypatch, ledger_url):
-    monkeypatch.setattr("processor.batch.CHUNK_RECORDS", 7)
+    monkeypatch.setattr("processor.stages.ingest.CHUNK_RECORDS", 7)
     monkeypatch.setattr(ledger_base, "CHUNK_KEYS", 5)
     specs = [export_list(100 + i) for i in range(40)]
     text = ceb603_text(specs + specs[:3])  # three repeated within the same file

@@ -136,9 +136,6 @@ def test_postgres_decides_in_code_point_order_whatever_the_database_locale(tmp_p
     assert by_line == {(r["return_id"], r["gnum"]): r for r in expected}
 
 
-@pytest.mark.xfail(strict=True, reason="processor bug: DecisionStore.of_batch orders decisions.csv by "
-                   "d.co_el_no without the ledger's code_point_order (COLLATE \"C\"), so a database with a "
-                   "locale collation writes the same decisions in another order than SQLite")
 def test_postgres_reports_in_code_point_order_whatever_the_database_locale(tmp_path, locale_ledger,
                                                                             look_alike_night):
     """decisions.csv in (return date, coElNo, gnum) order by code point, as on SQLite."""

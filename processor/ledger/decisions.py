@@ -125,11 +125,12 @@ class DecisionStore:
 
     def of_batch(self, batch_id: str):
         """The decisions a batch reports (REPORTED columns, by name), in report order (return date, coElNo,
-        gnum), streamed."""
+        gnum, text by code point whatever the database's locale), streamed."""
+        order = self.ledger.code_point_order
         for r in self.ledger.stream(
                 f"SELECT {', '.join('d.' + c for c in REPORTED)} FROM batch_decisions b JOIN decisions d ON "
                 "d.co_el_no = b.co_el_no AND d.gnum = b.gnum AND d.version = b.version WHERE b.batch_id = ? "
-                "ORDER BY d.return_date, d.co_el_no, d.gnum", (batch_id,)):
+                f"ORDER BY d.return_date{order}, d.co_el_no{order}, d.gnum", (batch_id,)):
             yield dict(zip(REPORTED, r))
 
     def of_return(self, co_el_no: str) -> list[dict]:
