@@ -87,15 +87,6 @@ def new_batch_id(ledger: Ledger, now: datetime) -> str:
     return candidate
 
 
-def new_batch_id(ledger: Ledger, now: datetime) -> str:
-    base = "B" + now.strftime("%Y%m%dT%H%M%S")
-    candidate, n = base, 1
-    while ledger.batch_exists(candidate):
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
-
-
 class Batch:
     def __init__(self, inbox: Path, out_dir: Path, ledger_url: str, reference: ReferenceData, log: BatchLog,
                  busy_timeout_s: float = 0.0, params: Params | None = None):
