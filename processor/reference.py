@@ -92,7 +92,10 @@ def _rows(path: Path, columns: tuple):
         if missing:
             raise ReferenceError(f"{path}: header lacks {', '.join(missing)} (expected {','.join(columns)})")
         for row in reader:
-            if not any((v or "").strip() for v in row.values()):
+            if None in row:
+                raise ReferenceError(f"{path}:{reader.line_num}: more fields than the header names (a text holding "
+                                     f"a comma must be quoted)")
+            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
                 continue
             yield reader.line_num, row
 

@@ -310,3 +310,13 @@ def test_an_old_decision_with_a_code_no_longer_known_is_still_reported(tmp_path)
     text = (tmp_path / "r.xml").read_text(encoding="utf-8")
     assert 'code="CODE_RENAMED" clause="CODE_RENAMED (no clause in the reference data)"' in text
     assert re.search(r'code="WINDOW_EXPIRED" clause="财政部 海关总署 税务总局公告2026年第16号 第一条', text)
+
+
+def test_a_clause_text_with_an_unquoted_comma_is_refused_not_cut(tmp_path):
+    (tmp_path / "clauses.csv").write_text("key,policy,valid_from,text\nWINDOW,,,Arts. 201, 202 and 203\n",
+                                          encoding="utf-8")
+    with pytest.raises(ReferenceError, match="clauses.csv:2: more fields than the header"):
+        load_reference(tmp_path)
+    d = decide(export(), Held(), line(), claim(), REF)
+    duty = next(s["reference"] for s in d.trail if s["step"] == "import duty")
+    assert duty.endswith("ad valorem, specific, compound")
