@@ -374,3 +374,19 @@ def test_a_decide_worker_that_fails_or_dies_mid_result_never_hangs_the_batch(tmp
         outs[how] = out
     assert "ZeroDivisionError: a bug met while deciding" in (outs["error"] / "processor.log").read_text("utf-8")
     assert _comparable_outputs(outs["killed"]) == _comparable_outputs(tmp_path / "serial")
+
+
+def test_every_report_is_a_sink_and_the_terminal_names_what_is_written(tmp_path):
+    """The batch writes through one tuple of sinks; the command line names the files from it, and they are
+    exactly the files in --out (beside the ledger)."""
+    from processor.sinks import decision_sinks
+    from processor.stages.report import report_files
+
+    out = tmp_path / "out"
+    code, _s, _out = run_batch(DEMO, out)
+    assert code == 0
+    names = [s.file_name for s in decision_sinks()]
+    assert names == ["decisions.csv", "backpay.csv", "reconciliation.xml"]
+    for sink in decision_sinks():
+        assert all(callable(getattr(sink, m)) for m in ("open", "decision", "close", "discard"))
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("ledger.sqlite")) == sorted(report_files())
