@@ -29,16 +29,27 @@ class ClauseRow:
 class Clauses:
     rows: tuple = ()
     _index: dict = field(default_factory=dict, compare=False, repr=False)
+    _dated: set = field(default_factory=set, compare=False, repr=False)  # keys whose text depends on the day
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)  # a night cites a few hundred texts
 
     def __post_init__(self):
         for row in self.rows:
             self._index.setdefault((row.key, row.policy), []).append(row)
+            if row.valid_from is not None:
+                self._dated.add(row.key)
         for rows in self._index.values():
             rows.sort(key=lambda r: r.valid_from or date.min, reverse=True)
 
     def cite(self, key: str, policy: str | None, announcement: str, on: date | None = None) -> str:
         """The text for `key` under `policy` on the day `on`: a row of the policy itself before a row
         for every policy, the latest valid_from that is not after `on`."""
+        memo = (key, policy, announcement, on if key in self._dated else None)
+        text = self._cache.get(memo)
+        if text is None:
+            text = self._cache[memo] = self._find(key, policy, announcement, on)
+        return text
+
+    def _find(self, key: str, policy: str | None, announcement: str, on: date | None) -> str:
         for candidates in (self._index.get((key, policy or "")), self._index.get((key, ""))):
             for row in candidates or ():
                 if row.valid_from is None or on is None or row.valid_from <= on:

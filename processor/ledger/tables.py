@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import fields
+from functools import lru_cache
 from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -79,40 +80,46 @@ def to_ledger(value):
 
 def _decoder(hint):
     args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
-    kind = args[0]
-    if kind is Decimal:
-        return Decimal
-    if kind is datetime:
-        return datetime.fromisoformat
-    if kind is date:
-        return date.fromisoformat
-    if kind is bool:
-        return bool
-    return None
+    return {Decimal: Decimal, datetime: datetime.fromisoformat, date: date.fromisoformat, bool: bool}.get(args[0])
 
 
-_DECODERS: dict = {}
+def _encoder(hint):
+    """How a field of this type is written; None where the value is kept as it is (text, whole numbers)."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+    return None if args[0] in (str, int) else to_ledger
 
 
-def decoders(cls) -> dict:
-    """field -> how to read its ledger text back, from the record's own type hints (cached per class)."""
-    if cls not in _DECODERS:
-        hints = typing.get_type_hints(cls)
-        _DECODERS[cls] = {name: d for name, hint in hints.items() if (d := _decoder(hint)) is not None}
-    return _DECODERS[cls]
+@lru_cache(maxsize=None)
+def _read_plan(cls, columns: tuple) -> tuple:
+    """(field, its index in the row, how to read its text back) for each field of `cls` the row carries."""
+    hints = typing.get_type_hints(cls)
+    names = [c.rsplit(".", 1)[-1] for c in columns]
+    wanted = set(_fields(cls))
+    return tuple((n, i, _decoder(hints[n])) for i, n in enumerate(names) if n in wanted)
+
+
+@lru_cache(maxsize=None)
+def _write_plan(table: Table, cls, given: tuple) -> tuple:
+    """(column, taken from the given values?, how to write the field) for each column of `table`."""
+    hints = typing.get_type_hints(cls)
+    return tuple((c, c in given, None if c in given else _encoder(hints.get(c, object))) for c in table.columns)
 
 
 def from_row(cls, columns, row, **extra):
     """A record or facts built by keyword from a fetched row whose columns are named (a `t.` prefix is
     dropped); `extra` supplies fields the row does not carry."""
-    values = dict(zip((c.rsplit(".", 1)[-1] for c in columns), row))
+    values = {}
+    for name, i, decode in _read_plan(cls, tuple(columns)):
+        v = row[i]
+        values[name] = decode(v) if decode is not None and v is not None else v
     values.update(extra)
-    dec = decoders(cls)
-    names = _fields(cls)
-    return cls(**{n: (dec[n](values[n]) if n in dec and values[n] is not None else values[n])
-                  for n in names if n in values})
+    return cls(**values)
 
 
 def to_row(table: Table, record, **extra) -> tuple:
     """A record's row for `table`, by column name: its fields, then `extra` (keys, hashes, the batch)."""
-    return tuple(to_ledger(extra[c] if c in extra else getattr(record, c)) for c in table.columns)
+    out = []
+    for column, given, encode in _write_plan(table, type(record), tuple(sorted(extra))):
+        v = extra[column] if given else getattr(record, column)
+        out.append(encode(v) if encode is not None else v)
+    return tuple(out)

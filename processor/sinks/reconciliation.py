@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -82,7 +83,7 @@ class ReconciliationXml:
         """What the decision cited when it was made; for a decision stored before citations were kept, the
         clauses of the reference data now, under its policy version."""
         if r.get("citations"):
-            return json.loads(r["citations"])
+            return _loaded(r["citations"])
         ref = self._reference
         policy = next((p for p in ref.policies if p.version == r["policy"]), None)
         announcement = announcement_of(policy, ref.policies)
@@ -121,6 +122,17 @@ class ReconciliationXml:
         self._file.close()
 
 
+@lru_cache(maxsize=4096)
+def _loaded(text: str) -> dict:
+    """A decision's citations, parsed once per distinct text (a night has a few hundred)."""
+    return json.loads(text)
+
+
+@lru_cache(maxsize=4096)
+def _attr(text: str) -> str:
+    return text.translate(_ATTR)
+
+
 def _cite(clauses, key: str, policy, announcement: str, on: date) -> str:
     try:
         return clauses.cite(key, policy, announcement, on)
@@ -155,10 +167,10 @@ def _decision(r: dict, citations: dict) -> str:
     clauses = citations.get("reasons", {})
     codes = [c for c in r["reasons"].split(";") if c]
     parts.append("<Reasons>" + "".join(
-        f'<Reason code="{c.translate(_ATTR)}" clause="{clauses.get(c, c).translate(_ATTR)}"/>' for c in codes)
+        f'<Reason code="{_attr(c)}" clause="{_attr(clauses.get(c, c))}"/>' for c in codes)
         + "</Reasons>" if codes else "<Reasons/>")
     if citations.get("basis"):
-        parts.append(f'<Basis clause="{citations["basis"].translate(_ATTR)}"/>')
+        parts.append(f'<Basis clause="{_attr(citations["basis"])}"/>')
     for m in MONEY:
         if r[m] is not None:
             tag = MONEY_ELEMENTS[m]
