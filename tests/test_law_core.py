@@ -61,6 +61,7 @@ ONE_CHANGE = {
     "FOOD_EXCLUDED": lambda: (export(gcode="0901210000"), Held(), line(gcode="0901210000"), claim(), REF),
     "GOODS_MISMATCH": lambda: (export(), Held(), line(unit="007"), claim(), REF),
     "PARTY_MISMATCH": lambda: (export(), Held(), line(ebp_code="3301980999"), claim(), REF),
+    "RETURN_BEFORE_EXPORT": lambda: (export(), Held(), line(), claim(return_date=date(2026, 3, 9)), REF),
     "QTY_EXCEEDS_EXPORT": lambda: (export(), Held(D("10"), D("10")), line(), claim(), REF),
     "NOT_ORIGINAL_STATE": lambda: (export(), Held(), line(), claim([item(used=True)]), REF),
     "REASON_NOT_ELIGIBLE": lambda: (export(), Held(), line(), claim(reason_code="OTHER"), REF),
@@ -320,3 +321,11 @@ def test_a_clause_text_with_an_unquoted_comma_is_refused_not_cut(tmp_path):
     d = decide(export(), Held(), line(), claim(), REF)
     duty = next(s["reference"] for s in d.trail if s["step"] == "import duty")
     assert duty.endswith("ad valorem, specific, compound")
+
+
+def test_a_1210_return_before_it_left_the_special_area_is_rejected():
+    e = export(trade_mode="1210")
+    d = decide(e, Held(), line(), claim(zone_exit_date=date(2026, 6, 5), return_date=date(2026, 6, 1)), REF)
+    assert d.decision == "REJECTED" and d.reasons == ("RETURN_BEFORE_EXPORT",)
+    assert "zoneExitDate" in next(s["detail"] for s in d.trail if s.get("code") == "RETURN_BEFORE_EXPORT")
+    assert decide(e, Held(), line(), claim(zone_exit_date=date(2026, 6, 1)), REF).decision == "EXEMPT"

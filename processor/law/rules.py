@@ -96,6 +96,13 @@ def party_mismatch(case):
     return _differences(case, ("ebc_code", "ebp_code"))
 
 
+@rule("RETURN_BEFORE_EXPORT", REJECTED)
+def return_before_export(case):
+    if case.export_date is not None and case.return_date < case.export_date:
+        left = "left the special area (zoneExitDate)" if case.export_date != case.export.ie_date else "were exported"
+        return f"return date {case.return_date} is before {case.export_date}, the day the goods {left}"
+
+
 @rule("QTY_EXCEEDS_EXPORT", REJECTED)
 def qty_exceeds_export(case):
     if case.export is None:
