@@ -17,14 +17,20 @@ BUNDLED = load_reference()
 CENT = D("0.01")
 
 
+def tariff_row(prefix, valid_from, duty="0", duty_unit="0", ct="0", ct_unit="0", vat="0.13"):
+    return TariffRow(hs_prefix=prefix, valid_from=valid_from, import_duty_rate=D(duty),
+                     import_duty_per_unit=D(duty_unit), consumption_tax_rate=D(ct), consumption_tax_per_unit=D(ct_unit),
+                     vat_rate=D(vat), export_duty_rate=D("0"))
+
+
 def reference(**over):
     tariff = (
-        TariffRow("1", date(2020, 1, 1), D("0.10"), D("0"), D("0.15"), D("0"), D("0.13"), D("0")),  # worked example
-        TariffRow("2208", date(2020, 1, 1), D("0.05"), D("1.50"), D("0.20"), D("1.00"), D("0.13"), D("0")),  # compound
-        TariffRow("0901", date(2020, 1, 1), D("0.08"), D("0"), D("0"), D("0"), D("0.09"), D("0")),
-        TariffRow("8517", date(2020, 1, 1), D("0"), D("0"), D("0"), D("0"), D("0.13"), D("0")),
-        TariffRow("8517", date(2026, 1, 1), D("0.02"), D("0"), D("0"), D("0"), D("0.13"), D("0")),  # dated change
-        TariffRow("851713", date(2020, 1, 1), D("0.01"), D("0"), D("0"), D("0"), D("0.13"), D("0")),  # longer prefix
+        tariff_row("1", date(2020, 1, 1), duty="0.10", ct="0.15"),  # worked example
+        tariff_row("2208", date(2020, 1, 1), duty="0.05", duty_unit="1.50", ct="0.20", ct_unit="1.00"),  # compound
+        tariff_row("0901", date(2020, 1, 1), duty="0.08", vat="0.09"),
+        tariff_row("8517", date(2020, 1, 1)),
+        tariff_row("8517", date(2026, 1, 1), duty="0.02"),  # dated change
+        tariff_row("851713", date(2020, 1, 1), duty="0.01"),  # longer prefix
     )
     rates = {(f"{y}-{m:02d}", "502"): D("7.1000") for y in range(2023, 2029) for m in range(1, 13)}
     base = dict(tariff=tariff, exchange_rates=rates, food_prefixes=BUNDLED.food_prefixes, policies=BUNDLED.policies)
@@ -50,7 +56,9 @@ def line(**over):
 
 
 def item(**over):
-    return replace(ClaimItem(1, False, False, False, False, D("0"), D("0"), D("0"), None), **over)
+    return replace(ClaimItem(gnum=1, accessories_added=False, processed=False, used=False, trial_use_evidence=False,
+                             export_duty_paid=D("0"), refunded_vat=D("0"), refunded_ct=D("0"), customs_value=None),
+                   **over)
 
 
 def claim(items=None, **over):
@@ -62,8 +70,8 @@ def claim(items=None, **over):
 
 
 def run(e=None, h=Held(), ln=None, c=None, ref=REF, params=Params(), no_export=False, no_claim=False):
-    return decide(None if no_export else (e or export()), h, ln or line(), None if no_claim else (c or claim()),
-                  ref, params)
+    return decide(export=None if no_export else (e or export()), held=h, line=ln or line(),
+                  claim=None if no_claim else (c or claim()), reference=ref, params=params)
 
 
 def test_worked_example_of_law_md():
@@ -173,7 +181,7 @@ CASES = {
     "CODE_NOT_ELIGIBLE": dict(e=dict(trade_mode="0110")),
     "GOODS_MISMATCH": dict(ln=dict(unit1="035")),
     "PARTY_MISMATCH": dict(ln=dict(ebp_code="4403980777")),
-    "QTY_EXCEEDS_EXPORT": dict(held=Held(D("9.5"), D("9.5"))),
+    "QTY_EXCEEDS_EXPORT": dict(held=Held(qty=D("9.5"), qty1=D("9.5"))),
     "NOT_ORIGINAL_STATE": dict(i=dict(used=True)),
     "REASON_NOT_ELIGIBLE": dict(c=dict(reason_code="OTHER")),
     "CLAIM_MISSING": dict(no_claim=True),
@@ -258,8 +266,131 @@ def test_claim_without_item_for_the_line():
 
 
 def test_quantity_at_exactly_the_exported_amount_is_fine():
-    assert run(h=Held(D("9"), D("9"))).decision == "EXEMPT"
-    assert run(h=Held(D("9"), D("9.5")), ln=line(qty1=D("1"))).reasons == ("QTY_EXCEEDS_EXPORT",)
+    assert run(h=Held(qty=D("9"), qty1=D("9"))).decision == "EXEMPT"
+    assert run(h=Held(qty=D("9"), qty1=D("9.5")), ln=line(qty1=D("1"))).reasons == ("QTY_EXCEEDS_EXPORT",)
+
+
+# -- half-up rounding at each step (LAW taxes: "CNY rounded half-up to 0.01 (分) at each step") -----------------
+HALF = reference(tariff=REF.tariff + (
+    tariff_row("4202", date(2020, 1, 1), duty="0.10", vat="0"),     # duty alone
+    tariff_row("3303", date(2020, 1, 1), ct="0.20", vat="0"),       # consumption tax alone: C = V / 0.8 x 0.2
+    tariff_row("8528", date(2020, 1, 1)),                           # VAT 13 % alone
+))
+
+
+def _goods(gcode, price, currency="142"):
+    return dict(e=export(gcode=gcode, price=D(price), currency=currency), ln=line(gcode=gcode), ref=HALF)
+
+
+HALF_CENTS = [
+    ("V from a CNY price of 100.005", _goods("8528720000", "100.005"), "customs_value", "100.01"),
+    ("V = 1 x USD 0.35 x 7.1000 = 2.485", _goods("8528720000", "0.35", "502"), "customs_value", "2.49"),
+    ("V = the claim's customsValue 12.345",
+     dict(c=claim(items=[item(customs_value=D("12.345"))])), "customs_value", "12.35"),
+    ("D = 10.05 x 10 % = 1.005", _goods("4202210000", "10.05"), "import_duty", "1.01"),
+    ("C = 10.10 / 0.8 x 0.2 = 2.525", _goods("3303000000", "10.10"), "consumption_tax", "2.53"),
+    ("T = 100.50 x 13 % = 13.065", _goods("8528720000", "100.50"), "import_vat", "13.07"),
+    ("export duty refund 15.605", dict(c=claim(items=[item(export_duty_paid=D("15.605"))])), "export_duty_refund",
+     "15.61"),
+    ("pay-back VAT 26.125", dict(c=claim(certificate_type="PAID_BACK", items=[item(refunded_vat=D("26.125"))])),
+     "backpay_vat", "26.13"),
+    ("pay-back CT 3.105", dict(c=claim(certificate_type="PAID_BACK", items=[item(refunded_ct=D("3.105"))])),
+     "backpay_ct", "3.11"),
+]
+
+
+@pytest.mark.parametrize("what,kw,field,half_up", HALF_CENTS, ids=[c[0] for c in HALF_CENTS])
+def test_an_amount_on_a_half_cent_rounds_up(what, kw, field, half_up):
+    """Exactly half a fen rounds up, with the digit before it even, where banker's (half-even) rounding would
+    round down: every step of LAW's taxes, and the claim's amounts as reported."""
+    d = run(**kw)
+    assert d.decision == "EXEMPT", d.reasons
+    assert getattr(d, field) == D(half_up), (what, getattr(d, field))
+
+
+# -- the tariff row (CONTRACT §3): longest prefix among rows with valid_from <= the return date, latest of those ---
+DATED_ROWS = (
+    tariff_row("6109", date(2026, 6, 1), duty="0.05"),
+    tariff_row("610910", date(2020, 1, 1), duty="0.06"),
+    tariff_row("6109", date(2020, 1, 1), duty="0.12"),
+    tariff_row("9102", date(2026, 6, 2), duty="0.20"),
+)
+
+
+@pytest.mark.parametrize("rows", [DATED_ROWS, DATED_ROWS[::-1]], ids=["later-row-first", "later-row-last"])
+@pytest.mark.parametrize("gcode,ret,duty,why", [
+    ("6109909000", "2026-06-01", "355.00", "a row valid from the return date itself applies (5 %)"),
+    ("6109909000", "2026-05-31", "852.00", "a row valid only from the next day does not (12 %)"),
+    ("6109909000", "2026-07-01", "355.00", "of two rows of the same prefix, the latest valid_from wins (5 %)"),
+    ("6109100011", "2026-07-01", "426.00", "the longest prefix wins over a later row of a shorter one (6 %)"),
+    ("6109100011", "2026-05-31", "426.00", "the longest prefix wins over an earlier row of a shorter one (6 %)"),
+], ids=["valid-from-equals-return-date", "valid-from-next-day", "latest-valid-from", "longest-over-later",
+        "longest-over-earlier"])
+def test_tariff_row_on_the_return_date(rows, gcode, ret, duty, why):
+    """V = USD 1,000 x 7.1000 = 7,100.00; the duty shows which row was used, whatever the rows' order in the file."""
+    d = run(e=export(gcode=gcode), ln=line(gcode=gcode), c=claim(return_date=date.fromisoformat(ret)),
+            ref=reference(tariff=rows))
+    assert d.customs_value == D("7100.00")
+    assert d.import_duty == D(duty), why
+
+
+def test_no_tariff_row_until_its_valid_from():
+    """The only row for 9102 is valid from 2026-06-02: on 06-01 there is none (TARIFF_UNKNOWN), on 06-02 there is."""
+    kw = dict(e=export(gcode="9102110000"), ln=line(gcode="9102110000"), ref=reference(tariff=DATED_ROWS))
+    d = run(c=claim(return_date=date(2026, 6, 1)), **kw)
+    assert d.reasons == ("TARIFF_UNKNOWN",) and d.import_duty is None and d.customs_value == D("7100.00")
+    d = run(c=claim(return_date=date(2026, 6, 2)), **kw)
+    assert d.decision == "EXEMPT" and d.import_duty == D("1420.00")
+
+
+# -- zoneExitDate starts the window for 1210 only (LAW window) ---------------------------------------------------
+@pytest.mark.parametrize("mode", ["9610", "9710", "9810"])
+def test_zone_exit_date_is_ignored_outside_1210(mode):
+    """A claim carrying zoneExitDate for a 9610/9710/9810 export still counts from ieDate: 2026-01-05 -> 2026-07-05,
+    a Sunday -> 2026-07-06; a return on 2026-08-15 is late although it is within six months of the zone date."""
+    d = run(e=export(trade_mode=mode, ie_date=date(2026, 1, 5)),
+            c=claim(zone_exit_date=date(2026, 2, 20), return_date=date(2026, 8, 15)))
+    assert d.export_date == date(2026, 1, 5) and d.window_end == date(2026, 7, 6)
+    assert d.decision == "REJECTED" and d.reasons == ("WINDOW_EXPIRED",)
+
+
+def test_zone_exit_date_starts_the_window_for_1210_whatever_the_policy_date():
+    """The same claim on a 1210 export: the window runs from the zone exit (2026-08-20), the policy still from ieDate."""
+    d = run(e=export(trade_mode="1210", ie_date=date(2025, 12, 20)),
+            c=claim(zone_exit_date=date(2026, 2, 20), return_date=date(2026, 8, 15)))
+    assert d.export_date == date(2026, 2, 20) and d.window_end == date(2026, 8, 20)
+    assert d.decision == "EXEMPT" and d.policy == "2023-34"
+
+
+# -- the exchange rate of the RETURN date's month (CONTRACT §3) --------------------------------------------------
+MONTHLY = reference(exchange_rates={("2026-03", "502"): D("7.0000"), ("2026-04", "502"): D("7.2000"),
+                                    ("2026-05", "502"): D("7.3000")})
+
+
+@pytest.mark.parametrize("ie,ret,app,value", [
+    ("2026-03-31", "2026-04-01", None, "7200.00"),       # exported in March, returned in April: April's rate
+    ("2026-04-15", "2026-04-30", None, "7200.00"),       # last day of the month
+    ("2026-04-15", "2026-05-01", None, "7300.00"),       # first day of the next
+    ("2026-03-20", "2026-03-31", "2026-04-02", "7000.00"),  # the claim's returnDate, not the CEB213 appTime
+    ("2026-03-31", None, "2026-04-01", "7200.00"),       # no claim: the appTime date is the return date
+])
+def test_exchange_rate_of_the_return_month(ie, ret, app, value):
+    """V = USD 1,000 at the rate of the month of the return date (claim returnDate, else appTime date), whatever the
+    export date's month."""
+    ln = line(app_time=datetime.fromisoformat(app + "T00:30")) if app else line()
+    c = claim(return_date=date.fromisoformat(ret)) if ret else None
+    d = run(e=export(ie_date=date.fromisoformat(ie)), ln=ln, c=c, no_claim=ret is None, ref=MONTHLY)
+    assert d.customs_value == D(value)
+    assert "TARIFF_UNKNOWN" not in d.reasons
+
+
+@pytest.mark.xfail(strict=True, reason="CONTRACT §6 RETURN_BEFORE_EXPORT: not in processor/law/rules.py yet")
+@pytest.mark.parametrize("mode,zone", [("9610", None), ("1210", date(2026, 3, 20))])
+def test_return_before_export_is_rejected(mode, zone):
+    """The goods cannot come back before they left: before ieDate, or for 1210 before zoneExitDate."""
+    d = run(e=export(trade_mode=mode, ie_date=date(2026, 3, 10)),
+            c=claim(zone_exit_date=zone, return_date=date(2026, 3, 15) if zone else date(2026, 3, 9)))
+    assert d.decision == "REJECTED" and d.reasons == ("RETURN_BEFORE_EXPORT",)
 
 
 # -- properties ----------------------------------------------------------------------------------------
@@ -283,7 +414,7 @@ money_fields = ("customs_value", "import_duty", "consumption_tax", "import_vat",
        price=st.decimals(min_value=D("0"), max_value=D("99999"), places=5),
        refunded=st.decimals(min_value=D("0"), max_value=D("9999"), places=2))
 def test_held_never_exceeds_exported_and_money_is_decimal_cents(qty, held, price, refunded):
-    d = run(e=export(price=price), ln=line(qty=qty, qty1=qty), h=Held(held, held),
+    d = run(e=export(price=price), ln=line(qty=qty, qty1=qty), h=Held(qty=held, qty1=held),
             c=claim(items=[item(refunded_vat=refunded)], certificate_type="PAID_BACK"))
     if d.decision != "REJECTED":
         assert qty + held <= D("10")
