@@ -11,6 +11,7 @@ from . import __version__
 from .batch import CHINA, make_batch
 from .stages.report import report_files
 from .law.facts import Params
+from .law.rules import RULES
 from .ledger import LedgerBusy, LedgerUrlError, default_url
 from .logs import BatchLog
 from .problems import ERROR
@@ -19,6 +20,7 @@ from .reference import ReferenceError, load_reference
 
 EXIT_FAILED = 1  # the batch could not complete; nothing of it was committed
 EXIT_BUSY = 75  # another batch holds the ledger (EX_TEMPFAIL): try again later
+LABEL = 2 + max(len("export duty refund"), *(len(r.code) for r in RULES))  # explain's label column
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,7 +71,7 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path 
             sys.exit(EXIT_FAILED)
         url = ledger_url or default_url(out_dir)
         batch = make_batch(inbox, out_dir, url, reference, log, busy_timeout_s=wait_s,
-                           params=Params(rest_day_extension))
+                           params=Params(extend_over_rest_days=rest_day_extension))
         try:
             result = batch.run(datetime.now(CHINA))
         except LedgerUrlError as err:
@@ -175,16 +177,16 @@ def explain(return_id: str, ledger_url: str | None, out_dir: Path | None, all_ve
         for r in rows:
             click.echo(f"Return {r['co_el_no']}  line gnum {r['gnum']}  (invtNo {r['invt_no']}, decision version "
                        f"{r['version']}, {r['status']}, batch {r['batch_id']})")
-            click.echo(f"  {'decision':<20}{r['decision']}" + (f"  [{r['reasons']}]" if r["reasons"] else ""))
+            click.echo(f"  {'decision':<{LABEL}}{r['decision']}" + (f"  [{r['reasons']}]" if r["reasons"] else ""))
             for step in json.loads(r["trail"]):
                 label = step.get("code") or step["step"]
-                click.echo(f"  {label:<20}{step['detail']}")
-                click.echo(f"  {'':<20}  ({step['reference']})")
+                click.echo(f"  {label:<{LABEL}}{step['detail']}")
+                click.echo(f"  {'':<{LABEL}}  ({step['reference']})")
             params = batches.get(r["batch_id"], {})
             versions = ", ".join(f"{n} {v['sha256'][:12]}" for n, v in sorted(params.get("reference", {}).items()))
             settings = ", ".join(f"{k}={v}" for k, v in sorted(params.get("settings", {}).items()))
-            click.echo(f"  {'parameters':<20}{versions}")
-            click.echo(f"  {'':<20}{settings}")
+            click.echo(f"  {'parameters':<{LABEL}}{versions}")
+            click.echo(f"  {'':<{LABEL}}{settings}")
             click.echo("")
     finally:
         ledger.close()

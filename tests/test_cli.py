@@ -94,7 +94,6 @@ def test_explain_shows_how_a_return_was_decided(demo, return_id):
     assert "rest_day_extension=on" in lines[at + 1], lines[at + 1]
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: reason clauses cite 公告2023年第4号 whatever the policy version")
 def test_a_line_under_2026_16_cites_announcement_2026_16(demo):
     """CONTRACT §3: 'a line under 2026-16 cites 公告2026年第16号, not 2023年第4号' (LAW: No. 16 restates No. 4's
     clauses for 2026-2027 exports)."""

@@ -384,7 +384,6 @@ def test_exchange_rate_of_the_return_month(ie, ret, app, value):
     assert "TARIFF_UNKNOWN" not in d.reasons
 
 
-@pytest.mark.xfail(strict=True, reason="CONTRACT §6 RETURN_BEFORE_EXPORT: not in processor/law/rules.py yet")
 @pytest.mark.parametrize("mode,zone", [("9610", None), ("1210", date(2026, 3, 20))])
 def test_return_before_export_is_rejected(mode, zone):
     """The goods cannot come back before they left: before ieDate, or for 1210 before zoneExitDate."""

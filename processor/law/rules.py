@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .facts import EXEMPT, PENDING, REJECTED  # noqa: F401 - the decisions a rule forces
+from .taxes import cents
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,8 @@ def certificate_missing(case):
 def backpay_required(case):
     item = case.claim_item
     if _refund_granted(case) and case.claim.certificate_type != "PAID_BACK":
-        return (f"export refund granted (VAT {item.refunded_vat}, CT {item.refunded_ct}) and no PAID_BACK (已补税) "
-                f"certificate")
+        return (f"export refund granted (VAT {cents(item.refunded_vat)}, CT {cents(item.refunded_ct)}) and no PAID_BACK "
+                f"(已补税) certificate")
 
 
 @rule("CERTIFICATE_CONFLICT", PENDING)
