@@ -18,8 +18,20 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 @pytest.fixture
 def samples_dir():
     if not SAMPLES.is_dir():
-        pytest.skip(f"official samples not present at {SAMPLES}")
+        _MISSING.add(str(SAMPLES))
+        pytest.skip(f"GACC's official samples are not at {SAMPLES} (../shared beside the checkout): the batch over "
+                    f"real messages is NOT tested")
     return SAMPLES
+
+
+_MISSING: set = set()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say loudly, at the end of every run, when tests over GACC's official samples could not run."""
+    for path in sorted(_MISSING):
+        terminalreporter.write_sep("!", f"official samples missing at {path}: tests over real messages skipped",
+                                   red=True)
 
 
 @pytest.fixture(params=BACKENDS)
