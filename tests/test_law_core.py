@@ -257,23 +257,40 @@ def test_declared_columns_are_the_schema_columns(tmp_path):
         ledger.close()
 
 
-def test_a_ledger_of_schema_version_1_is_upgraded_in_place(tmp_path):
+def test_a_ledger_written_by_the_previous_release_is_upgraded_in_place(tmp_path):
+    """tests/data/ledger-v1-demo.sqlite: the demo night's ledger as release 9bb8759 (schema 1, no citations)
+    wrote it. It opens, is upgraded, and the same night run again writes the same decisions, its old
+    decisions reported with the clauses of their policy version."""
+    import shutil
+
     from processor.ledger import open_ledger
     from processor.ledger.base import SCHEMA_VERSION
 
-    path = tmp_path / "old.sqlite"
-    open_ledger(f"sqlite:///{path}").close()
-    con = sqlite3.connect(path)
-    con.execute("ALTER TABLE decisions DROP COLUMN citations")
-    con.execute("UPDATE ledger_meta SET value = '1' WHERE name = 'schema_version'")
-    con.commit()
+    from .conftest import DEMO, ROOT
+    from .helpers import run_batch
+
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "ledger-v1-demo.sqlite", out / "ledger.sqlite")
+    con = sqlite3.connect(out / "ledger.sqlite")
+    assert con.execute("SELECT value FROM ledger_meta WHERE name = 'schema_version'").fetchone() == ("1",)
     con.close()
-    ledger = open_ledger(f"sqlite:///{path}")
+    code, s, output = run_batch(DEMO, out)
+    assert code == 0, output
+    assert s["decisions"]["decided_now"] == 0 and s["decisions"]["reported_again_unchanged"] == 20
+    ledger = open_ledger(f"sqlite:///{out / 'ledger.sqlite'}")
     try:
         assert ledger.schema_version() == SCHEMA_VERSION
-        assert "citations" in [r[1] for r in ledger.query("PRAGMA table_info(decisions)")]
+        assert ledger.query("SELECT COUNT(*) FROM decisions WHERE citations IS NULL")[0][0] == 20
     finally:
         ledger.close()
+    xml = (out / "reconciliation.xml").read_text(encoding="utf-8")
+    assert xml.count("<announcement>财政部 海关总署 税务总局公告2026年第16号</announcement>") >= 10
+    assert re.search(r'code="CLAIM_MISSING" clause="CONTRACT.md 2', xml)
+    assert "no clause in the reference data" not in xml
+    import xmlschema
+
+    xmlschema.XMLSchema(str(SCHEMA_DIR / "reconciliation.xsd")).validate(str(out / "reconciliation.xml"))
 
 
 def test_a_ledger_written_by_a_newer_release_is_refused(tmp_path):
