@@ -25,9 +25,18 @@ def records(kind_name: str, text: str):
     return [el for el in root if isinstance(el.tag, str) and el.tag.endswith("}" + kind.record_tag)]
 
 
+def fast_node(kind_name: str, elem):
+    """The fast path's node of a record's text (as the plain scanner hands it over), or None."""
+    prefix = f"{elem.prefix}:" if elem.prefix else ""
+    if not elem.tag.startswith(f"{{{BY_NAME[kind_name].namespace}}}"):
+        return None
+    return fast_path(kind_name).match_text(etree.tostring(elem, encoding=str, with_tail=False), elem.sourceline,
+                                           prefix)
+
+
 def both(kind_name: str, elem):
     kind = BY_NAME[kind_name]
-    fast = fast_path(kind_name).match(elem)
+    fast = fast_node(kind_name, elem)
     defects: list = []
     slow = extract(elem, shapes(kind)[0][1], kind.namespace, defects)
     return fast, slow, defects

@@ -20,8 +20,6 @@ import re
 from decimal import Decimal
 from operator import itemgetter
 
-from lxml import etree
-
 from ..fields import RecordShape
 from ..validation import CHECKS
 from .extract import TRANSMISSION_FIELDS, Node, canonical_of
@@ -143,7 +141,6 @@ class FastPath:
         self.shape = shape
         self.namespace = namespace
         self._by_prefix: dict = {}
-        self._clark = f"{{{namespace}}}"
         self.usable = True
         try:
             self._compile("ceb:")
@@ -173,17 +170,9 @@ class FastPath:
         self._by_prefix[prefix] = compiled
         return compiled
 
-    def match(self, elem) -> Node | None:
-        """The checked node of `elem`, or None when the generic extraction must decide."""
-        if not self.usable or not elem.tag.startswith(self._clark):
-            return None
-        prefix = elem.prefix
-        return self.match_text(etree.tostring(elem, encoding=str, with_tail=False), elem.sourceline,
-                               f"{prefix}:" if prefix else "")
-
     def match_text(self, text: str, line: int, prefix: str) -> Node | None:
-        """The checked node of one record's text (serialised, or as the file has it), whose start tag is on
-        `line` and whose elements are written with `prefix`; None when the generic extraction must decide."""
+        """The checked node of one record's text as the file has it, whose start tag is on `line` and whose
+        elements are written with `prefix`; None when the generic extraction must decide."""
         compiled = self._compiled_for(text, prefix)
         if compiled is None:
             return None
