@@ -58,6 +58,11 @@ class FieldSpec:
     def describe(self) -> str:
         return describe_facets(self.kind, self.facets)
 
+    @property
+    def empty_ok(self) -> bool:
+        """An empty text passes the check (a string with no least length): the fast path takes <x/> too."""
+        return self.kind == "string" and self.facets.get("length") is None and self.facets.get("minLength", 0) == 0
+
 
 @dataclass(frozen=True)
 class RecordShape:

@@ -126,3 +126,9 @@ def test_plain_forms_cover_the_fields_of_the_fast_kinds():
     plain = {label.split(":")[0] for label, spec, _t in PAIRS if spec.plain}
     assert plain >= {"ceb603-202205.xsd", "ceb604.xsd", "ceb605.xsd", "ceb213.xsd", "ceb214.xsd"}
     assert not [label for label, spec, _t in PAIRS if spec.kind == "boolean" and spec.plain]
+
+
+def test_a_field_takes_an_empty_text_exactly_when_it_says_so():
+    for label, spec, _t in PAIRS:
+        if spec.plain:
+            assert spec.empty_ok == fast_accepts(spec, ""), label

@@ -59,8 +59,7 @@ class _Part:
             self.required.append(spec.required)
             self.decimal.append(spec.kind == "decimal")
             full = rf"<{p}{name}>({body})</{p}{name}>"
-            empty_ok = spec.kind == "string" and spec.facets.get("length") is None and \
-                spec.facets.get("minLength", 0) == 0 and code is None
+            empty_ok = spec.empty_ok and code is None
             self.empty_ok.append(empty_ok)
             if empty_ok:
                 full = rf"(?:<{p}{name}/>|{full})"
