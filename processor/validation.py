@@ -86,10 +86,12 @@ class Checker:
             return None
         return value
 
-    def fields(self, node: Node, checks: dict, path: str = "") -> dict:
+    def fields(self, node: Node, checks: "Checks", path: str = "") -> dict:
         """Run one part's declared checks (a value of CHECKS) in their order: the checked values by name (None
-        where a value is absent or wrong). A code the fast path matched is not checked again."""
-        return {name: check.run(self, node, name, path) for name, check in checks.items()}
+        where a value is absent or wrong). What the fast path's match settled is not checked again (nor
+        returned: the builders take only dates and times from here)."""
+        return {name: check.run(self, node, name, path)
+                for name, check in (checks.unmatched if node.coded else checks).items()}
 
     def one_of(self, node: Node, name: str, allowed: dict, path: str = "") -> str | None:
         value = node.values.get(name)
@@ -198,6 +200,14 @@ class Timestamp:
         return ck.timestamp(node, name, path)
 
 
+class Checks(dict):
+    """One part's checks by field name, in the order they run; `unmatched`: those a match does not settle."""
+
+    def __init__(self, checks: dict):
+        super().__init__(checks)
+        self.unmatched = {name: check for name, check in checks.items() if not check.matched}
+
+
 SUPERVISION = Code("[0-9]{4}", "a 4-digit supervision code such as 9610")
 CUSTOMS = Code("[0-9]{4}", "a 4-digit customs code")
 COUNTRY = Code("[0-9]{3}", "a 3-digit country code")
@@ -207,7 +217,7 @@ DATE8 = Date8()
 # The checks of each record part (kind, element), in the order they run and report. The one declaration of
 # them: the builders run them (Checker.fields), the fast path compiles their patterns (readers/fastpath.py).
 CHECKS: dict = {
-    ("CEB603", "InventoryHead"): {
+    ("CEB603", "InventoryHead"): Checks({
         "ieFlag": OneOf({"E": "export"}),
         "tradeMode": SUPERVISION,
         "appType": OneOf(APP_TYPES),
@@ -219,25 +229,28 @@ CHECKS: dict = {
         "iCurrency": Code("[0-9]{3}", "a 3-digit currency code such as 142"),
         "ieDate": DATE8,
         "appTime": Timestamp(14),
-    },
-    ("CEB603", "InventoryList"): {
+    }),
+    ("CEB603", "InventoryList"): Checks({
         "gcode": Code("[0-9]{10}", "a 10-digit HS code"),
         "currency": Code("[0-9]{3}", "a 3-digit currency code such as 502"),
         "country": COUNTRY,
         **UNITS,
-    },
-    ("CEB604", "InventoryReturn"): {"returnTime": Timestamp(17)},
-    ("CEB605", "InvtCancel"): {"appType": OneOf(APP_TYPES), "appStatus": OneOf(APP_STATUSES), "appTime": Timestamp(14)},
-    ("CEB213", "InvtRefundHead"): {
+    }),
+    ("CEB604", "InventoryReturn"): Checks({"returnTime": Timestamp(17)}),
+    ("CEB605", "InvtCancel"): Checks({"appType": OneOf(APP_TYPES), "appStatus": OneOf(APP_STATUSES),
+                                      "appTime": Timestamp(14)}),
+    ("CEB213", "InvtRefundHead"): Checks({
         "ieFlag": OneOf({"I": "import: a return comes back into China"}),
         "appType": OneOf(APP_TYPES),
         "appStatus": OneOf(APP_STATUSES),
         "tradeMode": SUPERVISION,
         "customsCode": CUSTOMS,
         "appTime": Timestamp(14),
-    },
-    ("CEB213", "InvtRefundList"): {"gcode": Code("[0-9]{1,10}", "an HS code of digits, as on the original item"),
-                                   **UNITS},
-    ("CEB214", "RefundReturn"): {"returnTime": Timestamp(17)},
-    ("ReturnClaims", "Claim"): {"returnDate": DATE8, "zoneExitDate": DATE8},
+    }),
+    ("CEB213", "InvtRefundList"): Checks({
+        "gcode": Code("[0-9]{1,10}", "an HS code of digits, as on the original item"),
+        **UNITS,
+    }),
+    ("CEB214", "RefundReturn"): Checks({"returnTime": Timestamp(17)}),
+    ("ReturnClaims", "Claim"): Checks({"returnDate": DATE8, "zoneExitDate": DATE8}),
 }

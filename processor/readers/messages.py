@@ -141,7 +141,7 @@ class MatchedListBuilder:
                 self.ITEM[:-1] != tuple(map(_camel, r.ExportItem._fields)):
             raise ValueError("MatchedListBuilder.HEAD and ITEM are not in the order of ExportList and ExportItem")
         head_checks, item_checks = CHECKS[self.KIND, self.HEAD_PART], CHECKS[self.KIND, self.ITEM_PART]
-        left = [n for checks in (head_checks, item_checks) for n, c in checks.items() if not c.matched]
+        left = list(head_checks.unmatched) + list(item_checks.unmatched)
         if left != ["ieDate", "appTime"]:  # what build() checks after the match
             raise ValueError(f"CHECKS of a list ask for checks the matched builder does not make: {left}")
         self.date_of, self.time_of = head_checks["ieDate"].valid, head_checks["appTime"].valid
