@@ -5,6 +5,11 @@ Running a generic schema validator over every record costs ~30x the raw parse, s
 fractionDigits, minInclusive) are compiled here into small closures, one per field. The schema stays
 the single source of the limits; tests/test_fields.py proves the closures accept and reject exactly
 what xmlschema does.
+
+Each field also gets its plain form (`FieldSpec.plain`): a regular expression for the texts that need
+no work (no white space to collapse, no sign, no escaped character), which the fast path
+(readers/fastpath.py) matches a whole record part with. The code checks an XSD cannot make come
+from one table too (validation.CHECKS); the fast path takes a coded field's form from there.
 """
 from __future__ import annotations
 
@@ -48,9 +53,15 @@ class FieldSpec:
     required: bool
     facets: dict
     check: Callable[[str], object] = field(repr=False, compare=False)
+    plain: str = field(default="", repr=False, compare=False)  # plain_pattern(kind, facets)
 
     def describe(self) -> str:
         return describe_facets(self.kind, self.facets)
+
+    @property
+    def empty_ok(self) -> bool:
+        """An empty text passes the check (a string with no least length): the fast path takes <x/> too."""
+        return self.kind == "string" and self.facets.get("length") is None and self.facets.get("minLength", 0) == 0
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,37 @@ def compile_check(kind: str, facets: dict) -> Callable[[str], object]:
     return check_string
 
 
+def plain_pattern(kind: str, facets: dict) -> str:
+    """The plain texts of a field, as a regular expression for the fast path: every text it matches
+    passes the field's check unchanged (a string's value is the text itself, a decimal's Decimal(text)),
+    and it matches no "<" or "&". "" when the facets are ones it does not express (an enumeration, a
+    pattern, a boolean, a signed number...): records with such a field take the generic path."""
+    if kind == "decimal":
+        total, frac = facets.get("totalDigits"), facets.get("fractionDigits")
+        minimum = facets.get("minInclusive")
+        if total is None or minimum is None or minimum < 0:
+            return ""
+        if frac == 0:
+            if minimum == 1:
+                return rf"0*[1-9][0-9]{{0,{total - 1}}}"
+            if minimum == 0:
+                return rf"0*[0-9]{{1,{total}}}"
+            return ""
+        if frac is None or minimum != 0:
+            return ""
+        return rf"[0-9]{{1,{total - frac}}}(?:\.[0-9]{{0,{frac}}})?"
+    if kind != "string":
+        return ""
+    hi = facets.get("length", facets.get("maxLength"))
+    lo = max(1, facets.get("length", facets.get("minLength", 1)))
+    if "enumeration" in facets or "pattern" in facets or hi is None:
+        return ""
+    if facets.get("whiteSpace") == "collapse":
+        # already collapsed text only (single spaces between non-space characters), so collapse is identity
+        return rf"(?=[^<]{{{lo},{hi}}}<)[^\s<&](?: ?[^\s<&])*"
+    return rf"[^<&]{{{lo},{hi}}}"
+
+
 def _facets_of(xsd_type) -> tuple[str, dict]:
     """Collect the facets of an xmlschema simple type, walking up its restrictions."""
     import xmlschema.names as nm
@@ -192,7 +234,7 @@ def _facets_of(xsd_type) -> tuple[str, dict]:
 
 def _field(name: str, xsd_type, required: bool) -> FieldSpec:
     kind, facets = _facets_of(xsd_type)
-    return FieldSpec(name, kind, required, facets, compile_check(kind, facets))
+    return FieldSpec(name, kind, required, facets, compile_check(kind, facets), plain_pattern(kind, facets))
 
 
 def _attributes(xsd_type) -> dict:

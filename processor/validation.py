@@ -3,6 +3,12 @@
 The official XSDs restrict lengths and digits only (PROVENANCE.md), so a list with ieFlag "a" or an
 ieDate of 20230230 passes them. These checks run after the facet checks of processor/fields.py, on
 the typed values, and add Defects with the field's path and line.
+
+`CHECKS` declares them once, per record part and in the order they run: the builders of
+readers/messages.py run them from it (`Checker.fields`), and the fast path (readers/fastpath.py)
+compiles each declared field's lexical form (`pattern`) into its expressions in place of the
+field's facets. A code or a one-of is then settled by the match (`matched`); a date or time is
+matched as digits and its calendar still checked.
 """
 from __future__ import annotations
 
@@ -15,10 +21,6 @@ from .readers.extract import Defect, Node
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 
-DIGITS3 = re.compile(r"[0-9]{3}\Z")
-DIGITS4 = re.compile(r"[0-9]{4}\Z")
-DIGITS10 = re.compile(r"[0-9]{10}\Z")
-DIGITS1_10 = re.compile(r"[0-9]{1,10}\Z")
 UNIT_FIELDS = ("unit", "unit1", "unit2")
 APP_TYPES = {"1": "new", "2": "change", "3": "delete"}
 APP_STATUSES = {"1": "draft (暂存)", "2": "declared (申报)"}
@@ -84,10 +86,12 @@ class Checker:
             return None
         return value
 
-    def units(self, node: Node, path: str = "") -> None:
-        """unit, unit1 and unit2: 3-digit measurement unit codes (JGS-20), as on the original item."""
-        for name in UNIT_FIELDS:
-            self.code(node, name, DIGITS3, "a 3-digit unit code such as 007", path)
+    def fields(self, node: Node, checks: "Checks", path: str = "") -> dict:
+        """Run one part's declared checks (a value of CHECKS) in their order: the checked values by name (None
+        where a value is absent or wrong). What the fast path's match settled is not checked again (nor
+        returned: the builders take only dates and times from here)."""
+        return {name: check.run(self, node, name, path)
+                for name, check in (checks.unmatched if node.coded else checks).items()}
 
     def one_of(self, node: Node, name: str, allowed: dict, path: str = "") -> str | None:
         value = node.values.get(name)
@@ -140,3 +144,113 @@ class Checker:
                           "each gnum once within a list")
             else:
                 seen[g] = i
+
+
+class Code:
+    """A code value: the text must match `pattern` (whole). The fast path's match settles it."""
+
+    matched = True
+
+    def __init__(self, pattern: str, expected: str):
+        self.pattern = pattern
+        self.regex = re.compile(pattern + r"\Z")
+        self.expected = expected
+
+    def run(self, ck: Checker, node: Node, name: str, path: str):
+        return ck.code(node, name, self.regex, self.expected, path)
+
+
+class OneOf:
+    """One of a few codes, each with its meaning (told to the sender). The fast path's match settles it."""
+
+    matched = True
+
+    def __init__(self, allowed: dict):
+        self.allowed = allowed
+        codes = [re.escape(c) for c in allowed]
+        single = all(len(c) == 1 for c in allowed)
+        self.pattern = codes[0] if len(codes) == 1 else f"[{''.join(codes)}]" if single else f"(?:{'|'.join(codes)})"
+
+    def run(self, ck: Checker, node: Node, name: str, path: str):
+        return ck.one_of(node, name, self.allowed, path)
+
+
+class Date8:
+    """A real date, YYYYMMDD, from 2000 to 2099. The fast path matches the digits; the calendar is checked after."""
+
+    matched = False
+    pattern = "[0-9]{8}"
+    valid = staticmethod(valid_date8)
+
+    def run(self, ck: Checker, node: Node, name: str, path: str):
+        return ck.date8(node, name, path)
+
+
+class Timestamp:
+    """A real time, YYYYMMDDhhmmss or with milliseconds (fff); `digits` is the form the field's facet allows
+    (the fast path matches only it). The calendar is checked after the match."""
+
+    matched = False
+    valid = staticmethod(valid_timestamp)
+
+    def __init__(self, digits: int):
+        self.pattern = f"[0-9]{{{digits}}}"
+
+    def run(self, ck: Checker, node: Node, name: str, path: str):
+        return ck.timestamp(node, name, path)
+
+
+class Checks(dict):
+    """One part's checks by field name, in the order they run; `unmatched`: those a match does not settle."""
+
+    def __init__(self, checks: dict):
+        super().__init__(checks)
+        self.unmatched = {name: check for name, check in checks.items() if not check.matched}
+
+
+SUPERVISION = Code("[0-9]{4}", "a 4-digit supervision code such as 9610")
+CUSTOMS = Code("[0-9]{4}", "a 4-digit customs code")
+COUNTRY = Code("[0-9]{3}", "a 3-digit country code")
+UNITS = {name: Code("[0-9]{3}", "a 3-digit unit code such as 007") for name in UNIT_FIELDS}
+DATE8 = Date8()
+
+# The checks of each record part (kind, element), in the order they run and report. The one declaration of
+# them: the builders run them (Checker.fields), the fast path compiles their patterns (readers/fastpath.py).
+CHECKS: dict = {
+    ("CEB603", "InventoryHead"): Checks({
+        "ieFlag": OneOf({"E": "export"}),
+        "tradeMode": SUPERVISION,
+        "appType": OneOf(APP_TYPES),
+        "appStatus": OneOf(APP_STATUSES),
+        "customsCode": CUSTOMS,
+        "portCode": CUSTOMS,
+        "country": COUNTRY,
+        "fCurrency": Code("[0-9]{3}", "a 3-digit currency code such as 142"),
+        "iCurrency": Code("[0-9]{3}", "a 3-digit currency code such as 142"),
+        "ieDate": DATE8,
+        "appTime": Timestamp(14),
+    }),
+    ("CEB603", "InventoryList"): Checks({
+        "gcode": Code("[0-9]{10}", "a 10-digit HS code"),
+        "currency": Code("[0-9]{3}", "a 3-digit currency code such as 502"),
+        "country": COUNTRY,
+        **UNITS,
+    }),
+    ("CEB604", "InventoryReturn"): Checks({"returnTime": Timestamp(17)}),
+    ("CEB605", "InvtCancel"): Checks({"appType": OneOf(APP_TYPES), "appStatus": OneOf(APP_STATUSES),
+                                      "appTime": Timestamp(14)}),
+    ("CEB213", "InvtRefundHead"): Checks({
+        "ieFlag": OneOf({"I": "import: a return comes back into China"}),
+        "appType": OneOf(APP_TYPES),
+        "appStatus": OneOf(APP_STATUSES),
+        "tradeMode": SUPERVISION,
+        "customsCode": CUSTOMS,
+        "appTime": Timestamp(14),
+    }),
+    ("CEB213", "InvtRefundList"): Checks({
+        "gcode": Code("[0-9]{1,10}", "an HS code of digits, as on the original item"),
+        **UNITS,
+    }),
+    ("CEB214", "RefundReturn"): Checks({"returnTime": Timestamp(17)}),
+    ("ReturnClaims", "Claim"): Checks({"returnDate": DATE8, "zoneExitDate": DATE8}),
+}

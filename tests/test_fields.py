@@ -1,5 +1,6 @@
 """The compiled per-field checks accept and reject exactly what the schemas (via xmlschema) do."""
 import re
+from decimal import Decimal
 
 import pytest
 from hypothesis import assume, given, settings
@@ -99,3 +100,35 @@ def test_failure_says_what_was_expected():
     with pytest.raises(FieldError) as err:
         spec.check("2026010")
     assert "7 characters" in err.value.problem and err.value.expected == "exactly 8 characters"
+
+
+PLAIN = [(label, spec) for label, spec, _t in DISTINCT if spec.plain]
+
+
+@pytest.mark.parametrize("label,spec", PLAIN, ids=[p[0] for p in PLAIN])
+@settings(max_examples=100)
+@given(data=st.data())
+def test_plain_form_takes_only_texts_the_check_keeps_as_they_are(label, spec, data):
+    """FieldSpec.plain (the fast path's form of a field): every text it matches passes the check, whose value
+    is the text itself (a decimal's Decimal(text)), and holds no markup."""
+    plain = re.compile(f"(?:{spec.plain})<")  # as in a record: the field's end tag follows
+    if "(?=" in spec.plain:
+        value = data.draw(values)
+    else:
+        value = data.draw(st.one_of(values, st.from_regex(spec.plain, fullmatch=True)))
+    if not plain.fullmatch(value + "<"):
+        return
+    assert "<" not in value and "&" not in value
+    assert spec.check(value) == (Decimal(value) if spec.kind == "decimal" else value), (label, value)
+
+
+def test_plain_forms_cover_the_fields_of_the_fast_kinds():
+    plain = {label.split(":")[0] for label, spec, _t in PAIRS if spec.plain}
+    assert plain >= {"ceb603-202205.xsd", "ceb604.xsd", "ceb605.xsd", "ceb213.xsd", "ceb214.xsd"}
+    assert not [label for label, spec, _t in PAIRS if spec.kind == "boolean" and spec.plain]
+
+
+def test_a_field_takes_an_empty_text_exactly_when_it_says_so():
+    for label, spec, _t in PAIRS:
+        if spec.plain:
+            assert spec.empty_ok == fast_accepts(spec, ""), label

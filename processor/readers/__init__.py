@@ -1,10 +1,19 @@
 """Stream one input file record by record: dispatch by root, check, build, and never raise.
 
-`open_input` sniffs the root element; `Reading.records()` then iterparses the file one record at a
-time (Inventory, InventoryReturn, InvtCancel, InvtRefund, RefundReturn, Claim), clearing each record
-and its finished siblings so memory stays flat whatever the file's size. Every defect becomes a
-Problem with file, line, record key and field; a file that stops being well-formed keeps the complete
-records before the break.
+`open_input` sniffs the root element; `Reading.records()` then reads the file one record at a time
+(Inventory, InventoryReturn, InvtCancel, InvtRefund, RefundReturn, Claim), so memory stays flat
+whatever the file's size. Every defect becomes a Problem with file, line, record key and field; a
+file that stops being well-formed keeps the complete records before the break.
+
+A record is read one of two ways, with the same result (tests/test_fuzz.py, test_fastpath.py):
+- plain, for most of a night: the scanner (plain.py) cuts a plainly written UTF-8 file of a fast kind
+  into record texts, and the fast path's expressions (fastpath.py) match each text whole. A CEB603
+  list is built from the matches (MatchedListBuilder: no node per item); a record of the other fast
+  kinds (CEB604, CEB605, CEB213, CEB214) from the matched nodes, by its kind's builder.
+- parsed, for everything else: lxml reads the file (iterparse, clearing each record and its finished
+  siblings) from where the scanner stops, or all of it (a claims file, a file that is not plainly
+  written); a record the expressions do not take is parsed alone with its line kept. extract.py checks
+  it field by field and its kind's builder builds it, reporting every defect with its line.
 """
 from __future__ import annotations
 
@@ -217,14 +226,9 @@ def _parse_matched(reading: Reading, builder: MatchedListBuilder, text: str, lin
     return Parsed(kind, reading.name, record, key, line, _content_hash(canonical), problems, len(items))
 
 
-def _parse_record(reading: Reading, elem, variants, fast: FastPath | None = None) -> Parsed:
+def _parse_record(reading: Reading, elem, variants) -> Parsed:
+    """A record the parser read (a file or a record that is not plain): the generic extraction."""
     kind = reading.kind
-    if fast is not None:
-        node = fast.match(elem)
-        if node is not None:
-            parsed = _parse_fast(reading, node, variants)
-            if parsed is not None:
-                return parsed
     best = None
     for variant, shape in variants:
         defects: list[Defect] = []
@@ -283,7 +287,6 @@ def _read_records(reading: Reading, skip: int = 0) -> Iterator[Parsed]:
     """Records of a file, from the parser; the first `skip` were read already (by the scanner)."""
     kind = reading.kind
     variants = shapes(kind)
-    fast = fast_path(kind.name)
     ns = kind.namespace
     record_tag = f"{{{ns}}}{kind.record_tag}"
     tags = [f"{{*}}{kind.record_tag}"]
@@ -317,7 +320,7 @@ def _read_records(reading: Reading, skip: int = 0) -> Iterator[Parsed]:
             else:
                 n_records += 1
                 if n_records > skip:
-                    yield _parse_record(reading, elem, variants, fast)
+                    yield _parse_record(reading, elem, variants)
             # Free what has been read: this record's subtree and everything before it under the root.
             elem.clear(keep_tail=False)
             if parent is root and parent is not None:

@@ -2,9 +2,11 @@
 
 The generic extraction (extract.py) visits every child element in Python, which costs about 30x the
 raw parse. Most records in a night are written the way the specification lays them out: fields in
-schema order, no escaped characters, no surplus white space. For those, a regular expression compiled
-from the same schema facets (and the code patterns of validation.py) checks a whole record part in one
-C-level match and hands back every field's text at once.
+schema order, no escaped characters, no surplus white space. For those, a regular expression checks a
+whole record part in one C-level match and hands back every field's text at once. It is assembled here
+from what the checks are compiled from, and from nothing else: each field's plain form (FieldSpec.plain,
+compiled from the XSD facets by fields.py) or, for a field the checks of validation.py look at, the
+lexical form that their table (validation.CHECKS) declares for it.
 
 The fast path is conservative: it only accepts what the generic extraction accepts, with the same
 values and the same canonical text (tests/test_fastpath.py checks this). Anything else — another
@@ -18,47 +20,9 @@ import re
 from decimal import Decimal
 from operator import itemgetter
 
-from lxml import etree
-
 from ..fields import RecordShape
+from ..validation import CHECKS
 from .extract import TRANSMISSION_FIELDS, Node, canonical_of
-
-# Values that the code checks of validation.py require; the fast path checks them in the same match.
-CODE_PATTERNS = {
-    ("CEB603", "InventoryHead", "ieFlag"): "E",
-    ("CEB603", "InventoryHead", "tradeMode"): "[0-9]{4}",
-    ("CEB603", "InventoryHead", "appType"): "[123]",
-    ("CEB603", "InventoryHead", "appStatus"): "[12]",
-    ("CEB603", "InventoryHead", "customsCode"): "[0-9]{4}",
-    ("CEB603", "InventoryHead", "portCode"): "[0-9]{4}",
-    ("CEB603", "InventoryHead", "country"): "[0-9]{3}",
-    ("CEB603", "InventoryHead", "fCurrency"): "[0-9]{3}",
-    ("CEB603", "InventoryHead", "iCurrency"): "[0-9]{3}",
-    ("CEB603", "InventoryHead", "ieDate"): "[0-9]{8}",
-    ("CEB603", "InventoryHead", "appTime"): "[0-9]{14}",
-    ("CEB603", "InventoryList", "gcode"): "[0-9]{10}",
-    ("CEB603", "InventoryList", "currency"): "[0-9]{3}",
-    ("CEB603", "InventoryList", "country"): "[0-9]{3}",
-    ("CEB603", "InventoryList", "unit"): "[0-9]{3}",
-    ("CEB603", "InventoryList", "unit1"): "[0-9]{3}",
-    ("CEB603", "InventoryList", "unit2"): "[0-9]{3}",
-    ("CEB213", "InvtRefundHead", "ieFlag"): "I",
-    ("CEB213", "InvtRefundHead", "appType"): "[123]",
-    ("CEB213", "InvtRefundHead", "appStatus"): "[12]",
-    ("CEB213", "InvtRefundHead", "tradeMode"): "[0-9]{4}",
-    ("CEB213", "InvtRefundHead", "customsCode"): "[0-9]{4}",
-    ("CEB213", "InvtRefundHead", "appTime"): "[0-9]{14}",
-    ("CEB213", "InvtRefundList", "gcode"): "[0-9]{1,10}",
-    ("CEB213", "InvtRefundList", "unit"): "[0-9]{3}",
-    ("CEB213", "InvtRefundList", "unit1"): "[0-9]{3}",
-    ("CEB213", "InvtRefundList", "unit2"): "[0-9]{3}",
-    ("CEB605", "InvtCancel", "appType"): "[123]",
-    ("CEB605", "InvtCancel", "appStatus"): "[12]",
-    ("CEB605", "InvtCancel", "appTime"): "[0-9]{14}",
-    ("CEB604", "InventoryReturn", "returnTime"): "[0-9]{17}",
-    ("CEB214", "RefundReturn", "returnTime"): "[0-9]{17}",
-}
-
 
 # XML's white space (S): other Unicode spaces between fields are text the generic path reports. Possessive:
 # the next token starts with "<", so taking all of it is the only way to match, and without it the white
@@ -66,35 +30,6 @@ CODE_PATTERNS = {
 _S = "[ \t\n\r]*+"
 _IS_NONE = None.__eq__  # True for None, NotImplemented for a text: a C-level test of every group at once
 MAX_FORMS = 256
-
-
-def _string_body(spec) -> str:
-    f = spec.facets
-    hi = f.get("length", f.get("maxLength"))
-    lo = max(1, f.get("length", f.get("minLength", 1)))
-    if "enumeration" in f or "pattern" in f or hi is None:
-        return ""  # not handled here: such records take the generic path
-    if f.get("whiteSpace") == "collapse":
-        # already collapsed text only (single spaces between non-space characters), so collapse is identity
-        return rf"(?=[^<]{{{lo},{hi}}}<)[^\s<&](?: ?[^\s<&])*"
-    return rf"[^<&]{{{lo},{hi}}}"
-
-
-def _decimal_body(spec) -> str:
-    f = spec.facets
-    total, frac = f.get("totalDigits"), f.get("fractionDigits")
-    minimum = f.get("minInclusive")
-    if total is None or minimum is None or minimum < 0:
-        return ""
-    if frac == 0:
-        if minimum == 1:
-            return rf"0*[1-9][0-9]{{0,{total - 1}}}"
-        if minimum == 0:
-            return rf"0*[0-9]{{1,{total}}}"
-        return ""
-    if frac is None or minimum != 0:
-        return ""
-    return rf"[0-9]{{1,{total - frac}}}(?:\.[0-9]{{0,{frac}}})?"
 
 
 class _Part:
@@ -108,21 +43,23 @@ class _Part:
         self.empty_ok: list = []
         pieces = []
         p = re.escape(prefix)
+        checks = CHECKS.get((kind, shape.name), {})
+        if not set(checks) <= set(shape.order):
+            raise ValueError(f"CHECKS name fields that {shape.name} does not have")
         for name in shape.order:
             spec = shape.fields.get(name)
             if spec is None:
                 raise ValueError(f"{shape.name}/{name} is not a leaf")
-            code = CODE_PATTERNS.get((kind, shape.name, name))
-            body = code or (_decimal_body(spec) if spec.kind == "decimal" else
-                            _string_body(spec) if spec.kind == "string" else "")
+            check = checks.get(name)
+            code = check.pattern if check is not None else None  # the checks' own form of the field
+            body = code or spec.plain
             if not body:
                 raise ValueError(f"{shape.name}/{name} has facets the fast path does not handle")
             self.names.append(name)
             self.required.append(spec.required)
             self.decimal.append(spec.kind == "decimal")
             full = rf"<{p}{name}>({body})</{p}{name}>"
-            empty_ok = spec.kind == "string" and spec.facets.get("length") is None and \
-                spec.facets.get("minLength", 0) == 0 and code is None
+            empty_ok = spec.empty_ok and code is None
             self.empty_ok.append(empty_ok)
             if empty_ok:
                 full = rf"(?:<{p}{name}/>|{full})"
@@ -203,7 +140,6 @@ class FastPath:
         self.shape = shape
         self.namespace = namespace
         self._by_prefix: dict = {}
-        self._clark = f"{{{namespace}}}"
         self.usable = True
         try:
             self._compile("ceb:")
@@ -233,17 +169,9 @@ class FastPath:
         self._by_prefix[prefix] = compiled
         return compiled
 
-    def match(self, elem) -> Node | None:
-        """The checked node of `elem`, or None when the generic extraction must decide."""
-        if not self.usable or not elem.tag.startswith(self._clark):
-            return None
-        prefix = elem.prefix
-        return self.match_text(etree.tostring(elem, encoding=str, with_tail=False), elem.sourceline,
-                               f"{prefix}:" if prefix else "")
-
     def match_text(self, text: str, line: int, prefix: str) -> Node | None:
-        """The checked node of one record's text (serialised, or as the file has it), whose start tag is on
-        `line` and whose elements are written with `prefix`; None when the generic extraction must decide."""
+        """The checked node of one record's text as the file has it, whose start tag is on `line` and whose
+        elements are written with `prefix`; None when the generic extraction must decide."""
         compiled = self._compiled_for(text, prefix)
         if compiled is None:
             return None

@@ -2,9 +2,9 @@
 
 A night's files are written by programs, the same way every time: an XML declaration, the root's
 start tag, records one after another with only white space between them, a BaseTransfer, the root's
-end tag. For such a file the parser's work (a tree per record, then serialising it again for the
-fast path) is most of the cost of reading it. This scanner finds each record's text by its end tag
-and leaves the checking to the fast path's expressions, which accept only plain, well-formed fields.
+end tag. For such a file the parser's work (a tree per record, and visiting its every field in
+Python) is most of the cost of reading it. This scanner finds each record's text by its end tag and
+leaves the checking to the fast path's expressions, which accept only plain, well-formed fields.
 
 It is conservative in the same way as the fast path. It takes the XML's own end-of-line handling
 (CR LF becomes LF; a lone CR stops it, as the parser counts lines by LF alone) and checks what an XML parser would refuse and a regular expression would
