@@ -148,11 +148,12 @@ def _error_line(err, path: Path, log=None) -> int | None:
 
 
 def _count_lines(path: Path) -> int:
-    """Lines as the parser counts them: CR LF, CR and LF each end one."""
+    """Lines as the parser counts them: by LF alone (CR LF is one line end; a lone CR is none: libxml2's
+    sourceline does not move on it, as plain.py says too)."""
     n = 0
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
-            n += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+            n += block.count(b"\n")
     return n + 1
 
 

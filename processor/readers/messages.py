@@ -27,8 +27,8 @@ class MessageKind:
     namespace: str
     record_tag: str
     schemas: tuple  # (variant, schema file) in order of preference
-    build: Callable  # (node, checker, warnings) -> record
-    key: Callable  # raw values of the record -> record key for messages
+    build: Callable  # (node, checker, warnings, variant) -> record
+    key: Callable  # (node) -> the record key quarantine rows and messages name, e.g. "copNo=... invtNo=..."
     order: int  # ingestion order within a batch: lists before their receipts, returns before claims
     envelope: bool = True  # CEB messages carry a guid attribute on the root
     transfer: bool = False  # enterprise declarations (not customs' receipts) carry one BaseTransfer

@@ -7,8 +7,8 @@ Python) is most of the cost of reading it. This scanner finds each record's text
 leaves the checking to the fast path's expressions, which accept only plain, well-formed fields.
 
 It is conservative in the same way as the fast path. It takes the XML's own end-of-line handling
-(CR LF becomes LF; a lone CR stops it, as the parser counts lines by LF alone) and checks what an XML parser would refuse and a regular expression would
-not see: bytes that are not UTF-8, characters XML forbids, "]]>" in text. Anything it does not
+(CR LF becomes LF; a lone CR stops it, as the parser counts lines by LF alone) and checks what an
+XML parser would refuse and a regular expression would not see: bytes that are not UTF-8, characters XML forbids, "]]>" in text. Anything it does not
 expect (a DTD, a comment or other element between records, a record start tag with attributes, a
 file that ends early) makes it stop; the caller then reads the rest of the file with the parser,
 which words the problem, skipping the records already read. A record that is not plain (an entity,
