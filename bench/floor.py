@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from processor.ledger.base import ITEM_COLUMNS, LIST_COLUMNS, SCHEMA_SQL  # noqa: E402
+from processor.ledger.base import SCHEMA_SQL  # noqa: E402
+from processor.ledger.tables import EXPORT_ITEMS, EXPORT_LISTS  # noqa: E402
 from processor.ledger.sqlite import CACHE_KIB  # noqa: E402
 from processor.readers import fast_path  # noqa: E402
 from processor.readers.messages import BY_NAME, CEB_NS  # noqa: E402
@@ -41,7 +42,7 @@ def parse_file(path: Path, fast, kind) -> tuple[list, list, list, int]:
         if compiled is None:
             _form, head, item, extra = compiled = fast._compile(scan.prefix)
             ebc, cop, invt = (head.names.index(n) for n in ("ebcCode", "copNo", "invtNo"))
-            n_head, n_item = len(LIST_COLUMNS) - 5, len(ITEM_COLUMNS) - 1
+            n_head, n_item = len(EXPORT_LISTS.columns) - 5, len(EXPORT_ITEMS.columns) - 1
         parts = fast._nested(text, extra, head, item)
         if parts is None:
             continue  # a list the run would read another way: not the floor's business
@@ -79,10 +80,10 @@ def run(night: Path, db: Path) -> dict:
         conn.execute("SAVEPOINT input_file")
         conn.executemany(f"INSERT INTO journal (kind, content_hash, record_key, batch_id, file_sha256, line, "
                          f"outcome) VALUES ({marks(7)})", journal)
-        conn.executemany(f"INSERT OR IGNORE INTO export_lists ({', '.join(LIST_COLUMNS)}) VALUES "
-                         f"({marks(len(LIST_COLUMNS))})", lists)
-        conn.executemany(f"INSERT OR IGNORE INTO export_items ({', '.join(ITEM_COLUMNS)}) VALUES "
-                         f"({marks(len(ITEM_COLUMNS))})", items)
+        conn.executemany(f"INSERT OR IGNORE INTO export_lists ({', '.join(EXPORT_LISTS.columns)}) VALUES "
+                         f"({marks(len(EXPORT_LISTS.columns))})", lists)
+        conn.executemany(f"INSERT OR IGNORE INTO export_items ({', '.join(EXPORT_ITEMS.columns)}) VALUES "
+                         f"({marks(len(EXPORT_ITEMS.columns))})", items)
         conn.execute("RELEASE SAVEPOINT input_file")
         parse_s += t1 - t
         sqlite_s += time.perf_counter() - t1
