@@ -49,6 +49,16 @@ class Clauses:
             text = self._cache[memo] = self._find(key, policy, announcement, on)
         return text
 
+    def texts(self, policy: str | None, announcement: str) -> dict:
+        """Every key's text under `policy` that does not depend on the day: what a decision cites most."""
+        memo = ("*texts*", policy, announcement)
+        found = self._cache.get(memo)
+        if found is None:
+            keys = {row.key for row in self.rows} - self._dated
+            found = self._cache[memo] = {k: self._find(k, policy, announcement, None) for k in keys
+                                         if self._index.get((k, policy or "")) or self._index.get((k, ""))}
+        return found
+
     def _find(self, key: str, policy: str | None, announcement: str, on: date | None) -> str:
         for candidates in (self._index.get((key, policy or "")), self._index.get((key, ""))):
             for row in candidates or ():

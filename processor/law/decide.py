@@ -107,13 +107,20 @@ class _Trail:
     def __init__(self, reference, policy: str | None, announcement: str, on: date):
         self.steps: list = []
         self._cite = reference.clauses.cite
+        self._texts = reference.clauses.texts(policy, announcement)  # the undated texts, found once a night
         self._policy, self._announcement, self._on = policy, announcement, on
 
     def cite(self, key: str) -> str:
-        return self._cite(key, self._policy, self._announcement, self._on)
+        text = self._texts.get(key)
+        return text if text is not None else self._cite(key, self._policy, self._announcement, self._on)
 
-    def add(self, step: str, detail: str, key: str, **extra) -> None:
-        self.steps.append({"step": step, **extra, "detail": detail, "reference": self.cite(key)})
+    def add(self, step: str, detail: str, key: str) -> None:
+        self.steps.append({"step": step, "detail": detail, "reference": self.cite(key)})
+
+    def reason(self, code: str, rule: str, detail: str) -> str:
+        text = self.cite(code)
+        self.steps.append({"step": "reason", "code": code, "rule": rule, "detail": detail, "reference": text})
+        return text
 
 
 def decide(export: ExportFacts | None, held: Held, line: LineFacts, claim, reference, params: Params = Params()
@@ -163,8 +170,7 @@ def decide(export: ExportFacts | None, held: Held, line: LineFacts, claim, refer
         detail = r.test(case)
         if detail:
             reasons.append(r.code)
-            trail.add("reason", detail, r.code, code=r.code, rule=r.name)
-            cited[r.code] = trail.steps[-1]["reference"]
+            cited[r.code] = trail.reason(r.code, r.name, detail)
     forced = {FORCES[c] for c in reasons}
     decision = REJECTED if REJECTED in forced else PENDING if PENDING in forced else EXEMPT
     taxes = tx.compute(line.qty, line.qty1, export.price if export is not None else None, rate, declared, row)

@@ -4,6 +4,7 @@ pure), and decisions stored as rows of the `decisions` table."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from ..law.facts import Decision, ExportFacts, LineFacts
 from ..law.redecide import Previous
@@ -196,18 +197,38 @@ def build_held(rows: list, wanted: set) -> dict:
     return out
 
 
+def _text(value) -> str | None:
+    """A date or an amount as the ledger keeps it (None stays NULL)."""
+    return None if value is None else value.isoformat() if isinstance(value, date) else str(value)
+
+
+_CITATIONS: dict = {}  # a decision's citations as JSON, by their content: a night has a few hundred distinct
+
+
+def _citations_json(citations: dict) -> str:
+    key = (citations.get("announcement"), citations.get("basis"), tuple(citations.get("reasons", {}).items()))
+    text = _CITATIONS.get(key)
+    if text is None:
+        if len(_CITATIONS) > 4096:
+            _CITATIONS.clear()
+        text = _CITATIONS[key] = json.dumps(citations, ensure_ascii=False, separators=(",", ":"))
+    return text
+
+
 def ledger_row(d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
                version: int) -> tuple:
-    """A decision as a row of the decisions table (DECISIONS), the line's current one."""
+    """A decision as a row of the decisions table (DECISIONS), the line's current one. Written out by name;
+    dates and amounts as text, the rest as they are (this runs once per line decided)."""
     row = {
         "co_el_no": d.co_el_no, "gnum": d.gnum, "version": version, "batch_id": batch_id, "invt_no": d.invt_no,
-        "return_date": d.return_date, "gcode": d.gcode, "qty": d.qty, "qty1": d.qty1, "export_date": d.export_date,
-        "trade_mode": d.trade_mode, "window_end": d.window_end, "policy": d.policy, "decision": d.decision,
-        "reasons": ";".join(d.reasons), "customs_value_cny": d.customs_value, "import_duty": d.import_duty,
-        "consumption_tax": d.consumption_tax, "import_vat": d.import_vat, "export_duty_refund": d.export_duty_refund,
-        "backpay_vat": d.backpay_vat, "backpay_ct": d.backpay_ct,
-        "certificate_type": claim.certificate_type if claim else None,
+        "return_date": d.return_date.isoformat(), "gcode": d.gcode, "qty": str(d.qty), "qty1": str(d.qty1),
+        "export_date": _text(d.export_date), "trade_mode": d.trade_mode, "window_end": _text(d.window_end),
+        "policy": d.policy, "decision": d.decision, "reasons": ";".join(d.reasons),
+        "customs_value_cny": _text(d.customs_value), "import_duty": _text(d.import_duty),
+        "consumption_tax": _text(d.consumption_tax), "import_vat": _text(d.import_vat),
+        "export_duty_refund": str(d.export_duty_refund), "backpay_vat": str(d.backpay_vat),
+        "backpay_ct": str(d.backpay_ct), "certificate_type": claim.certificate_type if claim else None,
         "certificate_no": claim.certificate_no if claim else None, "fingerprint": fingerprint,
         "return_hash": return_hash, "trail": json.dumps(d.trail, ensure_ascii=False, separators=(",", ":")),
-        "status": "current", "citations": json.dumps(d.citations, ensure_ascii=False, separators=(",", ":"))}
-    return tuple(to_ledger(row[c]) for c in DECISIONS.columns)
+        "status": "current", "citations": _citations_json(d.citations)}
+    return tuple(row[c] for c in DECISIONS.columns)

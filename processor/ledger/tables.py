@@ -90,12 +90,20 @@ def _encoder(hint):
 
 
 @lru_cache(maxsize=None)
-def _read_plan(cls, columns: tuple) -> tuple:
-    """(field, its index in the row, how to read its text back) for each field of `cls` the row carries."""
+def _read_plan(cls, columns: tuple, given: tuple) -> tuple:
+    """For each field of `cls`, in the record's own order: where its value is, found by name (its index in
+    the row, or None when `extra` gives it) and how to read its text back (None: kept as it is)."""
     hints = typing.get_type_hints(cls)
-    names = [c.rsplit(".", 1)[-1] for c in columns]
-    wanted = set(_fields(cls))
-    return tuple((n, i, _decoder(hints[n])) for i, n in enumerate(names) if n in wanted)
+    at = {c.rsplit(".", 1)[-1]: i for i, c in enumerate(columns)}
+    plan = []
+    for name in _fields(cls):
+        if name in given:
+            plan.append((None, name, None))
+        elif name in at:
+            plan.append((at[name], name, _decoder(hints[name])))
+        else:
+            raise KeyError(f"{cls.__name__}.{name} is neither a column of {columns} nor given")
+    return tuple(plan)
 
 
 @lru_cache(maxsize=None)
@@ -106,14 +114,15 @@ def _write_plan(table: Table, cls, given: tuple) -> tuple:
 
 
 def from_row(cls, columns, row, **extra):
-    """A record or facts built by keyword from a fetched row whose columns are named (a `t.` prefix is
-    dropped); `extra` supplies fields the row does not carry."""
-    values = {}
-    for name, i, decode in _read_plan(cls, tuple(columns)):
-        v = row[i]
-        values[name] = decode(v) if decode is not None and v is not None else v
-    values.update(extra)
-    return cls(**values)
+    """A record or facts built from a fetched row whose columns are named (a `t.` prefix is dropped); `extra`
+    supplies fields the row does not carry. Each field is found by its name; the record is then built in
+    one call, its fields in their declared order (this runs for every line a night decides)."""
+    args = []
+    for i, name, decode in _read_plan(cls, columns if type(columns) is tuple else tuple(columns),
+                                      tuple(extra) if extra else ()):
+        v = extra[name] if i is None else row[i]
+        args.append(decode(v) if decode is not None and v is not None else v)
+    return cls(*args)
 
 
 def to_row(table: Table, record, **extra) -> tuple:
