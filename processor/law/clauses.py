@@ -73,7 +73,7 @@ class Clauses:
         for key in keys:
             for version in [None, *(p.version for p in policies)]:
                 try:
-                    self.cite(key, version, "", None)
+                    self._find(key, version, "", None)
                 except KeyError:
                     out.append(f"{key} under {version or 'no policy'}")
         return out

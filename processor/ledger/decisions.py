@@ -4,9 +4,9 @@ pure), and decisions stored as rows of the `decisions` table."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from decimal import Decimal
 
-from ..law.facts import Decision, ExportFacts, LineFacts
+from ..law.facts import Decision, ExportFacts, Held, LineFacts
 from ..law.redecide import Previous
 from ..records import Claim, ClaimItem
 from .tables import (CLAIM_ITEMS, CLAIMS, DECISIONS, EXPORT_FACTS, EXPORT_FACTS_FROM, LINE_FACTS, LINE_FACTS_FROM,
@@ -186,20 +186,12 @@ def build_exports(rows: list, wanted: set) -> dict:
 
 
 def build_held(rows: list, wanted: set) -> dict:
-    """(invtNo, gnum) -> (qty, qty1) held, for the wanted keys."""
-    from decimal import Decimal
-
+    """(invtNo, gnum) -> Held, for the wanted keys."""
     out: dict = {}
     for invt, gnum, qty, qty1 in rows:
         if (invt, gnum) in wanted:
-            q, q1 = out.get((invt, gnum), (Decimal(0), Decimal(0)))
-            out[(invt, gnum)] = (q + Decimal(qty), q1 + Decimal(qty1))
+            out[(invt, gnum)] = out.get((invt, gnum), Held()).plus(Decimal(qty), Decimal(qty1))
     return out
-
-
-def _text(value) -> str | None:
-    """A date or an amount as the ledger keeps it (None stays NULL)."""
-    return None if value is None else value.isoformat() if isinstance(value, date) else str(value)
 
 
 _CITATIONS: dict = {}  # a decision's citations as JSON, by their content: a night has a few hundred distinct
@@ -218,14 +210,14 @@ def _citations_json(citations: dict) -> str:
 def ledger_row(d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
                version: int) -> tuple:
     """A decision as a row of the decisions table (DECISIONS), the line's current one. Written out by name;
-    dates and amounts as text, the rest as they are (this runs once per line decided)."""
+    only the values that may be dates or amounts go through to_ledger (this runs once per line decided)."""
     row = {
         "co_el_no": d.co_el_no, "gnum": d.gnum, "version": version, "batch_id": batch_id, "invt_no": d.invt_no,
         "return_date": d.return_date.isoformat(), "gcode": d.gcode, "qty": str(d.qty), "qty1": str(d.qty1),
-        "export_date": _text(d.export_date), "trade_mode": d.trade_mode, "window_end": _text(d.window_end),
+        "export_date": to_ledger(d.export_date), "trade_mode": d.trade_mode, "window_end": to_ledger(d.window_end),
         "policy": d.policy, "decision": d.decision, "reasons": ";".join(d.reasons),
-        "customs_value_cny": _text(d.customs_value), "import_duty": _text(d.import_duty),
-        "consumption_tax": _text(d.consumption_tax), "import_vat": _text(d.import_vat),
+        "customs_value_cny": to_ledger(d.customs_value), "import_duty": to_ledger(d.import_duty),
+        "consumption_tax": to_ledger(d.consumption_tax), "import_vat": to_ledger(d.import_vat),
         "export_duty_refund": str(d.export_duty_refund), "backpay_vat": str(d.backpay_vat),
         "backpay_ct": str(d.backpay_ct), "certificate_type": claim.certificate_type if claim else None,
         "certificate_no": claim.certificate_no if claim else None, "fingerprint": fingerprint,

@@ -78,15 +78,20 @@ def to_ledger(value):
     return str(value)
 
 
+def _base_type(hint):
+    """The type a field's hint names, without its `| None`."""
+    return ([a for a in typing.get_args(hint) if a is not type(None)] or [hint])[0]
+
+
 def _decoder(hint):
-    args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
-    return {Decimal: Decimal, datetime: datetime.fromisoformat, date: date.fromisoformat, bool: bool}.get(args[0])
+    """How a field of this type is read back from its ledger text; None where it is kept as it is."""
+    return {Decimal: Decimal, datetime: datetime.fromisoformat, date: date.fromisoformat,
+            bool: bool}.get(_base_type(hint))
 
 
 def _encoder(hint):
     """How a field of this type is written; None where the value is kept as it is (text, whole numbers)."""
-    args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
-    return None if args[0] in (str, int) else to_ledger
+    return None if _base_type(hint) in (str, int) else to_ledger
 
 
 @lru_cache(maxsize=None)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from ..law.decide import return_date
 from ..law.facts import Held, Params
-from ..law.item import decide_item
+from ..law.item import decide_item, held_after
 from ..law.redecide import DECIDE, REPORT_AGAIN, dropped, inputs_fingerprint, next_step
 from ..ledger.decisions import (DecisionStore, build_claims, build_exports, build_held, build_receipt_hashes,
                                 build_returns, ledger_row)
@@ -110,7 +110,8 @@ def decide_chunk(rows: ChunkRows, carry: dict, batch_id: str, reference, params:
     (decide_item), seeing what the ledger holds (rows.held) and `carry` (what the previous chunk added,
     when it was not yet stored as the ledger was read). Pure: no I/O.
 
-    Returns (decision rows, (coElNo, gnum, version) made, calendar notes, what this chunk added)."""
+    Returns (decision rows, (coElNo, gnum, version) made, calendar notes, what this chunk added: Held by
+    export item)."""
     returns = build_returns(*rows.returns)
     claims = build_claims(*rows.claims)
     receipts = build_receipt_hashes(rows.receipts)
@@ -123,22 +124,21 @@ def decide_chunk(rows: ChunkRows, carry: dict, batch_id: str, reference, params:
         version[(co, gnum)] = prev_version + 1
     exports = build_exports(rows.exports, set(groups))
     before = build_held(rows.held, set(groups))
-    out, made, notes, added = [], [], set(), {}
+    out, made, notes, decided = [], [], set(), []
     for key, group in groups.items():
-        held = Held(*before.get(key, (Held().qty, Held().qty1)))
+        held = before.get(key, Held())
         if key in carry:
-            held = held.plus(*carry[key])
-        for d in decide_item(exports.get(key), held, group, reference, params):
-            co, gnum = d.co_el_no, d.gnum
-            claim, claim_hash = claims.get(co, (None, None))
-            fp = inputs_fingerprint(returns[co]["content_hash"], claim_hash, receipts.get(co, []))
-            out.append(ledger_row(d, batch_id, fp, returns[co]["content_hash"], claim, version[(co, gnum)]))
-            made.append((co, gnum, version[(co, gnum)]))
-            if d.holds:
-                q, q1 = added.get(key, (Held().qty, Held().qty1))
-                added[key] = (q + d.qty, q1 + d.qty1)
-            if d.calendar_note:
-                notes.add(d.calendar_note)
+            held = held.plus(carry[key].qty, carry[key].qty1)
+        decided.extend(decide_item(exports.get(key), held, group, reference, params))
+    for d in decided:
+        co, gnum = d.co_el_no, d.gnum
+        claim, claim_hash = claims.get(co, (None, None))
+        fp = inputs_fingerprint(returns[co]["content_hash"], claim_hash, receipts.get(co, []))
+        out.append(ledger_row(d, batch_id, fp, returns[co]["content_hash"], claim, version[(co, gnum)]))
+        made.append((co, gnum, version[(co, gnum)]))
+        if d.calendar_note:
+            notes.add(d.calendar_note)
+    added = held_after(decided)
     return out, made, notes, added
 
 
