@@ -88,9 +88,16 @@ def new_batch_id(ledger: Ledger, now: datetime) -> str:
 
 
 class Batch:
-    def __init__(self, inbox: Path, out_dir: Path, ledger_url: str, reference: ReferenceData, log: BatchLog,
-                 busy_timeout_s: float = 0.0, params: Params | None = None):
+    def __init__(self, inbox: Path | None, out_dir: Path, ledger_url: str, reference: ReferenceData, log: BatchLog,
+                 busy_timeout_s: float = 0.0, params: Params | None = None, init: bool = False,
+                 reassess: bool = False, since: str | None = None):
+        """`inbox` None with `reassess`: processor reassess, one batch deciding again the lines in the ledger
+        (whose return date is on or after `since`) under this reference data. `init`: create the ledger
+        when there is none (run --init)."""
         self.inbox = inbox
+        self.init = init
+        self.reassess = reassess
+        self.since = since
         self.out_dir = out_dir
         self.ledger_url = ledger_url
         self.reference = reference
@@ -113,18 +120,25 @@ class Batch:
 
     def _run(self, started: datetime) -> BatchResult:
         clock = Stopwatch()
-        self.inputs = open_inputs(self.inbox, self.notebook)
+        self.inputs = [] if self.inbox is None else open_inputs(self.inbox, self.notebook)
         clock.lap("open_inputs")
-        ledger = open_ledger(self.ledger_url, self.busy_timeout_s)
+        ledger = open_ledger(self.ledger_url, self.busy_timeout_s, create=self.init)
         staged = Staged(self.out_dir)
         decider = None
         try:
             ledger.begin()
             clock.lap("wait_for_ledger")
             batch_id = new_batch_id(ledger, started)
-            ledger.start_batch(batch_id, started.isoformat(), __version__, self.parameters(), str(self.inbox))
-            self.log.say(f"batch {batch_id}: {len(self.inputs)} input files", "batch_started", batch_id=batch_id,
-                         inbox=str(self.inbox), ledger=redact(self.ledger_url))
+            inbox = str(self.inbox) if self.inbox is not None else f"(reassess since {self.since or 'the first line'})"
+            ledger.start_batch(batch_id, started.isoformat(), __version__, self.parameters(), inbox,
+                               self.reference.fingerprint)
+            if self.reassess:
+                self.log.say(f"batch {batch_id}: reassess of the lines in the ledger"
+                             + (f" returned on or after {self.since}" if self.since else ""), "batch_started",
+                             batch_id=batch_id, ledger=redact(self.ledger_url))
+            else:
+                self.log.say(f"batch {batch_id}: {len(self.inputs)} input files", "batch_started", batch_id=batch_id,
+                             inbox=inbox, ledger=redact(self.ledger_url))
             # forked now, while this process is small and before the readers: it waits for the decide stage
             workers = read_workers()
             decider = DecideWorker(batch_id, self.reference, self.params) if workers > 0 else None
@@ -132,7 +146,8 @@ class Batch:
             clock.lap("ingest")
             self.notebook.note(ledger.settle(batch_id), ledger, batch_id)
             clock.lap("settle")
-            decisions = decide_batch(ledger, batch_id, self.reference, self.params, decider)
+            decisions = decide_batch(ledger, batch_id, self.reference, self.params, decider, self.reassess,
+                                     self.since)
             if decider is not None:
                 decider.close()
             self._decision_warnings(decisions)
@@ -165,17 +180,18 @@ class Batch:
             ahead.close()
 
     def _decision_warnings(self, decisions) -> None:
-        for note in sorted(decisions.calendar_notes):
-            self.log.warning("calendar_fallback", detail=note)
-        for co, gnum, final in decisions.final_with_new_data:
-            self.notebook.note([Problem("", None, "ReturnClaims", f"coElNo={co}", f"gnum {gnum}",
-                                        f"a new claim or receipt arrived for a line already decided {final}; only "
-                                        f"PENDING lines are decided again, so the decision stands",
-                                        "new claim data only for PENDING lines", WARNING)])
+        """Lines whose window end is an estimate (no holiday calendar for its year) are a warning: the broker
+        should add that year's rest days to rest_days.csv as soon as the State Council publishes them."""
+        if decisions.estimated_windows:
+            years = sorted({n.split("covers ", 1)[1][:4] for n in decisions.calendar_notes if "covers " in n})
+            self.notebook.note([Problem("", None, "rest_days.csv", "", "window_end",
+                                        f"{decisions.estimated_windows} lines decided on an estimated window end: no "
+                                        f"holiday calendar covers {', '.join(years)}",
+                                        "that year's rest days in rest_days.csv (--reference DIR)", WARNING)])
 
     def _report(self, staged, ledger, batch_id, started, finished, decisions, clock) -> BatchResult:
         header = BatchHeader(batch_id=batch_id, run_at=started.isoformat(), software_version=__version__,
-                             reference=self.reference, settings=settings(self.params),
+                             reference=self.reference, settings=settings(self.params, self.reference),
                              files=(file_entry(f) for f in self.inputs))
         totals = write_reports(staged, ledger, batch_id, header)
         s = summary(ledger=ledger, batch_id=batch_id, started=started, finished=finished, inbox=str(self.inbox),
@@ -202,7 +218,7 @@ def redact(url: str) -> str:
     return url
 
 
-def make_batch(inbox: Path, out_dir: Path, ledger_url: str, reference: ReferenceData, log: BatchLog,
-               busy_timeout_s: float = 0.0, params: Params | None = None) -> Batch:
+def make_batch(inbox: Path | None, out_dir: Path, ledger_url: str, reference: ReferenceData, log: BatchLog,
+               busy_timeout_s: float = 0.0, params: Params | None = None, **kw) -> Batch:
     os.makedirs(out_dir, exist_ok=True)
-    return Batch(inbox, out_dir, ledger_url, reference, log, busy_timeout_s, params)
+    return Batch(inbox, out_dir, ledger_url, reference, log, busy_timeout_s, params, **kw)

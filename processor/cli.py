@@ -33,34 +33,111 @@ def main() -> None:
     """
 
 
+REFERENCE_HELP = ("Folder whose tariff.csv, exchange_rates.csv, food_hs.csv, policies.csv, clauses.csv or "
+                  "rest_days.csv replace the bundled defaults of the same name (rest_days.csv: date,kind,name, the "
+                  "rest days of each year it names).")
+EXIT_USAGE = 2  # a usage error, or a ledger that cannot be used (missing, or written by a newer release)
+
+
+def _ledger_option(fn):
+    return click.option("--ledger", "ledger_url", default=None, metavar="URL",
+                        help="Ledger database kept across nights: sqlite:///path or postgresql://user@host/db. "
+                             "Default: sqlite:///<out>/ledger.sqlite.")(fn)
+
+
+def _common(fn):
+    """The options every batch (run, reassess) takes."""
+    for option in reversed((
+            click.option("--reference", "reference_dir", default=None,
+                         type=click.Path(exists=True, file_okay=False, path_type=Path), help=REFERENCE_HELP),
+            click.option("--rest-day-extension/--no-rest-day-extension", default=True, show_default=True,
+                         help="Extend a window whose last day is a statutory rest day to the next working day "
+                              "(Civil Code Art. 203)."),
+            click.option("--wait", "wait_s", type=click.FloatRange(min=0), default=0, show_default=True,
+                         metavar="SECONDS", help="When another batch is running on the same ledger, wait this long "
+                                                 f"for it before giving up with exit status {EXIT_BUSY}."),
+            click.option("--quiet", is_flag=True,
+                         help="No progress lines on stderr (the log file still has everything)."))):
+        fn = option(fn)
+    return fn
+
+
+@main.command()
+@click.option("--ledger", "ledger_url", required=True, metavar="URL",
+              help="The ledger to create: sqlite:///path or postgresql://user@host/db.")
+def init(ledger_url: str) -> None:
+    """Create an empty ledger at URL (an existing ledger is left as it is, upgraded if an older release wrote it).
+
+    `run` and `reassess` never create a ledger: a mistyped path must not start an empty one.
+    """
+    from .ledger import LedgerVersionError, open_ledger
+    from .ledger.base import SCHEMA_VERSION
+
+    try:
+        ledger = open_ledger(ledger_url, create=True)
+    except LedgerUrlError as err:
+        raise click.UsageError(str(err)) from None
+    except LedgerVersionError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_USAGE)
+    found = ledger.found_version
+    ledger.close()
+    from .batch import redact
+
+    if found is None:
+        click.echo(f"created an empty ledger at {redact(ledger_url)} (schema version {SCHEMA_VERSION})")
+    elif found == SCHEMA_VERSION:
+        click.echo(f"a ledger already exists at {redact(ledger_url)}: nothing changed (schema version {found})")
+    else:
+        click.echo(f"a ledger already exists at {redact(ledger_url)}: upgraded in place from schema version {found} "
+                   f"to {SCHEMA_VERSION}, nothing else changed")
+
+
 @main.command()
 @click.option("--inbox", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of input XML files (any mix of CEB603, CEB604, CEB605, CEB213, CEB214, ReturnClaims).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for decisions.csv, reconciliation.xml, backpay.csv, quarantine.csv, summary.json "
                    "and processor.log; created if missing.")
-@click.option("--ledger", "ledger_url", default=None, metavar="URL",
-              help="Ledger database kept across nights: sqlite:///path or postgresql://user@host/db. "
-                   "Default: sqlite:///<out>/ledger.sqlite.")
-@click.option("--reference", "reference_dir", default=None,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder whose tariff.csv, exchange_rates.csv, food_hs.csv or policies.csv replace the "
-                   "bundled defaults of the same name.")
-@click.option("--rest-day-extension/--no-rest-day-extension", default=True, show_default=True,
-              help="Extend a window whose last day is a statutory rest day to the next working day "
-                   "(Civil Code Art. 203).")
-@click.option("--wait", "wait_s", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
-              help="When another batch is running on the same ledger, wait this long for it before giving up "
-                   f"with exit status {EXIT_BUSY}.")
-@click.option("--quiet", is_flag=True, help="No progress lines on stderr (the log file still has everything).")
-def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path | None, rest_day_extension: bool,
-        wait_s: float, quiet: bool) -> None:
+@_ledger_option
+@click.option("--init", "init", is_flag=True,
+              help="Create the ledger if there is none (otherwise a missing ledger stops the run with exit status 2).")
+@_common
+def run(inbox: Path, out_dir: Path, ledger_url: str | None, init: bool, reference_dir: Path | None,
+        rest_day_extension: bool, wait_s: float, quiet: bool) -> None:
     """Run one nightly batch over INBOX into the ledger and write the reports to OUT.
 
     Exit status: 0 when the batch completed (quarantined records and rejected returns are normal
-    results), 2 for a usage error, 1 when the batch could not complete (then nothing of it is
+    results), 2 for a usage error or a ledger that cannot be used (none at the URL without --init, or
+    one written by a newer release), 1 when the batch could not complete (then nothing of it is
     committed to the ledger), 75 when another batch held the ledger for longer than --wait.
     """
+    _batch(out_dir, ledger_url, reference_dir, rest_day_extension, wait_s, quiet, inbox=inbox, init=init)
+
+
+@main.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the reassessment's reports (as `run` writes them); created if missing.")
+@_ledger_option
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="Only lines whose return date is on or after this day (default: every line).")
+@_common
+def reassess(out_dir: Path, ledger_url: str | None, since, reference_dir: Path | None, rest_day_extension: bool,
+             wait_s: float, quiet: bool) -> None:
+    """Decide again every line already in the ledger, under the reference data given, as one batch.
+
+    Use it when a new announcement (a row of policies.csv), a corrected tariff or exchange rate, or a newly
+    published holiday calendar (rest_days.csv) must be applied to decisions already made. The reports hold
+    only the lines whose result changed (REVISED); running it again writes none. Exit status as for `run`.
+    """
+    _batch(out_dir, ledger_url, reference_dir, rest_day_extension, wait_s, quiet, reassess=True,
+           since=since.date().isoformat() if since else None)
+
+
+def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, rest_day_extension: bool,
+           wait_s: float, quiet: bool, inbox: Path | None = None, **kw) -> None:
+    from .ledger import LedgerMissing, LedgerVersionError
+
     out_dir.mkdir(parents=True, exist_ok=True)
     log = BatchLog(out_dir / "processor.log", quiet=quiet)
     try:
@@ -71,11 +148,14 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path 
             sys.exit(EXIT_FAILED)
         url = ledger_url or default_url(out_dir)
         batch = make_batch(inbox, out_dir, url, reference, log, busy_timeout_s=wait_s,
-                           params=Params(extend_over_rest_days=rest_day_extension))
+                           params=Params(extend_over_rest_days=rest_day_extension), **kw)
         try:
             result = batch.run(datetime.now(CHINA))
         except LedgerUrlError as err:
             raise click.UsageError(str(err)) from None
+        except (LedgerMissing, LedgerVersionError) as err:
+            log.say(f"error: {err}; nothing was done", "ledger_unusable", "error")
+            sys.exit(EXIT_USAGE)
         except LedgerBusy as err:
             log.say(f"error: {err}; nothing was done, run again later or give --wait", "ledger_busy", "error")
             sys.exit(EXIT_BUSY)
@@ -87,25 +167,30 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, reference_dir: Path 
             log.say(f"error: the batch could not complete, nothing was committed: {name}: {err}",
                     "batch_failed_reported", "error")
             sys.exit(EXIT_FAILED)
-        s = result.summary
-        for kind, c in s["inputs"].items():
-            r, i = c["records"], c["items"]
-            log.say(f"  {kind:<12} read {r['read']:>7}  stored {r['stored']:>7}  quarantined {r['quarantined']:>6}  "
-                    f"duplicates {r['duplicates']:>6}   (items read {i['read']})", "kind_counts", kind=kind)
-        d = s["decisions"]
-        log.say(f"  decisions    {d['lines']} lines: {d['EXEMPT']} EXEMPT, {d['PENDING']} PENDING, "
-                f"{d['REJECTED']} REJECTED ({d['decided_now']} decided now, {d['reported_again_unchanged']} "
-                f"unchanged, {d['withdrawn']} withdrawn)", "decision_counts", **d)
-        t = s["totals"]
-        log.say(f"  exempted     duty {t['EXEMPT']['import_duty']}  consumption tax {t['EXEMPT']['consumption_tax']}"
-                f"  VAT {t['EXEMPT']['import_vat']}  export duty refunded {t['EXEMPT']['export_duty_refund']} CNY",
-                "exempt_totals")
-        log.say(f"  pay-back     VAT {t['ALL']['backpay_vat']}  CT {t['ALL']['backpay_ct']} CNY", "backpay_totals")
-        log.say(f"batch {result.batch_id} done: {s['quarantine_rows']} quarantine rows, "
-                f"{s['warnings']['count']} warnings", "batch_finished", batch_id=result.batch_id)
-        log.say(f"reports in {out_dir.resolve()}: {' '.join(report_files())}", "reports_written")
+        _say_result(log, result, out_dir)
     finally:
         log.close()
+
+
+def _say_result(log, result, out_dir: Path) -> None:
+    s = result.summary
+    for kind, c in s["inputs"].items():
+        r, i = c["records"], c["items"]
+        log.say(f"  {kind:<12} read {r['read']:>7}  stored {r['stored']:>7}  quarantined {r['quarantined']:>6}  "
+                f"duplicates {r['duplicates']:>6}   (items read {i['read']})", "kind_counts", kind=kind)
+    d = s["decisions"]
+    log.say(f"  decisions    {d['lines']} lines reported: {d['EXEMPT']} EXEMPT, {d['PENDING']} PENDING, "
+            f"{d['REJECTED']} REJECTED ({d['new']} new, {d['revised']} revised, {d['withdrawn']} withdrawn, "
+            f"{d['reported_again']} reported again; {d['decided_again_unchanged']} decided again unchanged)",
+            "decision_counts", **d)
+    t = s["totals"]
+    log.say(f"  exempted     duty {t['EXEMPT']['import_duty']}  consumption tax {t['EXEMPT']['consumption_tax']}"
+            f"  VAT {t['EXEMPT']['import_vat']}  export duty refunded {t['EXEMPT']['export_duty_refund']} CNY",
+            "exempt_totals")
+    log.say(f"  pay-back     VAT {t['ALL']['backpay_vat']}  CT {t['ALL']['backpay_ct']} CNY", "backpay_totals")
+    log.say(f"batch {result.batch_id} done: {s['quarantine_rows']} quarantine rows, "
+            f"{s['warnings']['count']} warnings", "batch_finished", batch_id=result.batch_id)
+    log.say(f"reports in {out_dir.resolve()}: {' '.join(report_files())}", "reports_written")
 
 
 @main.command()
@@ -139,7 +224,8 @@ def validate(files: tuple[Path, ...]) -> None:
 @click.option("--ledger", "ledger_url", default=None, metavar="URL", help="The ledger to read (as for `run`).")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="The --out folder of a run: its default ledger, sqlite:///<out>/ledger.sqlite, is read.")
-@click.option("--all-versions", is_flag=True, help="Also show decisions that were superseded or withdrawn.")
+@click.option("--all-versions", is_flag=True,
+              help="Show every version of each line's decision, oldest first, with what made it be decided again.")
 def explain(return_id: str, ledger_url: str | None, out_dir: Path | None, all_versions: bool) -> None:
     """Show how each line of return RETURN_ID (its CEB213 coElNo) was decided, rule by rule.
 
@@ -158,14 +244,19 @@ def explain(return_id: str, ledger_url: str | None, out_dir: Path | None, all_ve
         if not (out_dir / "ledger.sqlite").exists():
             raise click.UsageError(f"no ledger at {out_dir / 'ledger.sqlite'}")
         ledger_url = default_url(out_dir)
+    from .ledger import LedgerMissing, LedgerVersionError
+
     try:
         ledger = open_ledger(ledger_url)
     except LedgerUrlError as err:
         raise click.UsageError(str(err)) from None
+    except (LedgerMissing, LedgerVersionError) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_USAGE)
     try:
         rows = DecisionStore(ledger).of_return(return_id)
         if not all_versions:
-            rows = [r for r in rows if r["status"] == "current"]
+            rows = [r for r in rows if r["status"] != "superseded"]
         if not rows:
             click.echo(f"no decision for return {return_id} in this ledger", err=True)
             sys.exit(1)
@@ -177,6 +268,10 @@ def explain(return_id: str, ledger_url: str | None, out_dir: Path | None, all_ve
         for r in rows:
             click.echo(f"Return {r['co_el_no']}  line gnum {r['gnum']}  (invtNo {r['invt_no']}, decision version "
                        f"{r['version']}, {r['status']}, batch {r['batch_id']})")
+            reported = (f"reported {r['change']}" + (f", superseding batch {r['supersedes']}" if r["supersedes"]
+                                                     else "") if r["change"] else "not reported: its row was unchanged")
+            click.echo(f"  {'decided because':<{LABEL}}{r['cause'] or 'not recorded (decided by an older release)'}"
+                       f"; {reported}")
             click.echo(f"  {'decision':<{LABEL}}{r['decision']}" + (f"  [{r['reasons']}]" if r["reasons"] else ""))
             for step in json.loads(r["trail"]):
                 label = step.get("code") or step["step"]

@@ -10,14 +10,16 @@ import csv
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from .law.calendar import BUNDLED, HolidayCalendar, RestDay, package_calendar
 from .law.clauses import STEP_KEYS, ClauseRow, Clauses
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-FILES = ("tariff.csv", "exchange_rates.csv", "food_hs.csv", "policies.csv", "clauses.csv")
+FILES = ("tariff.csv", "exchange_rates.csv", "food_hs.csv", "policies.csv", "clauses.csv", "rest_days.csv")
 
 
 class ReferenceError(ValueError):
@@ -63,6 +65,15 @@ class ReferenceData:
     policies: tuple
     sources: dict = field(default_factory=dict)  # file name -> {"path": ..., "sha256": ..., "rows": n}
     clauses: Clauses = field(default_factory=lambda: _clauses(DATA_DIR / "clauses.csv"))
+    calendar: HolidayCalendar = BUNDLED  # rest days: rest_days.csv for the years it names, else chinesecalendar
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """One hash of everything the reference data say, the holiday package's version included: a PENDING
+        line waiting for a tariff row or a calendar is decided again when it changes (CONTRACT.md 6)."""
+        parts = [f"{name}={src['sha256']}" for name, src in sorted(self.sources.items())]
+        parts.append(package_calendar()[1])
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _decimal(text: str, where: str, allow_empty: bool = True) -> Decimal:
@@ -186,8 +197,23 @@ def _clauses(path: Path) -> Clauses:
     return Clauses(tuple(out))
 
 
+def _rest_days(path: Path) -> tuple:
+    out, seen = [], {}
+    for line, row in _rows(path, ("date", "kind", "name")):
+        w = f"{path.name}:{line}"
+        day = _date(row["date"], f"{w}: date")
+        kind = (row["kind"] or "").strip()
+        if kind not in ("rest", "work"):
+            raise ReferenceError(f"{w}: kind {kind!r} is not rest (a day off) or work (a weekend made a working day)")
+        if day in seen:
+            raise ReferenceError(f"{w}: {day} is listed twice (first on line {seen[day]})")
+        seen[day] = line
+        out.append(RestDay(day, kind, (row["name"] or "").strip()))
+    return tuple(out)
+
+
 LOADERS = {"tariff.csv": _tariff, "exchange_rates.csv": _rates, "food_hs.csv": _food, "policies.csv": _policies,
-           "clauses.csv": _clauses}
+           "clauses.csv": _clauses, "rest_days.csv": _rest_days}
 
 
 def load_reference(override_dir: Path | None = None) -> ReferenceData:
@@ -213,6 +239,8 @@ def load_reference(override_dir: Path | None = None) -> ReferenceData:
     missing = loaded["clauses.csv"].missing([*STEP_KEYS, *(r.code for r in RULES)], loaded["policies.csv"])
     if missing:
         raise ReferenceError(f"{sources['clauses.csv']['path']}: no text for {', '.join(missing)}")
+    rest = loaded["rest_days.csv"]
+    calendar = HolidayCalendar(rest, f"rest_days.csv sha256 {sources['rest_days.csv']['sha256']}") if rest else BUNDLED
     return ReferenceData(tariff=loaded["tariff.csv"], exchange_rates=loaded["exchange_rates.csv"],
                          food_prefixes=loaded["food_hs.csv"], policies=loaded["policies.csv"], sources=sources,
-                         clauses=loaded["clauses.csv"])
+                         clauses=loaded["clauses.csv"], calendar=calendar)

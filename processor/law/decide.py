@@ -149,11 +149,13 @@ def decide(export: ExportFacts | None, held: Held, line: LineFacts, claim, refer
                   f"ieDate {export.ie_date}" if policy else
                   f"no policy version covers the declaration date {export.ie_date}", "POLICY")
         months = (policy or latest).window_months if (policy or latest) else 6
-        window = window_for(export_date, months, params.extend_over_rest_days)
+        window = window_for(export_date, months, params.extend_over_rest_days, reference.calendar)
         ext = (f", a statutory rest day ({'; '.join(f'{d} {n}' for d, n in window.rest_days)}), so extended to "
                f"{window.end}" if window.rest_days else "")
         trail.add("window", f"start {window.start} (not counted) + {months} months = nominal end "
                   f"{window.nominal_end}{ext}; last day {window.end}"
+                  + ("" if window.known else " (an estimate)")
+                  + (f"; rest days from {window.calendar}" if window.calendar else "")
                   + ("" if params.extend_over_rest_days else " (rest-day extension switched off)"), "WINDOW")
         if window.calendar_note:
             trail.add("calendar", window.calendar_note, "WINDOW")

@@ -77,8 +77,14 @@ def outside_policy_period(case):
 
 @rule("WINDOW_EXPIRED", REJECTED)
 def window_expired(case):
-    if case.window is not None and case.return_date > case.window.end:
-        return f"return date {case.return_date} is after the window's last day {case.window.end}"
+    w = case.window
+    if w is None:
+        return None
+    if w.known and case.return_date > w.end:
+        return f"return date {case.return_date} is after the window's last day {w.end}"
+    if not w.known and case.return_date > w.latest_possible_end:
+        return (f"return date {case.return_date} is more than {(w.latest_possible_end - w.nominal_end).days} days "
+                f"after the nominal last day {w.nominal_end}: late whatever that year's rest days turn out to be")
 
 
 @rule("FOOD_EXCLUDED", REJECTED)
@@ -182,6 +188,16 @@ def tariff_unknown(case):
         why.append(f"no exchange rate for currency {case.export.currency} in {case.return_date:%Y-%m}")
     if why:
         return "; ".join(why)
+
+
+@rule("CALENDAR_UNKNOWN", PENDING)
+def calendar_unknown(case):
+    """LAW.md: never decide on rest days that are not known."""
+    w = case.window
+    if w is not None and not w.known and w.nominal_end < case.return_date <= w.latest_possible_end:
+        return (f"return date {case.return_date} is after the nominal last day {w.nominal_end}, in a year no holiday "
+                f"calendar covers yet: whether it is in time depends on that year's rest days (add them to "
+                f"rest_days.csv)")
 
 
 FORCES = {r.code: r.forces for r in RULES}

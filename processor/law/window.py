@@ -3,24 +3,46 @@
 "自出口之日起6个月内原状退运进境": the export day is not counted (Art. 201); a period in months ends on
 the day of the last month with the same number, or that month's last day when it has no such day
 (Art. 202); when the last day is a statutory rest day, the period ends on the next working day
-(Art. 203). Six months are never approximated by a count of days.
+(Art. 203). Six months are never approximated by a count of days, and rest days are taken only from a
+calendar that knows the year (calendar.py): where none does, the window's end is an estimate (moved over
+weekends only) and `known` is False, so the rules decide on the nominal day alone (rules.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
+
+from .calendar import BUNDLED, HolidayCalendar
+
+# LAW.md: "one more than 15 days after [the nominal day] is late (no run of rest days is that long: the
+# longest so far, Spring Festival 2026, was 9 days)".
+LONGEST_EXTENSION_DAYS = 15
 
 
 @dataclass(frozen=True)
 class Window:
     start: date  # the export date; not itself counted
     nominal_end: date  # start + N months, clamped to the month's last day
-    end: date  # the last day a return may be declared (after any rest-day extension)
+    end: date  # the last day a return may be declared (after any rest-day extension); an estimate when not known
     rest_days: tuple  # the rest days the end was moved over, with their names
-    calendar_note: str | None  # set when the holiday calendar did not cover a year and weekends were used
+    known: bool = True  # False: the rest days around the nominal end are in a year no calendar covers
+    calendar: str = ""  # which calendar decided the extension (package and version, or rest_days.csv and SHA-256)
+
+    @property
+    def calendar_note(self) -> str | None:
+        """Said in the trail and counted as a warning when the end is an estimate."""
+        if self.known:
+            return None
+        return (f"no holiday calendar covers {self.nominal_end.year}: window_end {self.end} is an estimate (the "
+                f"nominal last day {self.nominal_end} moved over weekends only); a return after the nominal day "
+                f"and no more than {LONGEST_EXTENSION_DAYS} days after it waits for that year's calendar")
+
+    @property
+    def latest_possible_end(self) -> date:
+        """No run of rest days is longer: a return after this is late whatever the calendar will say."""
+        return self.nominal_end + timedelta(days=LONGEST_EXTENSION_DAYS)
 
 
 def add_months(start: date, months: int) -> date:
@@ -28,47 +50,36 @@ def add_months(start: date, months: int) -> date:
     return start + relativedelta(months=months)
 
 
-@lru_cache(maxsize=8192)
-def is_rest_day(day: date) -> tuple[bool, str, bool]:
-    """(rest day?, name, from the holiday calendar?) — statutory holidays and weekends that are not
-    adjusted working days (调休) are rest days; an adjusted working day on a weekend is a working day."""
-    try:
-        import chinese_calendar
-
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-        workday = chinese_calendar.is_workday(day)
-        if not workday:
-            return True, (name or "weekend"), True
-        return False, (f"adjusted working day ({name})" if name and day.weekday() >= 5 else ""), True
-    except (NotImplementedError, ImportError):
-        weekend = day.weekday() >= 5
-        return weekend, ("weekend" if weekend else ""), False
+def window_for(start: date, months: int = 6, extend_over_rest_days: bool = True,
+               calendar: HolidayCalendar = BUNDLED) -> Window:
+    """The window of an export date; cached per calendar, as a night's exports share a few hundred dates."""
+    key = (start, months, extend_over_rest_days)
+    found = calendar._cache.get(key)
+    if found is None:
+        found = calendar._cache[key] = _window(start, months, extend_over_rest_days, calendar)
+    return found
 
 
-@lru_cache(maxsize=8192)
-def window_for(start: date, months: int = 6, extend_over_rest_days: bool = True) -> Window:
-    """The window of an export date; cached, as a night's exports share a few hundred dates."""
+def _window(start: date, months: int, extend: bool, calendar: HolidayCalendar) -> Window:
     nominal = add_months(start, months)
-    end = nominal
-    rest: list = []
-    note = None
-    if extend_over_rest_days:
-        while True:
-            rest_day, name, covered = is_rest_day(end)
-            if not covered and note is None:
-                note = (f"the holiday calendar does not cover {end.year}: only weekends were treated as rest "
-                        f"days")
-            if not rest_day:
-                break
-            rest.append((end.isoformat(), name))
-            end += timedelta(days=1)
-    return Window(start, nominal, end, tuple(rest), note)
+    if not extend:
+        return Window(start, nominal, nominal, (), True, "")
+    end, rest, unknown_year, sources = nominal, [], None, set()
+    while True:
+        rest_day, name, source = calendar.day(end)
+        if source is None:
+            unknown_year = unknown_year or end.year
+        else:
+            sources.add(source)
+        if not rest_day:
+            break
+        rest.append((end.isoformat(), name))
+        end += timedelta(days=1)
+    said = [*sorted(sources)]
+    if unknown_year is not None:
+        said.append(f"no holiday calendar for {unknown_year}: weekends only (an estimate)")
+    return Window(start, nominal, end, tuple(rest), unknown_year is None, "; ".join(said))
 
 
-def calendar_version() -> str:
-    try:
-        import chinese_calendar
-
-        return f"chinesecalendar {getattr(chinese_calendar, '__version__', 'unknown')}"
-    except ImportError:  # pragma: no cover - a declared dependency
-        return "weekends only"
+def calendar_version(calendar: HolidayCalendar = BUNDLED) -> str:
+    return calendar.describe()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .base import Ledger, LedgerBusy, LedgerVersionError, StoreResult  # noqa: F401 - the interface
+from .base import Ledger, LedgerBusy, LedgerMissing, LedgerVersionError, StoreResult  # noqa: F401 - the interface
 
 
 class LedgerUrlError(ValueError):
@@ -21,7 +21,9 @@ def default_url(out_dir: Path) -> str:
     return f"sqlite:///{(out_dir / 'ledger.sqlite').resolve()}"
 
 
-def open_ledger(url: str, busy_timeout_s: float = 0.0) -> Ledger:
+def open_ledger(url: str, busy_timeout_s: float = 0.0, create: bool = False) -> Ledger:
+    """The ledger at `url`, upgraded in place if an older release wrote it; created only when `create`
+    (otherwise LedgerMissing). `found_version` on it is the schema version found (None: created now)."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         # as in SQLAlchemy: sqlite:///relative/path.sqlite, sqlite:////absolute/path.sqlite
@@ -30,9 +32,9 @@ def open_ledger(url: str, busy_timeout_s: float = 0.0) -> Ledger:
             raise LedgerUrlError(f"{url}: expected sqlite:///relative/path or sqlite:////absolute/path")
         from .sqlite import SqliteLedger
 
-        return SqliteLedger.connect(url, Path(raw), busy_timeout_s)
+        return SqliteLedger.connect(url, Path(raw), busy_timeout_s, create)
     if parsed.scheme in ("postgresql", "postgres"):
         from .postgres import PostgresLedger
 
-        return PostgresLedger.connect(url, busy_timeout_s)
+        return PostgresLedger.connect(url, busy_timeout_s, create)
     raise LedgerUrlError(f"{url}: unknown ledger scheme {parsed.scheme!r} (expected sqlite:/// or postgresql://)")

@@ -18,9 +18,24 @@ from .dialect import LOCK_ID, Dialect
 from .store import CHUNK_KEYS, StoreResult  # noqa: F401 - the interface
 
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger in place
     "1": ("ALTER TABLE decisions ADD COLUMN citations TEXT",),
+    # 3: what each decision version reported (change, supersedes), the batch that reported the line last, why
+    # it was decided; the reference data's fingerprint of each batch. A decision made before kept its batch
+    # as the one that reported it (a rerun's report of it is not known), and its cause is not known.
+    "2": ("ALTER TABLE decisions ADD COLUMN change TEXT",
+          "ALTER TABLE decisions ADD COLUMN supersedes TEXT",
+          "ALTER TABLE decisions ADD COLUMN reported_in TEXT",
+          "ALTER TABLE decisions ADD COLUMN cause TEXT",
+          "ALTER TABLE batches ADD COLUMN reference_hash TEXT",
+          "UPDATE decisions SET change = CASE WHEN version = 1 THEN 'NEW' ELSE 'REVISED' END, reported_in = batch_id",
+          "UPDATE decisions SET supersedes = (SELECT p.batch_id FROM decisions p WHERE p.co_el_no = decisions.co_el_no "
+          "AND p.gnum = decisions.gnum AND p.version = decisions.version - 1) WHERE version > 1",
+          "CREATE INDEX IF NOT EXISTS decisions_orphans ON decisions (invt_no) WHERE status = 'current' AND "
+          "export_date IS NULL",
+          "CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (batch_id) WHERE status = 'current' AND "
+          "decision = 'PENDING'"),
 }
 
 
@@ -30,6 +45,11 @@ class LedgerBusy(RuntimeError):
 
 class LedgerVersionError(RuntimeError):
     """A ledger written by a newer release: this one must not write to it."""
+
+
+class LedgerMissing(RuntimeError):
+    """No ledger at the URL: only `processor init` or `run --init` create one (CONTRACT.md 4), so a mistyped
+    path never starts an empty ledger whose every return is rejected."""
 
 
 class Ledger(Bookkeeping):
@@ -86,15 +106,19 @@ class Ledger(Bookkeeping):
             return None
         return rows[0][0] if rows else None
 
-    def create_schema(self) -> None:
-        """Create the tables of a new ledger, or upgrade an older one in place (MIGRATIONS); an existing
-        ledger of this version is only read, so no write lock is taken."""
+    def create_schema(self, create: bool = False) -> str | None:
+        """Create the tables of a new ledger (only when `create`), or upgrade an older one in place
+        (MIGRATIONS, in one transaction); an existing ledger of this version is only read, so no write lock
+        is taken. Returns the schema version found before (None: the ledger was created)."""
         found = self.schema_version()
         if found == SCHEMA_VERSION:
-            return
+            return found
         if found is not None and found not in MIGRATIONS:
             raise LedgerVersionError(f"{self.url}: ledger schema version {found}, newer than this release's "
                                      f"{SCHEMA_VERSION}: use the release that wrote it")
+        if found is None and not create:
+            raise LedgerMissing(f"no ledger at {self.url}: create it with `processor init --ledger URL` or "
+                                "`processor run --init`")
         if found is None:
             text = "\n".join(line.split("--", 1)[0] for line in SCHEMA_SQL.splitlines())
             for statement in text.split(";"):
@@ -102,12 +126,20 @@ class Ledger(Bookkeeping):
                     self.execute(statement)
             self.execute("INSERT INTO ledger_meta (name, value) VALUES ('schema_version', ?) "
                          "ON CONFLICT (name) DO NOTHING", (SCHEMA_VERSION,))
-            return
-        while found != SCHEMA_VERSION:
-            for statement in MIGRATIONS[found]:
-                self.execute(statement)
-            found = str(int(found) + 1)
-            self.execute("UPDATE ledger_meta SET value = ? WHERE name = 'schema_version'", (found,))
+            return None
+        before = found
+        self.execute(self.dialect.begin)
+        try:
+            while found != SCHEMA_VERSION:
+                for statement in MIGRATIONS[found]:
+                    self.execute(statement)
+                found = str(int(found) + 1)
+                self.execute("UPDATE ledger_meta SET value = ? WHERE name = 'schema_version'", (found,))
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
+        return before
 
     def begin(self) -> None:
         """Open the batch's transaction and take the writer's lock: batches on one ledger never interleave."""

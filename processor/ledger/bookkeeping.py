@@ -13,10 +13,18 @@ class Bookkeeping:
     def batch_exists(self, batch_id: str) -> bool:
         return bool(self.query("SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,)))
 
-    def start_batch(self, batch_id: str, started_at: str, version: str, parameters: dict, inbox: str) -> None:
-        self.execute("INSERT INTO batches (batch_id, started_at, software_version, parameters, inbox) "
-                     "VALUES (?, ?, ?, ?, ?)", (batch_id, started_at, version, json.dumps(parameters,
-                                                                                        sort_keys=True), inbox))
+    def start_batch(self, batch_id: str, started_at: str, version: str, parameters: dict, inbox: str,
+                    reference_hash: str | None = None) -> None:
+        self.execute("INSERT INTO batches (batch_id, started_at, software_version, parameters, inbox, reference_hash) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", (batch_id, started_at, version,
+                                                   json.dumps(parameters, sort_keys=True), inbox, reference_hash))
+        # What this batch read that other lines hang on, for the decide stage: export lists whose state
+        # changed or that were read again (their invtNo), and the batches that first stored what was read
+        # again (a rerun reports their rows again: CONTRACT.md 6). This connection's own, rolled back with it.
+        self.execute("CREATE TEMP TABLE IF NOT EXISTS touched_lists (invt_no TEXT PRIMARY KEY)")
+        self.execute("CREATE TEMP TABLE IF NOT EXISTS echoed_batches (batch_id TEXT PRIMARY KEY)")
+        self.execute("DELETE FROM touched_lists")
+        self.execute("DELETE FROM echoed_batches")
 
     def finish_batch(self, batch_id: str, finished_at: str) -> None:
         self.execute("UPDATE batches SET finished_at = ? WHERE batch_id = ?", (finished_at, batch_id))
@@ -44,6 +52,20 @@ class Bookkeeping:
     def touch(self, batch_id: str, co_el_nos) -> None:
         self.executemany("INSERT INTO batch_touched (batch_id, co_el_no) VALUES (?, ?) ON CONFLICT DO NOTHING",
                          [(batch_id, co) for co in co_el_nos])
+
+    def touch_lists(self, invt_nos) -> None:
+        """Export lists (by invtNo) stored, replaced, numbered, voided or read again in this batch: the lines
+        naming them come up."""
+        self.executemany("INSERT INTO touched_lists (invt_no) VALUES (?) ON CONFLICT DO NOTHING",
+                         [(i,) for i in set(invt_nos) if i])
+
+    def echoed(self, batch_ids) -> None:
+        """Batches that first stored records this batch read again."""
+        self.executemany("INSERT INTO echoed_batches (batch_id) VALUES (?) ON CONFLICT DO NOTHING",
+                         [(b,) for b in set(batch_ids)])
+
+    def echoes(self) -> list:
+        return [r[0] for r in self.query("SELECT batch_id FROM echoed_batches ORDER BY batch_id")]
 
     def touched(self, batch_id: str, chunk: int = CHUNK_KEYS):
         """The coElNo read in this batch, a chunk at a time."""

@@ -7,13 +7,23 @@ import json
 from decimal import Decimal
 
 from ..law.facts import Decision, ExportFacts, Held, LineFacts
-from ..law.redecide import Previous
+from ..law.redecide import REFERENCE, WITHDRAWN, Previous, export_state
 from ..records import Claim, ClaimItem
 from .tables import (CLAIM_ITEMS, CLAIMS, DECISIONS, EXPORT_FACTS, EXPORT_FACTS_FROM, LINE_FACTS, LINE_FACTS_FROM,
                      REPORTED, from_row, to_ledger)
 
 RETURN_HEAD = ("co_el_no", "content_hash", "withdrawn")
-PREVIOUS = ("co_el_no", "gnum", "version", "decision", "fingerprint", "return_hash")
+PREVIOUS = ("d.co_el_no", "d.gnum", "d.version", "d.decision", "d.reasons", "d.fingerprint", "d.status",
+            "d.reported_in", "b.reference_hash")
+LATEST = "status IN ('current', 'withdrawn')"  # a line's latest decision version (older ones: superseded)
+HOLDING = "status = 'current' AND decision IN ('EXEMPT', 'PENDING')"
+QUEUE = ("invt_no", "gnum", "co_el_no", "waits", "cause")
+# What a report reads besides the decision's own columns: the return's parties, the claim's reason, and the
+# decision and amounts of the version before (for the net change a file makes: sinks/reconciliation.py).
+REPORT_EXTRA = (("r.ebc_code", "ebc_code"), ("r.ebp_code", "ebp_code"), ("c.reason_code", "claim_reason"),
+                ("p.decision", "prev_decision"), *((f"p.{m}", f"prev_{m}") for m in (
+                    "customs_value_cny", "import_duty", "consumption_tax", "import_vat", "export_duty_refund",
+                    "backpay_vat", "backpay_ct")))
 
 
 class DecisionStore:
@@ -22,6 +32,30 @@ class DecisionStore:
 
     def _in(self, select: str, column: str, keys, params=()) -> list:
         return self.ledger._lookup(select, column, list(keys), params)
+
+    # -- which returns come up: read in this batch, or hanging on what it read or on the reference data -------
+    def touch_affected(self, batch_id: str, reference_hash: str) -> None:
+        """Add to the batch's touched returns those naming an export list it stored, replaced, numbered, voided
+        or read again; those waiting for their export (NO_SUCH_EXPORT) whose list is now in the ledger; and
+        PENDING ones decided under other reference data (law/redecide.py says which of their lines to take)."""
+        self.ledger.execute("INSERT INTO batch_touched (batch_id, co_el_no) SELECT DISTINCT ?, r.co_el_no "
+                            "FROM touched_lists t, return_apps r WHERE r.invt_no = t.invt_no ON CONFLICT DO NOTHING",
+                            (batch_id,))
+        self.ledger.execute("INSERT INTO batch_touched (batch_id, co_el_no) SELECT DISTINCT ?, d.co_el_no "
+                            "FROM decisions d WHERE d.status = 'current' AND d.export_date IS NULL AND EXISTS "
+                            "(SELECT 1 FROM export_lists l WHERE l.invt_no = d.invt_no) ON CONFLICT DO NOTHING",
+                            (batch_id,))
+        self.ledger.execute("INSERT INTO batch_touched (batch_id, co_el_no) SELECT DISTINCT ?, d.co_el_no "
+                            "FROM decisions d JOIN batches b ON b.batch_id = d.batch_id WHERE d.status = 'current' "
+                            "AND d.decision = 'PENDING' AND (b.reference_hash IS NULL OR b.reference_hash <> ?) "
+                            "ON CONFLICT DO NOTHING", (batch_id, reference_hash))
+
+    def touch_all(self, batch_id: str, since: str | None) -> None:
+        """processor reassess: every return with a line decided, whose return date is on or after `since`."""
+        where = "" if since is None else " AND return_date >= ?"
+        self.ledger.execute("INSERT INTO batch_touched (batch_id, co_el_no) SELECT DISTINCT ?, co_el_no FROM "
+                            f"decisions WHERE status = 'current'{where} ON CONFLICT DO NOTHING",
+                            (batch_id,) if since is None else (batch_id, since))
 
     # -- reading the inputs of decisions: raw rows here, facts built by the pure build_* below ------------
     def fetch_returns(self, co_el_nos) -> tuple[list, list]:
@@ -47,50 +81,79 @@ class DecisionStore:
     def receipt_hashes(self, co_el_nos) -> dict:
         return build_receipt_hashes(self.fetch_receipts(co_el_nos))
 
+    def export_states(self, invt_nos) -> dict:
+        """invtNo -> what its list in force says (redecide.export_state), for the lists in the ledger."""
+        return {i: export_state(h, i, v) for i, h, v in self._in(
+            "SELECT invt_no, content_hash, void_reason FROM export_lists", "invt_no", invt_nos)}
+
     def current(self, co_el_nos) -> dict:
-        """(coElNo, gnum) -> Previous: what choosing a line's next step needs of its current decision."""
+        """(coElNo, gnum) -> Previous: each line's latest decision version, with the reference data's
+        fingerprint of the batch that made it."""
         out = {}
-        for row in self._in(f"SELECT {', '.join(PREVIOUS)} FROM decisions WHERE status = 'current'", "co_el_no",
-                            co_el_nos):
-            d = dict(zip(PREVIOUS, row))
-            key = (d.pop("co_el_no"), d.pop("gnum"))
-            out[key] = Previous(**d)
+        for row in self._in(f"SELECT {', '.join(PREVIOUS)} FROM decisions d LEFT JOIN batches b ON "
+                            f"b.batch_id = d.batch_id WHERE d.{LATEST}", "d.co_el_no", co_el_nos):
+            co, gnum, version, decision, reasons, fp, status, reported_in, ref = row
+            out[(co, gnum)] = Previous(version=version, decision=decision, reasons=reasons, fingerprint=fp,
+                                       status=status, reported_in=reported_in, reference=ref)
         return out
 
     def fetch_exports(self, invt_nos) -> list:
         """EXPORT_FACTS rows of these lists' items (build_exports keeps the wanted ones)."""
         return self._in(f"SELECT {', '.join(EXPORT_FACTS)} {EXPORT_FACTS_FROM}", "l.invt_no", invt_nos)
 
-    def fetch_held(self, invt_nos) -> list:
-        """Quantities held by the current EXEMPT and PENDING decisions on these lists' items (build_held)."""
-        return self._in("SELECT invt_no, gnum, qty, qty1 FROM decisions WHERE status = 'current' AND decision IN "
-                        "('EXEMPT', 'PENDING')", "invt_no", invt_nos)
+    def fetch_holders(self, invt_nos) -> list:
+        """(coElNo, invtNo, gnum, qty, qty1) of the lines holding quantity on these lists' items."""
+        return self._in(f"SELECT co_el_no, invt_no, gnum, qty, qty1 FROM decisions WHERE {HOLDING}", "invt_no",
+                        invt_nos)
 
-    # -- the queue of lines to decide, in decision order, kept out of memory ----------------------------
+    def fetch_previous(self, co_el_nos) -> list:
+        """The latest decision rows of these returns' lines: DECISIONS columns, then the reference data's
+        fingerprint of the batch that made it."""
+        return self._in(f"SELECT {', '.join('d.' + c for c in DECISIONS.columns)}, b.reference_hash FROM decisions d "
+                        f"LEFT JOIN batches b ON b.batch_id = d.batch_id WHERE d.{LATEST}", "d.co_el_no", co_el_nos)
+
+    def qty_rejected(self, items) -> list:
+        """(invtNo, gnum, coElNo, version) of the lines REJECTED with QTY_EXCEEDS_EXPORT on these export items."""
+        wanted = set(items)
+        rows = self._in("SELECT invt_no, gnum, co_el_no, version, reasons FROM decisions WHERE status = 'current' AND "
+                        "decision = 'REJECTED'", "invt_no", list({i for i, _g in wanted}))
+        return [(i, g, co, v) for i, g, co, v, reasons in rows
+                if (i, g) in wanted and "QTY_EXCEEDS_EXPORT" in reasons.split(";")]
+
+    # -- the queue of lines to decide, by export item, kept out of memory ----------------------------------
     def queue_open(self) -> None:
         """A temporary table (this connection's, on disk) for the lines to decide: a night can bring a
-        million of them, and their order (return date, coElNo, gnum) is global."""
+        million of them. They are taken by export item (invtNo, gnum), whole items at a time: lines of
+        different items never interact, and law/item.py orders each item's lines itself."""
         text = f"TEXT{self.ledger.code_point_order}"  # the order Python sorts in, whatever the database's locale
-        self.ledger.execute(f"CREATE TEMP TABLE IF NOT EXISTS decide_queue (return_date {text} NOT NULL, "
-                            f"co_el_no {text} NOT NULL, gnum INTEGER NOT NULL, prev_version INTEGER NOT NULL, "
-                            "PRIMARY KEY (return_date, co_el_no, gnum))")
+        self.ledger.execute(f"CREATE TEMP TABLE IF NOT EXISTS decide_queue (invt_no {text} NOT NULL, "
+                            f"gnum INTEGER NOT NULL, co_el_no {text} NOT NULL, waits INTEGER NOT NULL, "
+                            "cause TEXT NOT NULL, "
+                            "PRIMARY KEY (invt_no, gnum, co_el_no))")
         self.ledger.execute("DELETE FROM decide_queue")
 
     def queue_add(self, lines) -> None:
-        """(return date, coElNo, gnum, version of the decision it replaces or 0)."""
-        self.ledger.executemany("INSERT INTO decide_queue (return_date, co_el_no, gnum, prev_version) "
-                                "VALUES (?, ?, ?, ?)", [(to_ledger(d), co, g, v) for d, co, g, v in lines])
+        """QUEUE rows; a line already queued stays as it was queued first."""
+        self.ledger.executemany(f"INSERT INTO decide_queue ({', '.join(QUEUE)}) VALUES ({', '.join('?' * len(QUEUE))}) "
+                                "ON CONFLICT DO NOTHING", lines)
+
+    def queued(self) -> int:
+        return self.ledger.query("SELECT COUNT(*) FROM decide_queue")[0][0]
 
     def queue(self, chunk: int):
-        """The queued lines in decision order, a chunk at a time (keyset pages: no cursor held open)."""
+        """The queued lines (QUEUE rows) by export item, at least `chunk` at a time and whole items (keyset
+        pages: no cursor held open)."""
+        cols = ", ".join(QUEUE)
         last = None
         while True:
-            where = "" if last is None else "WHERE (return_date, co_el_no, gnum) > (?, ?, ?) "
-            rows = self.ledger.query("SELECT return_date, co_el_no, gnum, prev_version FROM decide_queue "
-                                     f"{where}ORDER BY return_date, co_el_no, gnum LIMIT {int(chunk)}",
-                                     last or ())
+            where = "" if last is None else "WHERE (invt_no, gnum, co_el_no) > (?, ?, ?) "
+            rows = self.ledger.query(f"SELECT {cols} FROM decide_queue {where}ORDER BY invt_no, gnum, co_el_no "
+                                     f"LIMIT {int(chunk)}", last or ())
             if not rows:
                 return
+            invt, gnum, co = rows[-1][:3]
+            rows += self.ledger.query(f"SELECT {cols} FROM decide_queue WHERE invt_no = ? AND gnum = ? AND "
+                                      "co_el_no > ? ORDER BY co_el_no", (invt, gnum, co))
             yield rows
             last = rows[-1][:3]
 
@@ -101,38 +164,75 @@ class DecisionStore:
     def insert(self, rows: list) -> None:
         self.ledger.executemany(DECISIONS.insert(), rows)
 
-    def release(self, previous: list) -> None:
-        """Supersede the current decisions of lines about to be decided again: their quantity is free.
-        `previous`: (coElNo, gnum, version)."""
+    def supersede(self, previous: list) -> None:
+        """(coElNo, gnum, version): versions a new one replaces."""
         self.ledger.executemany("UPDATE decisions SET status = 'superseded' WHERE co_el_no = ? AND gnum = ? AND "
                                 "version = ?", previous)
 
-    def withdraw(self, co_el_no: str, gnums=None) -> int:
-        """Release the quantity held by a withdrawn return (or by lines a change dropped)."""
-        if gnums is None:
-            cur = self.ledger.execute("UPDATE decisions SET status = 'withdrawn' WHERE co_el_no = ? AND "
-                                      "status = 'current'", (co_el_no,))
-            return cur.rowcount
-        n = 0
-        for g in gnums:
-            n += self.ledger.execute("UPDATE decisions SET status = 'withdrawn' WHERE co_el_no = ? AND gnum = ? AND "
-                                     "status = 'current'", (co_el_no, g)).rowcount
-        return n
+    def withdraw(self, batch_id: str, co_el_no: str, why: str, gnums=None) -> tuple[int, list]:
+        """Withdraw the lines in force of a withdrawn return (or the lines a change dropped): each gets a
+        version `withdrawn` that repeats the decision it cancels and holds nothing, reported as WITHDRAWN
+        when that decision had been reported. Returns (lines withdrawn, export items released: (invtNo, gnum))."""
+        rows = self.ledger.query(f"{DECISIONS.select()} WHERE co_el_no = ? AND status = 'current'", (co_el_no,))
+        new, old, released = [], [], []
+        for row in rows:
+            d = dict(zip(DECISIONS.columns, row))
+            if gnums is not None and d["gnum"] not in gnums:
+                continue
+            old.append((d["co_el_no"], d["gnum"], d["version"]))
+            if d["decision"] != "REJECTED":
+                released.append((d["invt_no"], d["gnum"]))
+            reported = d["reported_in"] is not None
+            d.update(version=d["version"] + 1, batch_id=batch_id, status="withdrawn", cause=why,
+                     change=WITHDRAWN if reported else None, supersedes=d["reported_in"] if reported else None,
+                     reported_in=batch_id if reported else None)
+            new.append(d)
+        self.supersede(old)
+        self.insert([tuple(d[c] for c in DECISIONS.columns) for d in new])
+        self.reported(batch_id, [(d["co_el_no"], d["gnum"], d["version"]) for d in new if d["change"]])
+        return len(new), released
 
     def reported(self, batch_id: str, keys) -> None:
         """Record (coElNo, gnum, version) as reported by the batch."""
         self.ledger.executemany("INSERT INTO batch_decisions (batch_id, co_el_no, gnum, version) VALUES (?, ?, ?, ?)",
                                 [(batch_id, co, g, v) for co, g, v in keys])
 
+    def report_again(self, batch_id: str, echoes) -> int:
+        """A rerun writes the same rows as the first time (CONTRACT.md 6): for each batch that first stored what
+        this one read again, the reports it made that still stand, of the lines this batch touched (or that
+        name a list it touched, or that it decided for new reference data), are reported again as they were."""
+        again = []
+        for origin in echoes:
+            again += self.ledger.query(
+                "SELECT bd.co_el_no, bd.gnum, bd.version FROM batch_decisions bd JOIN decisions d ON "
+                "d.co_el_no = bd.co_el_no AND d.gnum = bd.gnum AND d.version = bd.version "
+                f"WHERE bd.batch_id = ? AND d.{LATEST} AND d.reported_in = ? AND ("
+                " EXISTS (SELECT 1 FROM batch_touched t WHERE t.batch_id = ? AND t.co_el_no = d.co_el_no)"
+                " OR EXISTS (SELECT 1 FROM touched_lists l WHERE l.invt_no = d.invt_no)"
+                " OR EXISTS (SELECT 1 FROM return_apps r JOIN batch_touched t ON t.co_el_no = r.co_el_no "
+                "   AND t.batch_id = ? WHERE r.invt_no = d.invt_no)"
+                " OR d.cause = ?)"
+                " AND NOT EXISTS (SELECT 1 FROM batch_decisions x WHERE x.batch_id = ? AND x.co_el_no = d.co_el_no "
+                "   AND x.gnum = d.gnum)", (origin, origin, batch_id, batch_id, REFERENCE, batch_id))
+        again = list(dict.fromkeys(again))
+        self.reported(batch_id, again)
+        self.ledger.executemany("UPDATE decisions SET reported_in = ? WHERE co_el_no = ? AND gnum = ? AND version = ?",
+                                [(batch_id, co, g, v) for co, g, v in again])
+        return len(again)
+
     def of_batch(self, batch_id: str):
-        """The decisions a batch reports (REPORTED columns, by name), in report order (return date, coElNo,
-        gnum, text by code point whatever the database's locale), streamed."""
+        """The decisions a batch reports (REPORTED columns and REPORT_EXTRA, by name), in report order (return
+        date, coElNo, gnum, text by code point whatever the database's locale), streamed."""
         order = self.ledger.code_point_order
+        names = (*REPORTED, *(n for _c, n in REPORT_EXTRA))
         for r in self.ledger.stream(
-                f"SELECT {', '.join('d.' + c for c in REPORTED)} FROM batch_decisions b JOIN decisions d ON "
-                "d.co_el_no = b.co_el_no AND d.gnum = b.gnum AND d.version = b.version WHERE b.batch_id = ? "
-                f"ORDER BY d.return_date{order}, d.co_el_no{order}, d.gnum", (batch_id,)):
-            yield dict(zip(REPORTED, r))
+                f"SELECT {', '.join('d.' + c for c in REPORTED)}, {', '.join(c for c, _n in REPORT_EXTRA)} "
+                "FROM batch_decisions b JOIN decisions d ON d.co_el_no = b.co_el_no AND d.gnum = b.gnum AND "
+                "d.version = b.version LEFT JOIN return_apps r ON r.co_el_no = d.co_el_no "
+                "LEFT JOIN claims c ON c.co_el_no = d.co_el_no "
+                "LEFT JOIN decisions p ON p.co_el_no = d.co_el_no AND p.gnum = d.gnum AND p.version = d.version - 1 "
+                f"WHERE b.batch_id = ? ORDER BY d.return_date{order}, d.co_el_no{order}, d.gnum", (batch_id,)):
+            yield dict(zip(names, r))
 
     def of_return(self, co_el_no: str) -> list[dict]:
         rows = self.ledger.query(f"{DECISIONS.select()} WHERE co_el_no = ? ORDER BY gnum, version", (co_el_no,))
@@ -185,12 +285,12 @@ def build_exports(rows: list, wanted: set) -> dict:
     return out
 
 
-def build_held(rows: list, wanted: set) -> dict:
-    """(invtNo, gnum) -> Held, for the wanted keys."""
+def build_holders(rows: list, wanted: set) -> dict:
+    """(invtNo, gnum) -> {coElNo: Held}: what each line holding on the wanted export items holds."""
     out: dict = {}
-    for invt, gnum, qty, qty1 in rows:
+    for co, invt, gnum, qty, qty1 in rows:
         if (invt, gnum) in wanted:
-            out[(invt, gnum)] = out.get((invt, gnum), Held()).plus(Decimal(qty), Decimal(qty1))
+            out.setdefault((invt, gnum), {})[co] = Held(Decimal(qty), Decimal(qty1))
     return out
 
 
@@ -208,9 +308,10 @@ def _citations_json(citations: dict) -> str:
 
 
 def ledger_row(d: Decision, batch_id: str, fingerprint: str, return_hash: str, claim: Claim | None,
-               version: int) -> tuple:
-    """A decision as a row of the decisions table (DECISIONS), the line's current one. Written out by name;
-    only the values that may be dates or amounts go through to_ledger (this runs once per line decided)."""
+               version: int, **meta) -> dict:
+    """A decision as a row of the decisions table (DECISIONS, by name), the line's current one; `meta` gives
+    change, supersedes, reported_in and cause. Written out by name; only the values that may be dates or
+    amounts go through to_ledger (this runs once per line decided)."""
     row = {
         "co_el_no": d.co_el_no, "gnum": d.gnum, "version": version, "batch_id": batch_id, "invt_no": d.invt_no,
         "return_date": d.return_date.isoformat(), "gcode": d.gcode, "qty": str(d.qty), "qty1": str(d.qty1),
@@ -222,5 +323,11 @@ def ledger_row(d: Decision, batch_id: str, fingerprint: str, return_hash: str, c
         "backpay_ct": str(d.backpay_ct), "certificate_type": claim.certificate_type if claim else None,
         "certificate_no": claim.certificate_no if claim else None, "fingerprint": fingerprint,
         "return_hash": return_hash, "trail": json.dumps(d.trail, ensure_ascii=False, separators=(",", ":")),
-        "status": "current", "citations": _citations_json(d.citations)}
+        "status": "current", "citations": _citations_json(d.citations), "change": None, "supersedes": None,
+        "reported_in": None, "cause": None}
+    row.update(meta)
+    return row
+
+
+def as_tuple(row: dict) -> tuple:
     return tuple(row[c] for c in DECISIONS.columns)

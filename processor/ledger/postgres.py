@@ -10,13 +10,13 @@ class PostgresLedger(Ledger):
     dialect = POSTGRES
 
     @classmethod
-    def connect(cls, url: str, busy_timeout_s: float = 0.0) -> "PostgresLedger":
+    def connect(cls, url: str, busy_timeout_s: float = 0.0, create: bool = False) -> "PostgresLedger":
         import psycopg
 
         conn = psycopg.connect(url, autocommit=True)
         try:
             ledger = cls(conn, url, busy_timeout_s)
-            ledger.create_schema()
+            ledger.found_version = ledger.create_schema(create)
         except BaseException:
             conn.close()
             raise

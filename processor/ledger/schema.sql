@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS batches (
     finished_at      TEXT,
     software_version TEXT NOT NULL,
     parameters       TEXT NOT NULL,
-    inbox            TEXT NOT NULL
+    inbox            TEXT NOT NULL,
+    reference_hash   TEXT             -- the reference data's fingerprint (ReferenceData.fingerprint)
 );
 
 CREATE TABLE IF NOT EXISTS input_files (
@@ -210,8 +211,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
 );
 CREATE INDEX IF NOT EXISTS quarantine_by_batch ON quarantine (batch_id);
 
--- Decisions, one version per decision made; the current one of each return line holds its quantity
--- (EXEMPT, PENDING) until superseded (decided again) or withdrawn (the return was withdrawn or changed).
+-- Decisions, one version per decision made. A line's latest version is `current` (it holds its quantity
+-- when EXEMPT or PENDING) or `withdrawn` (the return was withdrawn, or a change dropped the line: the row
+-- repeats the decision it cancels and holds nothing); older versions are `superseded`.
 CREATE TABLE IF NOT EXISTS decisions (
     co_el_no           TEXT NOT NULL,
     gnum               INTEGER NOT NULL,
@@ -242,10 +244,17 @@ CREATE TABLE IF NOT EXISTS decisions (
     trail              TEXT NOT NULL,   -- JSON: every rule applied with its clause, the window, the taxes
     status             TEXT NOT NULL,   -- current | superseded | withdrawn
     citations          TEXT,            -- JSON: the announcement applied, the basis of an exemption, each reason's clause
+    change             TEXT,            -- NEW | REVISED | WITHDRAWN as reported; NULL: decided again, row unchanged, not reported
+    supersedes         TEXT,            -- REVISED, WITHDRAWN: the batch that had reported the line last
+    reported_in        TEXT,            -- the batch that reported the line last, as of this version
+    cause              TEXT,            -- what made the line be decided (again): first decision, new data: claim, ...
     PRIMARY KEY (co_el_no, gnum, version)
 );
 CREATE INDEX IF NOT EXISTS decisions_by_export ON decisions (invt_no, gnum, status);
 CREATE INDEX IF NOT EXISTS decisions_by_line ON decisions (co_el_no, status);
+-- Lines waiting for their export (NO_SUCH_EXPORT: no export date) and PENDING lines: few, looked up every night.
+CREATE INDEX IF NOT EXISTS decisions_orphans ON decisions (invt_no) WHERE status = 'current' AND export_date IS NULL;
+CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (batch_id) WHERE status = 'current' AND decision = 'PENDING';
 
 -- Which decisions each batch reported in its decisions.csv (made then, or reported again unchanged).
 CREATE TABLE IF NOT EXISTS batch_decisions (

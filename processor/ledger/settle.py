@@ -35,6 +35,7 @@ def _number_lists(ledger, batch_id: str) -> list:
         taken[invt_no] = key
         fills.append((invt_no, batch_id, key))
     ledger.executemany("UPDATE export_lists SET invt_no = ?, invt_batch_id = ? WHERE list_key = ?", fills)
+    ledger.touch_lists(invt_no for invt_no, _b, _k in fills)
     return problems
 
 
@@ -42,7 +43,7 @@ def _void_lists(ledger, batch_id: str) -> None:
     """The lists this batch stored, numbered, cancelled or refused, with the facts list_void_reason reads;
     a list with none of them and no reason yet is left as it is."""
     rows = ledger.query(
-        "SELECT list_key, app_type, void_reason, "
+        "SELECT list_key, invt_no, app_type, void_reason, "
         " EXISTS (SELECT 1 FROM list_cancels c WHERE c.invt_no = export_lists.invt_no), "
         f" EXISTS (SELECT 1 FROM list_receipts r WHERE r.list_key = export_lists.list_key "
         f"   AND r.return_status = '{REFUSED}') "
@@ -53,9 +54,10 @@ def _void_lists(ledger, batch_id: str) -> None:
         "  OR invt_no IN (SELECT invt_no FROM list_cancels) "
         f"  OR list_key IN (SELECT list_key FROM list_receipts WHERE return_status = '{REFUSED}'))",
         (batch_id, batch_id, batch_id, batch_id))
-    changes = [(reason, key) for key, app_type, held, cancelled, refused in rows
+    changes = [(reason, key, invt_no) for key, invt_no, app_type, held, cancelled, refused in rows
                if (reason := list_void_reason(app_type, bool(cancelled), bool(refused))) != held]
-    ledger.executemany("UPDATE export_lists SET void_reason = ? WHERE list_key = ?", changes)
+    ledger.executemany("UPDATE export_lists SET void_reason = ? WHERE list_key = ?", [c[:2] for c in changes])
+    ledger.touch_lists(c[2] for c in changes)
 
 
 def _withdraw_returns(ledger, batch_id: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .base import Ledger, LedgerBusy
+from .base import Ledger, LedgerBusy, LedgerMissing
 from .dialect import CACHE_KIB, SQLITE  # noqa: F401 - CACHE_KIB: bench/floor.py sets up the same
 
 
@@ -17,12 +17,15 @@ class SqliteLedger(Ledger):
     dialect = SQLITE
 
     @classmethod
-    def connect(cls, url: str, path: Path, busy_timeout_s: float = 0.0) -> "SqliteLedger":
+    def connect(cls, url: str, path: Path, busy_timeout_s: float = 0.0, create: bool = False) -> "SqliteLedger":
+        if not create and not path.is_file():
+            raise LedgerMissing(f"no ledger at {url}: create it with `processor init --ledger URL` or "
+                                "`processor run --init`")
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout_s)
         try:
             ledger = cls(conn, url, busy_timeout_s)
-            ledger.create_schema()
+            ledger.found_version = ledger.create_schema(create)
         except sqlite3.OperationalError as err:
             conn.close()
             if _busy(err):

@@ -23,6 +23,8 @@ class StoreResult:
 
     outcomes: list = field(default_factory=list)  # aligned with the chunk: "stored" | "duplicate" | "quarantined"
     problems: list = field(default_factory=list)  # the conflicts, as quarantine problems
+    lists: set = field(default_factory=set)  # invtNo of lists replaced, or read again, whose lines come up
+    echoes: set = field(default_factory=set)  # the batches that first stored the records read again
 
 
 def ledger_key(kind: str, record) -> str:
@@ -42,8 +44,12 @@ def store(ledger, kind: str, parsed: list, batch_id: str, file_sha: str) -> Stor
     for p in parsed:
         if p.content_hash in known:
             result.outcomes.append("duplicate")
+            if known[p.content_hash] is not None:
+                result.echoes.add(known[p.content_hash])
+            if kind in LIST_KINDS:
+                result.lists.add(p.record.invt_no)
         else:
-            known.add(p.content_hash)
+            known[p.content_hash] = None  # a second copy within the chunk: a duplicate of this batch's
             fresh.append(p)
             result.outcomes.append(None)
     if not fresh:
@@ -64,9 +70,13 @@ def store(ledger, kind: str, parsed: list, batch_id: str, file_sha: str) -> Stor
     return result
 
 
-def _known_hashes(ledger, kind: str, hashes: list) -> set:
-    return {h for (h,) in ledger._lookup("SELECT content_hash FROM journal WHERE kind = ?", "content_hash", hashes,
-                                         (kind,))}
+LIST_KINDS = ("CEB603", "CEB604", "CEB605")  # records that say something of an export list, by invtNo
+
+
+def _known_hashes(ledger, kind: str, hashes: list) -> dict:
+    """content hash -> the batch that first stored it, for the hashes the journal has."""
+    return dict(ledger._lookup("SELECT content_hash, batch_id FROM journal WHERE kind = ?", "content_hash", hashes,
+                               (kind,)))
 
 
 def _store_versioned(ledger, fresh, batch_id, result, *, head: Table, child: Table, key_column: str, head_row,
@@ -106,6 +116,8 @@ def _store_versioned(ledger, fresh, batch_id, result, *, head: Table, child: Tab
             continue
         if verdict == REPLACES and key not in pending:
             replace.add(key)
+        if verdict == REPLACES and head is EXPORT_LISTS:
+            result.lists.add(rec.invt_no)
         assert verdict in (NEW, REPLACES)
         current[key] = (version, p.content_hash)
         if unique_check and rec.invt_no:

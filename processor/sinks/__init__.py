@@ -47,19 +47,45 @@ class Sink(Protocol):
     def discard(self) -> None: ...  # the file is closed on a failure; its staging is removed by the caller
 
 
+CHANGES = ("NEW", "REVISED", "WITHDRAWN")
+
+
+def _zero() -> dict:
+    return {"lines": 0, **{m: Decimal("0.00") for m in MONEY}}
+
+
 class Totals:
-    """Lines and money per decision and overall; an amount that could not be computed counts as 0."""
+    """Lines and money per decision, overall and per change kind, as written; and the net change the rows make
+    to a table holding each line's decision in force (the tax bureau's): NEW adds a row, REVISED replaces
+    the decision before it (its amounts taken away from that decision's totals), WITHDRAWN takes its row
+    away. An amount that could not be computed counts as 0."""
 
     def __init__(self):
-        self.by_key = {d: {"lines": 0, **{m: Decimal("0.00") for m in MONEY}} for d in (*DECISIONS, "ALL")}
+        self.by_key = {k: _zero() for k in (*DECISIONS, "ALL", *CHANGES)}
+        self.by_key["NET"] = {k: _zero() for k in (*DECISIONS, "ALL")}
 
     def add(self, r: dict) -> None:
-        for key in (r["decision"], "ALL"):
-            t = self.by_key[key]
-            t["lines"] += 1
-            for m in MONEY:
-                if r[m] is not None:
-                    t[m] += Decimal(r[m])
+        change = r.get("change") or "NEW"
+        for key in (r["decision"], "ALL", change):
+            _add(self.by_key[key], r, 1)
+        net = self.by_key["NET"]
+        if change == "WITHDRAWN":
+            _add(net[r["decision"]], r, -1)
+            _add(net["ALL"], r, -1)
+            return
+        _add(net[r["decision"]], r, 1)
+        _add(net["ALL"], r, 1)
+        if change == "REVISED" and r.get("prev_decision"):
+            before = {m: r.get("prev_" + m) for m in MONEY}
+            _add(net[r["prev_decision"]], before, -1)
+            _add(net["ALL"], before, -1)
+
+
+def _add(t: dict, amounts: dict, sign: int) -> None:
+    t["lines"] += sign
+    for m in MONEY:
+        if amounts.get(m) is not None:
+            t[m] += sign * Decimal(amounts[m])
 
 
 def decision_sinks() -> tuple:

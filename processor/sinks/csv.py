@@ -9,9 +9,11 @@ from .files import CsvOut
 DECISIONS_CSV_COLUMNS = ("batch_id", "return_id", "return_date", "invt_no", "gnum", "gcode", "qty", "export_date",
                          "trade_mode", "window_end", "policy", "decision", "reasons", "customs_value_cny",
                          "import_duty", "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat",
-                         "backpay_ct")
+                         "backpay_ct", "change", "supersedes")
+# backpay.csv follows the rule of decisions.csv (CONTRACT.md 5-6): a line is written when its pay-back row is
+# reported, with the same change and supersedes.
 BACKPAY_CSV_COLUMNS = ("batch_id", "return_id", "invt_no", "gnum", "decision", "backpay_vat", "backpay_ct",
-                       "certificate_type", "certificate_no")
+                       "certificate_type", "certificate_no", "change", "supersedes")
 
 
 def _money(value) -> str:
@@ -27,7 +29,7 @@ def csv_row(batch_id: str, r: dict) -> dict:
             "customs_value_cny": _money(r["customs_value_cny"]), "import_duty": _money(r["import_duty"]),
             "consumption_tax": _money(r["consumption_tax"]), "import_vat": _money(r["import_vat"]),
             "export_duty_refund": _money(r["export_duty_refund"]), "backpay_vat": _money(r["backpay_vat"]),
-            "backpay_ct": _money(r["backpay_ct"])}
+            "backpay_ct": _money(r["backpay_ct"]), "change": r["change"] or "", "supersedes": r["supersedes"] or ""}
 
 
 class _CsvSink:
@@ -67,4 +69,5 @@ class BackpayCsv(_CsvSink):
             self._out.write({"batch_id": self._batch_id, "return_id": row["co_el_no"], "invt_no": row["invt_no"],
                              "gnum": row["gnum"], "decision": row["decision"], "backpay_vat": vat, "backpay_ct": ct,
                              "certificate_type": row["certificate_type"] or "",
-                             "certificate_no": row["certificate_no"] or ""})
+                             "certificate_no": row["certificate_no"] or "", "change": row["change"] or "",
+                             "supersedes": row["supersedes"] or ""})

@@ -15,7 +15,7 @@ from lxml import etree
 
 from ..law.clauses import announcement_of
 from ..law.facts import DECISIONS
-from . import MONEY, money
+from . import CHANGES, MONEY, money
 
 NS = "urn:cbec-returns:reconciliation:1"
 MONEY_ELEMENTS = {"customs_value_cny": "customsValueCny", "import_duty": "importDuty",
@@ -111,6 +111,11 @@ class ReconciliationXml:
         for d in DECISIONS:
             _totals(etree.SubElement(ct, _q("ByDecision"), decision=d), totals[d])
         _totals(etree.SubElement(ct, _q("All")), totals["ALL"])
+        for c in CHANGES:
+            _totals(etree.SubElement(ct, _q("ByChange"), change=c), totals[c])
+        for d in DECISIONS:
+            _totals(etree.SubElement(ct, _q("NetChange"), decision=d), totals["NET"][d])
+        _totals(etree.SubElement(ct, _q("NetChange")), totals["NET"]["ALL"])
         self._xf.write(ct)
         self._root.__exit__(None, None, None)
         try:
@@ -156,13 +161,22 @@ _FIELDS = (("returnId", "co_el_no"), ("returnDate", "return_date"), ("invtNo", "
 
 def _decision(r: dict, citations: dict) -> str:
     """One Decision element, as lxml would serialise it (tests/test_decisions.py holds the two together)."""
-    parts = [f'\n<Decision xmlns="{NS}" decidedInBatch="{str(r["batch_id"]).translate(_ATTR)}">']
+    change = r.get("change") or "NEW"
+    supersedes = f' supersedes="{_attr(r["supersedes"])}"' if r.get("supersedes") else ""
+    parts = [f'\n<Decision xmlns="{NS}" decidedInBatch="{str(r["batch_id"]).translate(_ATTR)}" change="{change}"'
+             f'{supersedes}>']
     for tag, key in _FIELDS:
         value = r[key]
         if value is not None and value != "":
             parts.append(f"<{tag}>{str(value).translate(_TEXT)}</{tag}>")
     if citations.get("announcement"):
         parts.append(f"<announcement>{citations['announcement'].translate(_TEXT)}</announcement>")
+    for tag, key in (("ebcCode", "ebc_code"), ("ebpCode", "ebp_code"), ("claimReason", "claim_reason")):
+        if r.get(key):
+            parts.append(f"<{tag}>{str(r[key]).translate(_TEXT)}</{tag}>")
+    if r.get("certificate_type"):
+        no = f' no="{_attr(r["certificate_no"])}"' if r.get("certificate_no") else ""
+        parts.append(f'<Certificate type="{_attr(r["certificate_type"])}"{no}/>')
     parts.append(f"<decision>{r['decision'].translate(_TEXT)}</decision>")
     clauses = citations.get("reasons", {})
     codes = [c for c in r["reasons"].split(";") if c]

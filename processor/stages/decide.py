@@ -1,186 +1,254 @@
-"""The decide stage of a batch: the lines the law says to decide (law/redecide.py), queued in contract
-order, fetched a chunk at a time, grouped by export item and decided by law/item.py.
+"""The decide stage of a batch: which lines come up (law/redecide.py), queued by export item, fetched a
+chunk of whole items at a time, decided by law/item.py, stored and reported as law/redecide.py says.
 
-Lines come up when their return, claim or receipts were read in this batch. Lines decided again release
-their quantity first; then all are decided in order of return date, coElNo, gnum, each seeing the
-quantity held by the ones before it. The deciding itself may run in a worker process (decide_worker.py)
-beside this one's queries.
+Lines come up when their return, claim or receipts were read in this batch, when an export list they name
+was stored, replaced, numbered or voided, when they wait for an export that has now arrived, when they are
+PENDING for reference data that changed, when quantity is released on their export item, or when
+`processor reassess` covers them. A rerun reports again what the first run reported (report_again). The
+deciding itself may run in a worker process (decide_worker.py) beside this one's queries.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import NamedTuple
 
-from ..law.decide import return_date
 from ..law.facts import Held, Params
-from ..law.item import decide_item, held_after
-from ..law.redecide import DECIDE, REPORT_AGAIN, dropped, inputs_fingerprint, next_step
-from ..ledger.decisions import (DecisionStore, build_claims, build_exports, build_held, build_receipt_hashes,
-                                build_returns, ledger_row)
-from ..ledger.tables import LINE_FACTS
+from ..law.item import Entry, decide_item
+from ..law.redecide import (NEW, RELEASED, REVISED, WAITING, Previous, dropped, change_of, export_state,
+                            inputs_fingerprint, why_decide)
+from ..ledger.decisions import (DecisionStore, as_tuple, build_claims, build_exports, build_holders,
+                                build_receipt_hashes, build_returns, ledger_row)
+from ..ledger.tables import DECISIONS
 from ..readers.ahead import WorkerGone
 
-DECIDE_CHUNK = 500  # lines decided per round of look-ups
-LINE_INVT_NO = LINE_FACTS.index("a.invt_no")  # where a fetched line row names its export list
+DECIDE_CHUNK = 500  # lines decided per round of look-ups (whole export items: a chunk may hold a few more)
 
 
 @dataclass
 class DecisionRun:
-    decided: int = 0  # made in this batch
-    reported_again: int = 0  # unchanged, reported again
-    withdrawn: int = 0  # lines released by a withdrawn or changed return
+    decided: int = 0  # lines decided in this batch
+    new: int = 0  # reported NEW
+    revised: int = 0  # reported REVISED
+    unchanged: int = 0  # decided again, row unchanged: not reported
+    withdrawn: int = 0  # lines withdrawn (reported WITHDRAWN when they had been reported)
+    reported_again: int = 0  # a rerun's rows reported again as they were
+    estimated_windows: int = 0  # lines whose window end is an estimate (no calendar for its year)
     calendar_notes: set = field(default_factory=set)
-    final_with_new_data: list = field(default_factory=list)  # EXEMPT/REJECTED lines whose claim or receipts
-    # changed: only PENDING lines are decided again (CONTRACT.md 6), so these keep their decision
 
 
-def decide_batch(ledger, batch_id: str, reference, params: Params, worker=None) -> DecisionRun:
-    """Decide the lines of the returns this batch read. Memory holds one chunk of lines at a time: the
-    lines to decide wait in a queue in the ledger, and their data is read again in decision order.
-    With a `worker` (DecideWorker, the caller's to close), the deciding itself runs in that process
-    beside the ledger's queries."""
+def decide_batch(ledger, batch_id: str, reference, params: Params, worker=None, reassess: bool = False,
+                 since: str | None = None) -> DecisionRun:
+    """Decide the lines that come up in this batch (all lines on or after `since` when `reassess`). Memory
+    holds one chunk of lines at a time: the lines to decide wait in a queue in the ledger. With a `worker`
+    (DecideWorker, the caller's to close), the deciding itself runs in that process."""
     store = DecisionStore(ledger)
     run = DecisionRun()
     store.queue_open()
-    _classify(store, ledger, batch_id, run)
+    if reassess:
+        store.touch_all(batch_id, since)
+    else:
+        store.touch_affected(batch_id, reference.fingerprint)
+    _classify(store, ledger, batch_id, run, reference.fingerprint, reassess)
     _decide_queued(store, batch_id, reference, params, run, worker)
+    if not reassess:
+        echoes = ledger.echoes()
+        if echoes:
+            run.reported_again = store.report_again(batch_id, echoes)
     store.queue_close()  # on a failure the batch's rollback takes the queue with it (and the error stays clear)
     return run
 
 
-def _classify(store: DecisionStore, ledger, batch_id: str, run: DecisionRun) -> None:
-    """Which touched lines to decide (queued), to report again as they stand, or to release, as
-    law/redecide.py says. Lines decided again release what they held now, before any line is decided,
-    so every line sees only what the lines before it hold."""
+def _classify(store: DecisionStore, ledger, batch_id: str, run: DecisionRun, reference_hash: str,
+              reassess: bool) -> None:
+    """Queue the touched lines to decide, withdraw those of withdrawn returns (and those a change dropped),
+    and queue the lines rejected for quantity on the export items where quantity is, or may be, released."""
+    released, maybe = set(), set()
     for chunk in ledger.touched(batch_id):
-        todo, again, release = [], [], []
+        todo = []
         returns = store.returns(chunk)
         claims = store.claims(returns)
         receipts = store.receipt_hashes(returns)
-        current = store.current(returns)
+        latest = store.current(returns)
+        states = store.export_states({ln.invt_no for r in returns.values() for ln in r["lines"]})
+        in_force: dict = {}
+        for (co, gnum), prev in latest.items():
+            if prev.status == "current":
+                in_force.setdefault(co, []).append(gnum)
         for co, ret in returns.items():
             if ret["withdrawn"]:
-                run.withdrawn += store.withdraw(co)
+                n, freed = store.withdraw(batch_id, co, f"withdrawn: {ret['withdrawn']}")
+                released.update(freed)
+                run.withdrawn += n
                 continue
-            claim, claim_hash = claims.get(co, (None, None))
-            fp = inputs_fingerprint(ret["content_hash"], claim_hash, receipts.get(co, []))
-            gone = dropped([g for (c, g) in current if c == co], [ln.gnum for ln in ret["lines"]])
+            gone = dropped(in_force.get(co, []), [ln.gnum for ln in ret["lines"]])
             if gone:
-                run.withdrawn += store.withdraw(co, gone)
+                n, freed = store.withdraw(batch_id, co, "withdrawn: the line was dropped by a CEB213 change",
+                                          set(gone))
+                released.update(freed)
+                run.withdrawn += n
+            claim_hash = claims.get(co, (None, None))[1]
             for line in ret["lines"]:
-                prev = current.get((co, line.gnum))
-                step = next_step(prev, fp, ret["content_hash"])
-                if step == DECIDE:
-                    todo.append((return_date(line, claim), co, line.gnum, prev.version if prev else 0))
-                    if prev is not None:
-                        release.append((co, line.gnum, prev.version))
-                elif step == REPORT_AGAIN:
-                    again.append((co, line.gnum, prev.version))  # same inputs: reported again as it stands
-                else:
-                    run.final_with_new_data.append((co, line.gnum, prev.decision))
-        store.release(release)
+                prev = latest.get((co, line.gnum))
+                fp = inputs_fingerprint(ret["content_hash"], claim_hash, receipts.get(co, []),
+                                        states.get(line.invt_no, "-"))
+                why = why_decide(prev, fp, reference_hash, reassess)
+                if why is None:
+                    continue
+                todo.append((line.invt_no, line.gnum, co, 0, why))
+                if prev is not None and prev.holds:
+                    maybe.add((line.invt_no, line.gnum))
         store.queue_add(todo)
-        store.reported(batch_id, again)
-        run.decided += len(todo)
-        run.reported_again += len(again)
+    for items, waits in ((released, 0), (maybe - released, 1)):
+        if items:
+            store.queue_add([(i, g, co, waits, RELEASED) for i, g, co, _v in store.qty_rejected(items)])
 
 
 class ChunkRows(NamedTuple):
     """What one chunk of queued lines needs from the ledger, as fetched: plain rows, cheap to send to
     another process; the facts are built where the chunk is decided (decide_chunk)."""
 
-    part: list  # (return date, coElNo, gnum, version of the decision it replaces or 0), in decision order
+    part: list  # QUEUE rows (invtNo, gnum, coElNo, waits, cause), whole export items
     returns: tuple  # (head rows, line rows)
     claims: tuple  # (head rows, item rows)
     receipts: list
     exports: list
-    held: list  # by the lines decided before, as far as the ledger holds them
+    states: list  # (invtNo, export_state) of the lists named
+    holders: list  # the lines holding quantity on the items, as the ledger has them
+    previous: list  # the latest decision rows of the lines (DECISIONS columns, then the reference hash)
 
 
 def _gather(store: DecisionStore, part: list) -> ChunkRows:
-    cos = list(dict.fromkeys(co for _rd, co, _g, _v in part))
+    cos = list(dict.fromkeys(co for _i, _g, co, _w, _c in part))
+    invts = list(dict.fromkeys(i for i, _g, _co, _w, _c in part))
     heads, lines = store.fetch_returns(cos)
-    invts = list(dict.fromkeys(row[LINE_INVT_NO] for row in lines))
     return ChunkRows(part, (heads, lines), store.fetch_claims(cos), store.fetch_receipts(cos),
-                     store.fetch_exports(invts), store.fetch_held(invts))
+                     store.fetch_exports(invts), list(store.export_states(invts).items()),
+                     store.fetch_holders(invts), store.fetch_previous(cos))
 
 
-def decide_chunk(rows: ChunkRows, carry: dict, batch_id: str, reference, params: Params) -> tuple:
-    """Decide one chunk of lines: grouped by export item, each group decided in order by the law
-    (decide_item), seeing what the ledger holds (rows.held) and `carry` (what the previous chunk added,
-    when it was not yet stored as the ledger was read). Pure: no I/O.
+class Decided(NamedTuple):
+    rows: list  # decision rows to insert (DECISIONS tuples)
+    superseded: list  # (coElNo, gnum, version) the new rows replace
+    reported: list  # (coElNo, gnum, version) the batch reports
+    counts: dict  # decided, new, revised, unchanged, estimated_windows
+    notes: set  # calendar notes
 
-    Returns (decision rows, (coElNo, gnum, version) made, calendar notes, what this chunk added: Held by
-    export item)."""
+
+def decide_chunk(rows: ChunkRows, batch_id: str, reference, params: Params) -> Decided:
+    """Decide one chunk of lines: grouped by export item, each group decided by the law (decide_item), seeing
+    what the other lines of the item hold; each decision compared with the one reported last. Pure: no I/O."""
+    reference_hash = reference.fingerprint
     returns = build_returns(*rows.returns)
     claims = build_claims(*rows.claims)
     receipts = build_receipt_hashes(rows.receipts)
+    states = dict(rows.states)
+    previous = {}
+    for r in rows.previous:
+        d = dict(zip(DECISIONS.columns, r))
+        d["reference_hash"] = r[-1]
+        previous[(d["co_el_no"], d["gnum"])] = d
     lines = {(co, ln.gnum): ln for co, ret in returns.items() for ln in ret["lines"]}
-    groups: dict = {}  # (invtNo, gnum) -> [(line, claim)], in the queue's order (contract order)
-    version: dict = {}
-    for _rd, co, gnum, prev_version in rows.part:
-        line = lines[(co, gnum)]
-        groups.setdefault(line.export_key, []).append((line, claims.get(co, (None, None))[0]))
-        version[(co, gnum)] = prev_version + 1
+    groups: dict = {}  # (invtNo, gnum) -> [Entry]
+    causes: dict = {}
+    for _invt, gnum, co, waits, cause in rows.part:
+        line = lines.get((co, gnum))
+        if line is None:  # not a line of the return in force (a stale queue entry): nothing to decide
+            continue
+        prev = previous.get((co, gnum))
+        holds = None
+        if prev is not None and prev["status"] == "current" and prev["decision"] != "REJECTED":
+            holds = Held(Decimal(prev["qty"]), Decimal(prev["qty1"]))
+        groups.setdefault(line.export_key, []).append(Entry(line, claims.get(co, (None, None))[0], holds,
+                                                            bool(waits)))
+        causes[(co, gnum)] = cause
     exports = build_exports(rows.exports, set(groups))
-    before = build_held(rows.held, set(groups))
-    out, made, notes, decided = [], [], set(), []
-    for key, group in groups.items():
-        held = before.get(key, Held())
-        if key in carry:
-            held = held.plus(carry[key].qty, carry[key].qty1)
-        decided.extend(decide_item(exports.get(key), held, group, reference, params))
-    for d in decided:
-        co, gnum = d.co_el_no, d.gnum
-        claim, claim_hash = claims.get(co, (None, None))
-        fp = inputs_fingerprint(returns[co]["content_hash"], claim_hash, receipts.get(co, []))
-        out.append(ledger_row(d, batch_id, fp, returns[co]["content_hash"], claim, version[(co, gnum)]))
-        made.append((co, gnum, version[(co, gnum)]))
-        if d.calendar_note:
-            notes.add(d.calendar_note)
-    added = held_after(decided)
-    return out, made, notes, added
+    holders = build_holders(rows.holders, set(groups))
+    out = Decided([], [], [], {"decided": 0, "new": 0, "revised": 0, "unchanged": 0, "estimated_windows": 0},
+                  set())
+    for key, entries in groups.items():
+        mine = {e.line.co_el_no for e in entries}
+        outside = Held()
+        for co, h in holders.get(key, {}).items():
+            if co not in mine:
+                outside = outside.plus(h.qty, h.qty1)
+        for d in decide_item(exports.get(key), outside, entries, reference, params):
+            _record(out, d, batch_id, returns, claims, receipts, states, previous.get((d.co_el_no, d.gnum)),
+                    causes[(d.co_el_no, d.gnum)], reference_hash)
+    return out
 
 
-def _store_chunk(store: DecisionStore, batch_id: str, run: DecisionRun, decided: tuple) -> None:
-    rows, made, notes = decided[:3]
-    store.insert(rows)
-    store.reported(batch_id, made)
-    run.calendar_notes |= notes
+def _record(out: Decided, d, batch_id, returns, claims, receipts, states, prev: dict | None, cause: str,
+            reference_hash: str) -> None:
+    """A decision made: stored as a new version unless nothing at all changed, reported when its row did."""
+    co, gnum = d.co_el_no, d.gnum
+    claim, claim_hash = claims.get(co, (None, None))
+    ret_hash = returns[co]["content_hash"]
+    fp = inputs_fingerprint(ret_hash, claim_hash, receipts.get(co, []), states.get(d.invt_no, "-"))
+    before = None if prev is None else Previous(version=prev["version"], decision=prev["decision"],
+                                                reasons=prev["reasons"], fingerprint=prev["fingerprint"],
+                                                status=prev["status"], reported_in=prev["reported_in"],
+                                                reference=prev["reference_hash"])
+    row = ledger_row(d, batch_id, fp, ret_hash, claim, (prev["version"] if prev else 0) + 1, cause=cause)
+    change = change_of(before, row, prev)
+    out.counts["decided"] += 1
+    if d.calendar_note:
+        out.notes.add(d.calendar_note)
+        out.counts["estimated_windows"] += 1
+    if change is None:
+        out.counts["unchanged"] += 1
+        waiting = d.decision == "PENDING" and any(c in d.reasons for c in WAITING)
+        if fp == before.fingerprint and not (waiting and before.reference != reference_hash):
+            return  # nothing it depends on changed: the version in force stands
+        row.update(reported_in=before.reported_in)
+    else:
+        out.counts["new" if change == NEW else "revised"] += 1
+        row.update(change=change, reported_in=batch_id,
+                   supersedes=before.reported_in if change == REVISED else None)
+        out.reported.append((co, gnum, row["version"]))
+    if prev is not None:
+        out.superseded.append((co, gnum, prev["version"]))
+    out.rows.append(as_tuple(row))
+
+
+def _store_chunk(store: DecisionStore, run: DecisionRun, decided: Decided, batch_id: str) -> None:
+    store.supersede(decided.superseded)
+    store.insert(decided.rows)
+    store.reported(batch_id, decided.reported)
+    for k, v in decided.counts.items():
+        setattr(run, k, getattr(run, k) + v)
+    run.calendar_notes |= decided.notes
 
 
 def _decide_queued(store: DecisionStore, batch_id: str, reference, params: Params, run: DecisionRun, worker) -> None:
-    """Every queued line in order (return date, coElNo, gnum), seeing what the lines before it hold, in this
-    batch or earlier ones.
-
-    With a worker, this process reads chunk k+1 from the ledger and stores chunk k while the worker
-    decides: the worker adds what chunk k added to chunk k+1's held figures (the ledger did not have
-    them yet), so every line sees exactly what it would in the serial order. Should the worker die,
-    the chunks it had are read again and decided here. The worker is forked when the batch starts,
-    before the readers and while this process is small (batch.py, decide_worker.py)."""
+    """Every queued line, a chunk of whole export items at a time. Chunks are independent (lines of
+    different items never interact), so with a worker this process reads chunk k+1 and stores chunk k while
+    the worker decides. Should the worker die, the chunks it had are read again and decided here. The worker
+    is forked when the batch starts, before the readers and while this process is small (batch.py)."""
     sent: list = []  # parts with the worker, oldest first (at most two)
     for part in store.queue(DECIDE_CHUNK):
         rows = _gather(store, part)
         if worker is None:
-            _store_chunk(store, batch_id, run, decide_chunk(rows, {}, batch_id, reference, params))
+            _store_chunk(store, run, decide_chunk(rows, batch_id, reference, params), batch_id)
             continue
-        worker.send(rows, carry=bool(sent))
+        worker.send(rows)
         sent.append(part)
         if len(sent) == 2:
             worker = _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent)
-    if worker is not None and sent:
-        _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent)
+    while worker is not None and sent:
+        worker = _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent)
 
 
 def _receive_or_decide_here(worker, store, batch_id, reference, params, run, sent: list):
-    """Store the oldest chunk the worker had; the worker to go on with, or None once it has gone."""
+    """Store the oldest chunk the worker had; the worker to go on with, or None once it has gone (then the
+    chunks it had are decided here)."""
     try:
-        _store_chunk(store, batch_id, run, worker.receive())
+        _store_chunk(store, run, Decided(*worker.receive()), batch_id)
         sent.pop(0)
         return worker
     except WorkerGone:
         worker.close()
-        for part in sent:  # what the ledger holds now is all that came before: no carry
-            _store_chunk(store, batch_id, run, decide_chunk(_gather(store, part), {}, batch_id, reference, params))
+        for part in sent:
+            _store_chunk(store, run, decide_chunk(_gather(store, part), batch_id, reference, params), batch_id)
         sent.clear()
         return None

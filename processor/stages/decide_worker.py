@@ -15,16 +15,13 @@ from .decide import ChunkRows
 
 def _decide_work(inbox, results, parent: int, batch_id: str, reference, params: Params) -> None:
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
-    carry: dict = {}
-    while (job := inbox.get()) is not None:
-        rows, use_carry = job
+    while (rows := inbox.get()) is not None:
         try:
-            decided = stage.decide_chunk(rows, carry if use_carry else {}, batch_id, reference, params)
+            decided = stage.decide_chunk(rows, batch_id, reference, params)
         except BaseException as err:  # noqa: BLE001 - named to the batch, which fails as a serial run would
             results.send(("failed", (type(err).__name__, str(err), traceback.format_exc())))
             break
-        carry = decided[3]
-        results.send(("decided", decided[:3]))
+        results.send(("decided", tuple(decided)))
     results.close()
 
 
@@ -45,8 +42,8 @@ class DecideWorker:
         writer.close()  # the worker's copy is the only one left
         self._closed = False
 
-    def send(self, rows: ChunkRows, carry: bool) -> None:
-        self._inbox.put((rows, carry))
+    def send(self, rows: ChunkRows) -> None:
+        self._inbox.put(rows)
 
     def receive(self) -> tuple:
         while not self._results.poll(1.0):

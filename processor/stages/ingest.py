@@ -70,6 +70,10 @@ def ingest(ledger: Ledger, batch_id: str, f: InputFile, ahead: ReadAhead, notebo
             if touched:
                 ledger.touch(batch_id, touched)
                 touched.clear()
+            if result.lists:
+                ledger.touch_lists(result.lists)
+            if result.echoes:
+                ledger.echoed(result.echoes)
             chunk.clear()
 
         for parsed in ahead.records(reading):

@@ -19,9 +19,11 @@ LEDGER_TABLES = ("export_lists", "export_items", "list_receipts", "list_cancels"
                  "return_receipts", "claims", "claim_items")
 
 
-def settings(params) -> dict:
+def settings(params, reference=None) -> dict:
+    calendar = reference.calendar if reference is not None else None
     return {"rest_day_extension": "on" if params.extend_over_rest_days else "off",
-            "holiday_calendar": calendar_version(), "software_version": __version__}
+            "holiday_calendar": calendar_version(calendar) if calendar is not None else calendar_version(),
+            "software_version": __version__}
 
 
 def parameters(reference, params) -> dict:
@@ -31,7 +33,7 @@ def parameters(reference, params) -> dict:
                           "export_to": p.export_to.isoformat(), "eligible_codes": sorted(p.eligible_codes),
                           "window_months": p.window_months, "announcement": p.announcement}
                          for p in reference.policies],
-            "settings": settings(params)}
+            "settings": settings(params, reference)}
 
 
 def report_files() -> tuple:
@@ -48,6 +50,10 @@ def write_reports(staged, ledger, batch_id: str, header: BatchHeader) -> dict:
             q_csv.write({"batch_id": batch_id, "file": file_name, "line": "" if line is None else line,
                          "kind": kind, "record_key": key, "field": fld, "problem": problem, "expected": expected})
     return totals
+
+
+def _money_of(t: dict) -> dict:
+    return {m: (money(v) if m != "lines" else v) for m, v in t.items()}
 
 
 def summary(*, ledger, batch_id: str, started: datetime, finished: datetime, inbox: str, ledger_url: str,
@@ -74,9 +80,11 @@ def summary(*, ledger, batch_id: str, started: datetime, finished: datetime, inb
         "warnings": {"count": notebook.n_warnings, "first": [w.as_row() for w in notebook.warnings]},
         "ledger_totals": {t: ledger.count(t) for t in LEDGER_TABLES},
         "decisions": {
-            "lines": totals["ALL"]["lines"], "decided_now": decisions.decided,
-            "reported_again_unchanged": decisions.reported_again, "withdrawn": decisions.withdrawn,
-            "final_decisions_with_new_claim_data": len(decisions.final_with_new_data),
+            "lines": totals["ALL"]["lines"], "decided_now": decisions.decided, "new": decisions.new,
+            "revised": decisions.revised, "withdrawn": decisions.withdrawn,
+            "decided_again_unchanged": decisions.unchanged, "reported_again": decisions.reported_again,
+            "estimated_windows": decisions.estimated_windows,
             **{d: totals[d]["lines"] for d in DECISIONS}},
-        "totals": {k: {m: (money(v) if m != "lines" else v) for m, v in t.items()} for k, t in totals.items()},
+        "totals": {k: _money_of(t) for k, t in totals.items() if k != "NET"},
+        "net_change": {k: _money_of(t) for k, t in totals["NET"].items()},
     }
