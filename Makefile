@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	rm -rf out/demo
-	$(BIN)/processor run --inbox fixtures/demo --out out/demo
+	$(BIN)/processor run --init --inbox fixtures/demo --out out/demo
 	@echo
 	@echo "Reports of the demo night are in $(CURDIR)/out/demo:"
 	@ls -1 out/demo

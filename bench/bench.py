@@ -85,7 +85,7 @@ def bench_size(work: Path, items: int, runs: int, modes=("one core", "all cores"
                 continue
             target = work / "run-out"
             shutil.rmtree(target, ignore_errors=True)
-            m = run_measured(MEASURE, ["run", "--inbox", str(inbox), "--out", str(target), "--quiet"], cores,
+            m = run_measured(MEASURE, ["run", "--init", "--inbox", str(inbox), "--out", str(target), "--quiet"], cores,
                              work / "run.json")
             summary = json.loads((target / "summary.json").read_text())
             m["timings"] = summary.get("timings_s", {})

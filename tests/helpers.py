@@ -43,8 +43,9 @@ def ceb603_text(specs, prefix=True, bom=False, extra=""):
 
 
 def run_batch(inbox: Path, out: Path, *extra, ledger: str | None = None) -> tuple[int, dict, str]:
-    """A batch through the command line; `ledger` is a --ledger URL (default: out/ledger.sqlite)."""
-    args = ["run", "--inbox", str(inbox), "--out", str(out), "--quiet", *extra]
+    """A batch through the command line, creating the ledger if need be (--init); `ledger` is a --ledger URL
+    (default: out/ledger.sqlite)."""
+    args = ["run", "--inbox", str(inbox), "--out", str(out), "--quiet", "--init", *extra]
     if ledger is not None:
         args += ["--ledger", ledger]
     result = CliRunner().invoke(main, args)

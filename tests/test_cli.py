@@ -42,7 +42,7 @@ def money(x: Decimal) -> Decimal:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    done = cli("run", "--inbox", DEMO, "--out", out, "--quiet")
+    done = cli("run", "--init", "--inbox", DEMO, "--out", out, "--quiet")
     assert done.returncode == 0, done.stderr
     return out
 
@@ -148,7 +148,7 @@ def test_rest_day_extension_through_the_command_line(tmp_path, flag, window_end,
     a return on that next working day is late; one on the nominal day is in time either way.  The batch records the
     setting, and `explain` shows it."""
     out = tmp_path / "out"
-    done = cli("run", "--inbox", rest_day_inbox(tmp_path / "inbox"), "--out", out, "--quiet", *flag)
+    done = cli("run", "--init", "--inbox", rest_day_inbox(tmp_path / "inbox"), "--out", out, "--quiet", *flag)
     assert done.returncode == 0, done.stderr
     rows = decisions(out)
     assert {k[0] for k in rows} == {"RD-NOMINAL", "RD-EXTENDED"}

@@ -375,7 +375,7 @@ def test_cli_quarantines_and_accounts_for_every_record(backend, night):
             name = f"{i:02d}-{case.kind}.xml"
             (inbox / name).write_bytes(case.bad)
             names[name] = case
-        result = CliRunner().invoke(main, ["run", "--inbox", str(inbox), "--out", str(out), "--quiet",
+        result = CliRunner().invoke(main, ["run", "--init", "--inbox", str(inbox), "--out", str(out), "--quiet",
                                            "--ledger", ledger_url])
         assert result.exit_code == 0, (result.output, result.exception)
         with open(out / "quarantine.csv", encoding="utf-8-sig", newline="") as fh:
@@ -415,7 +415,7 @@ def test_record_in_foreign_namespace_is_counted_as_read_and_quarantined(tmp_path
     text = (text[:middle] + f'<x:Inventory xmlns:x="{WRONG_NS}">' + text[middle + len("<ceb:Inventory>"):end]
             + "</x:Inventory>" + text[end + len("</ceb:Inventory>"):])
     (inbox / "lists.xml").write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(main, ["run", "--inbox", str(inbox), "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(main, ["run", "--init", "--inbox", str(inbox), "--out", str(out), "--quiet"])
     assert result.exit_code == 0
     with open(out / "quarantine.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))

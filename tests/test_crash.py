@@ -24,7 +24,7 @@ REPORTS = ("decisions.csv", "reconciliation.xml", "backpay.csv", "quarantine.csv
 
 
 def start(inbox: Path, out: Path, *extra) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "processor.cli", "run", "--inbox", str(inbox), "--out", str(out),
+    return subprocess.Popen([sys.executable, "-m", "processor.cli", "run", "--init", "--inbox", str(inbox), "--out", str(out),
                              "--quiet", *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -4,6 +4,7 @@ import io
 import random
 import re
 import shutil
+import json
 import sqlite3
 from datetime import datetime
 from decimal import Decimal
@@ -136,16 +137,20 @@ def test_quantity_held_across_nights_and_released(tmp_path):
     r2 = synth.ReturnSpec("R-2", exp, [(1, 3)], datetime(2026, 10, 2, 9))
     run_batch(make_night(tmp_path, "n2", returns=[r2], claims=[claim_for(r2)]), out)
     assert [(r["return_id"], r["reasons"]) for r in decisions(out)] == [("R-2", "QTY_EXCEEDS_EXPORT")]
-    # R-1 is withdrawn (appType 3): its 3 are released, and a new return for 4 fits
+    # R-1 is withdrawn (appType 3): its 3 are released (reported WITHDRAWN, repeating its decision); R-2, rejected
+    # for quantity, is decided again and now fits (REVISED); R-3, returned later, finds 3 of 5 held (CONTRACT.md 6)
+    n2 = json.loads((out / "summary.json").read_text())["batch_id"]
     r1_del = synth.ReturnSpec("R-1", exp, [(1, 3)], datetime(2026, 10, 3, 9), app_type="3")
     r3 = synth.ReturnSpec("R-3", exp, [(1, 4)], datetime(2026, 10, 4, 9))
     code, s, _ = run_batch(make_night(tmp_path, "n3", returns=[r1_del, r3], claims=[claim_for(r3)]), out)
-    assert [(r["return_id"], r["decision"]) for r in decisions(out)] == [("R-3", "EXEMPT")]
+    got = [(r["return_id"], r["decision"], r["change"]) for r in decisions(out)]
+    assert got == [("R-1", "PENDING", "WITHDRAWN"), ("R-2", "EXEMPT", "REVISED"), ("R-3", "REJECTED", "NEW")]
+    assert [r["supersedes"] for r in decisions(out)][1] == n2
     assert s["decisions"]["withdrawn"] == 1
     con = sqlite3.connect(out / "ledger.sqlite")
     held = con.execute("SELECT SUM(CAST(qty AS REAL)) FROM decisions WHERE status='current' AND decision IN "
                        "('EXEMPT','PENDING')").fetchone()[0]
-    assert held == 4
+    assert held == 3
 
 
 def test_within_a_batch_the_earlier_return_date_takes_the_quantity(tmp_path):
@@ -169,7 +174,7 @@ def test_change_of_a_return_is_decided_again(tmp_path):
     r1b = synth.ReturnSpec("R-1", exp, [(1, 2)], datetime(2026, 10, 2, 9), app_type="2")
     code, s, _ = run_batch(make_night(tmp_path, "n2", returns=[r1b]), out)
     rows = decisions(out)
-    assert [(r["gnum"], r["qty"]) for r in rows] == [("1", "2")]
+    assert [(r["gnum"], r["qty"], r["change"]) for r in rows] == [("1", "2", "REVISED"), ("2", "1", "WITHDRAWN")]
     assert s["decisions"]["withdrawn"] == 1  # gnum 2 was dropped by the change
 
 
@@ -180,7 +185,10 @@ def _decision_element(r: dict, citations: dict):
     from processor.sinks.reconciliation import MONEY_ELEMENTS, NS
 
     q = lambda tag: f"{{{NS}}}{tag}"  # noqa: E731
-    el = etree.Element(q("Decision"), {"decidedInBatch": r["batch_id"]}, nsmap={None: NS})
+    attrs = {"decidedInBatch": r["batch_id"], "change": r.get("change") or "NEW"}
+    if r.get("supersedes"):
+        attrs["supersedes"] = r["supersedes"]
+    el = etree.Element(q("Decision"), attrs, nsmap={None: NS})
     for tag, key in (("returnId", "co_el_no"), ("returnDate", "return_date"), ("invtNo", "invt_no"),
                      ("gnum", "gnum"), ("gcode", "gcode"), ("qty", "qty"), ("exportDate", "export_date"),
                      ("tradeMode", "trade_mode"), ("windowEnd", "window_end"), ("policy", "policy")):
@@ -188,6 +196,13 @@ def _decision_element(r: dict, citations: dict):
             etree.SubElement(el, q(tag)).text = str(r[key])
     if citations.get("announcement"):
         etree.SubElement(el, q("announcement")).text = citations["announcement"]
+    for tag, key in (("ebcCode", "ebc_code"), ("ebpCode", "ebp_code"), ("claimReason", "claim_reason")):
+        if r.get(key):
+            etree.SubElement(el, q(tag)).text = r[key]
+    if r.get("certificate_type"):
+        cert = etree.SubElement(el, q("Certificate"), type=r["certificate_type"])
+        if r.get("certificate_no"):
+            cert.set("no", r["certificate_no"])
     etree.SubElement(el, q("decision")).text = r["decision"]
     reasons = etree.SubElement(el, q("Reasons"))
     for code in filter(None, r["reasons"].split(";")):
@@ -216,7 +231,10 @@ def test_decisions_are_written_as_lxml_would_write_them():
              "gcode": rng.choice(odd), "qty": rng.choice(["1", "2.50", None]), "export_date": None,
              "trade_mode": rng.choice(["9610", None, ""]), "window_end": "2026-11-01", "policy": rng.choice(odd),
              "decision": rng.choice(["EXEMPT", "PENDING", "REJECTED"]),
-             "reasons": ";".join(rng.sample(codes, rng.randint(0, 3)))}
+             "reasons": ";".join(rng.sample(codes, rng.randint(0, 3))),
+             "change": rng.choice([None, "NEW", "REVISED", "WITHDRAWN"]), "supersedes": rng.choice([None, "", "B<&\"1"]),
+             "ebc_code": rng.choice(odd + [None]), "ebp_code": rng.choice(odd), "claim_reason": rng.choice(odd + [None]),
+             "certificate_type": rng.choice([None, "", "PAID_BACK", "a&b"]), "certificate_no": rng.choice(odd + [None])}
         for m in MONEY:
             r[m] = rng.choice([None, "0", "12.345", "7100.00"])
         citations = {"reasons": {c: rng.choice(odd) + c for c in r["reasons"].split(";") if c}}
@@ -368,7 +386,7 @@ def test_a_decide_worker_that_fails_or_dies_mid_result_never_hangs_the_batch(tmp
     outs = {}
     for how, code in (("error", 1), ("killed", 0)):
         out = tmp_path / how
-        done = subprocess.run([sys.executable, "-c", _IN_A_PROCESS, how, "run", "--inbox", str(inbox), "--out",
+        done = subprocess.run([sys.executable, "-c", _IN_A_PROCESS, how, "run", "--init", "--inbox", str(inbox), "--out",
                                str(out), "--quiet"], env=env, timeout=240, capture_output=True, text=True)
         assert done.returncode == code, (how, done.stderr[-2000:])
         outs[how] = out

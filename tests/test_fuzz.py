@@ -432,7 +432,7 @@ def test_fuzz_cli_batch(case):
         inbox, out = Path(tmp) / "inbox", Path(tmp) / "out"
         _good_inbox(inbox)
         (inbox / "zz-mutated.xml").write_bytes(data)
-        result = CliRunner().invoke(main, ["run", "--inbox", str(inbox), "--out", str(out), "--quiet"])
+        result = CliRunner().invoke(main, ["run", "--init", "--inbox", str(inbox), "--out", str(out), "--quiet"])
         assert result.exit_code == 0, (result.output, result.exception)
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         with open(out / "quarantine.csv", encoding="utf-8-sig", newline="") as fh:

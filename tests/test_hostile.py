@@ -706,7 +706,7 @@ def http_server():
 
 
 def run_inprocess(inbox: Path, out: Path) -> tuple[int, str, int | None]:
-    result = CliRunner().invoke(main, ["run", "--inbox", str(inbox), "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(main, ["run", "--init", "--inbox", str(inbox), "--out", str(out), "--quiet"])
     text = result.output + ("" if result.exception is None or isinstance(result.exception, SystemExit)
                             else repr(result.exception))
     return result.exit_code, text, None
@@ -714,7 +714,7 @@ def run_inprocess(inbox: Path, out: Path) -> tuple[int, str, int | None]:
 
 def run_subprocess(inbox: Path, out: Path, cwd: Path, tmpdir: Path) -> tuple[int, str, int | None]:
     env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.run([sys.executable, "-c", RUNNER, "run", "--inbox", str(inbox), "--out", str(out), "--quiet"],
+    proc = subprocess.run([sys.executable, "-c", RUNNER, "run", "--init", "--inbox", str(inbox), "--out", str(out), "--quiet"],
                           cwd=cwd, env=env, capture_output=True, timeout=60)
     err = proc.stderr.decode("utf-8", "replace")
     m = re.search(r"MAXRSS_KB=(\d+)", err)

@@ -73,6 +73,9 @@ ONE_CHANGE = {
                                  claim([item(refunded_vat=D("5"))], certificate_type=None, certificate_no=None), REF),
     "CERTIFICATE_CONFLICT": lambda: (export(), Held(), line(), claim([item(refunded_vat=D("5"))]), REF),
     "TARIFF_UNKNOWN": lambda: (export(), Held(), line(), claim(), replace(REF, tariff=())),
+    # 2026-09-06 + 6 months = Saturday 2027-03-06, a year no calendar covers: three days later is unknown
+    "CALENDAR_UNKNOWN": lambda: (export(ie_date=date(2026, 9, 6)), Held(), line(),
+                                 claim(return_date=date(2027, 3, 9)), REF),
 }
 
 
@@ -199,18 +202,54 @@ def test_why_a_return_is_withdrawn_and_which_receipt_numbers_a_list():
 
 
 # -- which lines a batch decides ------------------------------------------------------------------------------
-def test_next_step_of_a_line():
-    fp = redecide.inputs_fingerprint("ret", "claim", ["r2", "r1"])
-    assert fp == redecide.inputs_fingerprint("ret", "claim", ["r1", "r2"])  # receipts in any order
-    assert redecide.next_step(None, fp, "ret") == redecide.DECIDE
-    same = redecide.Previous(version=1, decision="EXEMPT", fingerprint=fp, return_hash="ret")
-    assert redecide.next_step(same, fp, "ret") == redecide.REPORT_AGAIN
-    new_claim = redecide.inputs_fingerprint("ret", "claim2", [])
-    assert redecide.next_step(replace(same, decision="PENDING"), new_claim, "ret") == redecide.DECIDE
-    assert redecide.next_step(same, new_claim, "ret") == redecide.KEEP
-    changed = redecide.inputs_fingerprint("ret2", "claim", [])
-    assert redecide.next_step(replace(same, decision="REJECTED"), changed, "ret2") == redecide.DECIDE
+def test_why_a_line_is_decided_again():
+    fp = redecide.inputs_fingerprint("ret", "claim", ["r2", "r1"], "list|I|")
+    assert fp == redecide.inputs_fingerprint("ret", "claim", ["r1", "r2"], "list|I|")  # receipts in any order
+    assert redecide.why_decide(None, fp, "ref") == redecide.FIRST
+    same = redecide.Previous(version=1, decision="EXEMPT", reasons="", fingerprint=fp, status="current",
+                             reported_in="B1", reference="ref")
+    assert redecide.why_decide(same, fp, "ref") is None  # nothing changed
+    assert redecide.why_decide(same, fp, "ref", reassess=True) == redecide.REASSESS
+    assert redecide.why_decide(same, fp, "other ref") is None  # EXEMPT does not wait for reference data
+    waiting = replace(same, decision="PENDING", reasons="CALENDAR_UNKNOWN")
+    assert redecide.why_decide(waiting, fp, "other ref") == redecide.REFERENCE
+    assert redecide.why_decide(waiting, fp, "ref") is None
+    new_claim = redecide.inputs_fingerprint("ret", "claim2", ["r1", "r2"], "list|I|")
+    assert redecide.why_decide(same, new_claim, "ref") == "new data: claim"  # EXEMPT, REJECTED or PENDING alike
+    late_export = redecide.inputs_fingerprint("ret", "claim", ["r1", "r2"], "-")
+    assert redecide.why_decide(replace(same, decision="REJECTED"), fp.replace(fp.split(".")[3], "x" * 12), "ref") \
+        == "new data: export list"
+    assert redecide.what_changed(late_export, fp) == "new data: export list"
+    assert redecide.why_decide(replace(same, status="withdrawn"), fp, "ref") == redecide.FIRST
     assert redecide.dropped([1, 2, 3], [1, 3]) == [2]
+
+
+def test_what_is_reported_of_a_decision():
+    row = {c: "x" for c in redecide.ROW_COLUMNS}
+    prev = redecide.Previous(1, "EXEMPT", "", "fp", "current", "B1")
+    assert redecide.change_of(None, row, None) == redecide.NEW
+    assert redecide.change_of(prev, row, dict(row)) is None  # decided again, the same row: not written
+    assert redecide.change_of(prev, row, {**row, "import_vat": "1.00"}) == redecide.REVISED
+    assert redecide.change_of(replace(prev, status="withdrawn"), row, dict(row)) == redecide.NEW  # back again
+
+
+def test_quantity_released_by_a_later_line_frees_an_earlier_rejected_one():
+    """Five exported. R1 (returned first) was rejected for quantity while R2 held all five; R2 is decided again
+    and no longer holds (its claim now says OTHER): R1 is decided again and fits (CONTRACT.md 6)."""
+    from processor.law.item import Entry
+
+    e = export(qty=D("5"), qty1=D("5"))
+    r1 = line(co_el_no="R1", qty=D("5"), qty1=D("5"))
+    r2 = line(co_el_no="R2", qty=D("5"), qty1=D("5"), app_time=datetime(2026, 6, 2, 9))
+    out = decide_item(e, Held(), [Entry(r1, claim(co_el_no="R1"), None),
+                                  Entry(r2, claim(co_el_no="R2", return_date=date(2026, 6, 2), reason_code="OTHER"),
+                                        Held(D("5"), D("5")))], REF)
+    assert [(d.co_el_no, d.decision) for d in out] == [("R1", "EXEMPT"), ("R2", "REJECTED")]
+    # a line waiting for a release that none brings is not decided at all
+    out = decide_item(e, Held(), [Entry(r1, claim(co_el_no="R1"), None, waits_for_release=True),
+                                  Entry(r2, claim(co_el_no="R2", return_date=date(2026, 6, 2)), Held(D("5"), D("5")))],
+                      REF)
+    assert [(d.co_el_no, d.decision) for d in out] == [("R2", "EXEMPT")]
 
 
 def test_the_return_date_ignores_a_claim_for_another_export_list():
@@ -244,7 +283,7 @@ def test_an_export_item_decided_in_contract_order_carrying_the_quantity_held():
 def test_declared_columns_are_the_schema_columns(tmp_path):
     from processor.ledger import open_ledger, tables
 
-    ledger = open_ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'l.sqlite'}", create=True)
     try:
         for name in dir(tables):
             t = getattr(tables, name)
@@ -277,11 +316,15 @@ def test_a_ledger_written_by_the_previous_release_is_upgraded_in_place(tmp_path)
     con.close()
     code, s, output = run_batch(DEMO, out)
     assert code == 0, output
-    assert s["decisions"]["decided_now"] == 0 and s["decisions"]["reported_again_unchanged"] == 20
+    # its lines are decided again (their inputs' fingerprint was kept in an older form), with the same rows:
+    # nothing is revised, and the rerun reports the rows of the first run as they were
+    d = s["decisions"]
+    assert (d["decided_now"], d["new"], d["revised"], d["reported_again"]) == (20, 0, 0, 20)
     ledger = open_ledger(f"sqlite:///{out / 'ledger.sqlite'}")
     try:
         assert ledger.schema_version() == SCHEMA_VERSION
         assert ledger.query("SELECT COUNT(*) FROM decisions WHERE citations IS NULL")[0][0] == 20
+        assert ledger.query("SELECT COUNT(*) FROM decisions WHERE status = 'current' AND change IS NULL")[0][0] == 20
     finally:
         ledger.close()
     xml = (out / "reconciliation.xml").read_text(encoding="utf-8")
@@ -297,7 +340,7 @@ def test_a_ledger_written_by_a_newer_release_is_refused(tmp_path):
     from processor.ledger import LedgerVersionError, open_ledger
 
     path = tmp_path / "new.sqlite"
-    open_ledger(f"sqlite:///{path}").close()
+    open_ledger(f"sqlite:///{path}", create=True).close()
     con = sqlite3.connect(path)
     con.execute("UPDATE ledger_meta SET value = '99' WHERE name = 'schema_version'")
     con.commit()
@@ -320,11 +363,11 @@ def test_an_old_decision_with_a_code_no_longer_known_is_still_reported(tmp_path)
            **{m: "0.00" for m in ("customs_value_cny", "import_duty", "consumption_tax", "import_vat",
                                   "export_duty_refund", "backpay_vat", "backpay_ct")}}
     sink.decision(row)
-    totals = {k: {"lines": 0, **{m: D("0") for m in ("customs_value_cny", "import_duty", "consumption_tax",
-                                                      "import_vat", "export_duty_refund", "backpay_vat",
-                                                      "backpay_ct")}} for k in ("EXEMPT", "PENDING", "REJECTED",
-                                                                                  "ALL")}
-    sink.close(totals)
+    from processor.sinks import Totals
+
+    totals = Totals()
+    totals.add(row)
+    sink.close(totals.by_key)
     text = (tmp_path / "r.xml").read_text(encoding="utf-8")
     assert 'code="CODE_RENAMED" clause="CODE_RENAMED (no clause in the reference data)"' in text
     assert re.search(r'code="WINDOW_EXPIRED" clause="财政部 海关总署 税务总局公告2026年第16号 第一条', text)

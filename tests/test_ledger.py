@@ -57,7 +57,7 @@ def test_same_inbox_twice_changes_nothing(tmp_path, ledger_url):
     first = decision_lines(tmp_path / "first")
     assert first and decision_lines(tmp_path / "again") == first
     assert s1["decisions"]["decided_now"] == len(first)
-    assert s2["decisions"]["decided_now"] == 0 and s2["decisions"]["reported_again_unchanged"] == len(first)
+    assert s2["decisions"]["decided_now"] == 0 and s2["decisions"]["reported_again"] == len(first)
 
 
 def test_receipt_before_its_list_still_fills_invt_no(tmp_path, ledger_url):

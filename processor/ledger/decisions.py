@@ -199,14 +199,15 @@ class DecisionStore:
 
     def report_again(self, batch_id: str, echoes) -> int:
         """A rerun writes the same rows as the first time (CONTRACT.md 6): for each batch that first stored what
-        this one read again, the reports it made that still stand, of the lines this batch touched (or that
-        name a list it touched, or that it decided for new reference data), are reported again as they were."""
+        this one read again, the rows it reported that still say what the line's decision says (no batch has
+        reported the line since), of the lines this batch touched (or naming a list it touched, or decided for
+        new reference data), are reported again as they were written."""
         again = []
         for origin in echoes:
             again += self.ledger.query(
-                "SELECT bd.co_el_no, bd.gnum, bd.version FROM batch_decisions bd JOIN decisions d ON "
-                "d.co_el_no = bd.co_el_no AND d.gnum = bd.gnum AND d.version = bd.version "
-                f"WHERE bd.batch_id = ? AND d.{LATEST} AND d.reported_in = ? AND ("
+                "SELECT bd.co_el_no, bd.gnum, bd.version, d.version FROM batch_decisions bd JOIN decisions d ON "
+                f"d.co_el_no = bd.co_el_no AND d.gnum = bd.gnum AND d.{LATEST} "
+                "WHERE bd.batch_id = ? AND d.reported_in = ? AND ("
                 " EXISTS (SELECT 1 FROM batch_touched t WHERE t.batch_id = ? AND t.co_el_no = d.co_el_no)"
                 " OR EXISTS (SELECT 1 FROM touched_lists l WHERE l.invt_no = d.invt_no)"
                 " OR EXISTS (SELECT 1 FROM return_apps r JOIN batch_touched t ON t.co_el_no = r.co_el_no "
@@ -214,10 +215,10 @@ class DecisionStore:
                 " OR d.cause = ?)"
                 " AND NOT EXISTS (SELECT 1 FROM batch_decisions x WHERE x.batch_id = ? AND x.co_el_no = d.co_el_no "
                 "   AND x.gnum = d.gnum)", (origin, origin, batch_id, batch_id, REFERENCE, batch_id))
-        again = list(dict.fromkeys(again))
-        self.reported(batch_id, again)
+        again = list({(co, g): (co, g, v, latest) for co, g, v, latest in again}.values())
+        self.reported(batch_id, [(co, g, v) for co, g, v, _l in again])
         self.ledger.executemany("UPDATE decisions SET reported_in = ? WHERE co_el_no = ? AND gnum = ? AND version = ?",
-                                [(batch_id, co, g, v) for co, g, v in again])
+                                [(batch_id, co, g, latest) for co, g, _v, latest in again])
         return len(again)
 
     def of_batch(self, batch_id: str):
