@@ -106,7 +106,12 @@ def read_reconciliation(path: Path) -> ReconciliationFile:
     DTD, entities or network."""
     doc = etree.parse(str(path), PARSER)
     assert not doc.docinfo.doctype, f"{path}: a DOCTYPE in the bureau's file"
-    SCHEMA.validate(doc)                                 # raises, naming the first violation
+    try:
+        SCHEMA.validate(doc)
+    except xmlschema.XMLSchemaValidationError as err:   # the reason and where, not the whole schema
+        raise AssertionError(f"{path} is not valid against schemas/reconciliation.xsd: {err.reason} at {err.path}: "
+                             f"{etree.tostring(err.elem, encoding='unicode')[:300] if err.elem is not None else ''}"
+                             ) from None
     root = doc.getroot()
     q = lambda tag: f"{{{NS}}}{tag}"  # noqa: E731
     records = []
