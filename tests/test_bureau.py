@@ -175,8 +175,9 @@ class Bureau:
             return True
         if rec.change == "REVISED":
             if row is None or rec.supersedes not in row.reported_by:
+                holds = f"{row.record.brief()} reported by {sorted(row.reported_by)}" if row else "nothing for it"
                 raise BureauRefuses(f"{rec.brief()}: no row of that line reported by {rec.supersedes!r}; the table "
-                                    f"holds {row.record.brief() + ' reported by ' + str(sorted(row.reported_by)) if row else 'nothing for it'}")
+                                    f"holds {holds}")
             self.table[rec.key] = Row(rec, {batch_id})
             return True
         if rec.change == "WITHDRAWN":
@@ -440,7 +441,7 @@ def test_bureau_table_equals_ledger_night_after_night(ledger_url, tmp_path):
         diff = {key: (table.get(key), ledger.get(key)) for key in set(table) | set(ledger)
                 if table.get(key) != ledger.get(key)}
         assert not diff, f"night {night.name}: the bureau's table (left) differs from the ledger (right): " + \
-                         "".join(f"\n  {key}: {b} | {l}" for key, (b, l) in sorted(diff.items()))
+                         "".join(f"\n  {key}: {ours} | {theirs}" for key, (ours, theirs) in sorted(diff.items()))
 
 
 def _record(key, change, decision, amount, supersedes="", reasons=()) -> Record:

@@ -308,8 +308,9 @@ def check_links(label: str, batch_id: str, rows: List[Dict[str, str]], last_repo
         elif r["change"] in ("REVISED", "WITHDRAWN"):
             assert before is not None, f"{label}: {r['change']} row of {line}, never reported before"
             assert before[1] != "WITHDRAWN", f"{label}: {r['change']} row of {line}, withdrawn by {before[0]} already"
-            assert r["supersedes"] == before[0], (f"{label}: {r['change']} row of {line} supersedes "
-                                                  f"{r['supersedes']!r}, the batch that reported it last is {before[0]}")
+            assert r["supersedes"] == before[0], (
+                f"{label}: {r['change']} row of {line} supersedes {r['supersedes']!r}, the batch that reported it "
+                f"last is {before[0]}")
         else:
             raise AssertionError(f"{label}: row of {line} with change {r['change']!r}")
     for line in seen:
