@@ -3,9 +3,9 @@
 A test bureau that knows nothing but the nightly reconciliation.xml keeps a table of decisions keyed by
 (returnId, gnum) and applies each night's file in order: NEW inserts, REVISED replaces the row reported by the batch
 named in `supersedes`, WITHDRAWN removes it; a record identical to what the table already holds (a rerun repeats its
-night) changes nothing, though the bureau notes that batch as having reported the row too, so a later
-correction may name either (CONTRACT §6 "the batch that reported its last decision" does not say which of the
-two a rerun leaves as that batch).  It checks the file's control totals (ByDecision, All and ByChange are the sums of its
+night) changes nothing, though the bureau notes that batch as having reported the row too, so a later correction
+may name either (CONTRACT §6 "the batch that reported its last decision" does not say which of the two a rerun
+leaves as that batch).  It checks the file's control totals (ByDecision, All and ByChange are the sums of its
 records; NetChange is the difference the file made to the table) and refuses what it cannot apply.
 
 Several nights go through the command line against one ledger (SQLite, and PostgreSQL when PROCESSOR_TEST_PG_URL
