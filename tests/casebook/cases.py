@@ -314,7 +314,7 @@ case("C06-window-2027-uncovered-year", "LAW window 'Never decide on rest days th
 
 I = invt(7)
 case("C07-window-2027-national-day", "LAW window 'Never decide on rest days that are not known'; CONTRACT §6 "
-     "CALENDAR_UNKNOWN",
+     "CALENDAR_UNKNOWN and its re-decision; §4 reassess ('a newly published holiday calendar')",
      "2027-04-01 -> nominal 2027-10-01, a Friday, almost surely inside the 2027 National Day holiday, but no calendar "
      "here covers 2027 (chinesecalendar stops at 2026, no rest_days.csv): window_end is the weekends-only estimate "
      "2027-10-01; a return on that day is in time, one on 2027-10-04 is PENDING CALENDAR_UNKNOWN (decided again when "
