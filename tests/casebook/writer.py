@@ -78,6 +78,8 @@ class ExportList:
     ebc_code: str = EBC_CODE
     ebp_code: str = EBP_CODE
     variant: str = "202205"             # "2018": lengths only the 2018 table allows (logisticsNo 40, totalPackageNo 50)
+    app_type: str = "1"                 # "2": a change (变更) of a list sent before, replacing it
+    app_time: Optional[str] = None      # 14 digits; default: the ieDate at 09:00:00
 
 
 @dataclass
@@ -192,8 +194,12 @@ def ceb603(lists: Sequence[ExportList], seed: str, default_ns: bool = False, bom
     for lst in lists:
         assert 1 <= len(lst.items) <= 100
         ie = _ymd(lst.ie_date)
+        app_time = lst.app_time or ie + "090000"
+        assert len(app_time) == 14 and app_time.isdigit()
+        g = guid("603", lst.cop_no) if (lst.app_type, lst.app_time) == ("1", None) else \
+            guid("603", lst.cop_no, lst.app_type, app_time)
         head = [
-            e("guid", guid("603", lst.cop_no)), e("appType", "1"), e("appTime", ie + "090000"),
+            e("guid", g), e("appType", lst.app_type), e("appTime", app_time),
             e("appStatus", "2"), e("customsCode", "2992"),
             e("ebpCode", lst.ebp_code), e("ebpName", EBP_NAME),
             e("orderNo", "ORD-" + lst.cop_no), e("logisticsCode", LOGI_CODE), e("logisticsName", LOGI_NAME),
