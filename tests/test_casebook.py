@@ -7,7 +7,10 @@ so the code judged is this checkout's) against one SQLite ledger, in this order 
 
 and compares each decisions.csv with the expectations in tests/casebook/cases.py, derived from CONTRACT.md and LAW.md
 (where they are silent, the case's note gives the reading taken).  A rerun expects its night's rows; `supersedes` is
-resolved from the night named in the expectation to the batch_id of that night's first run (its summary.json).
+resolved from the night named in the expectation to the batch that reported the line last (CONTRACT §6, and issue
+#11: "every reported row's supersedes names the batch that reported that line last"): a night's rerun writes every row
+of its night again, so a row superseding night N names night N's rerun (its summary.json), while the rerun's own rows
+repeat the first run's exactly.
 
 Per case and step one test, and every expectation is strict: any disagreement fails, a row nobody expects fails too.
 The one exception is a known gap documented in the case (the contract asks for something the processor does not do
@@ -194,9 +197,13 @@ def execute_all(base: Path) -> Dict[str, dict]:
 
 
 def batches_of(results: Dict[str, dict]) -> Dict[int, str]:
-    """Symbolic `supersedes` (a night, or REASSESS) -> the batch_id of that night's first run."""
-    return {k: results.get(name, {}).get("batch_id") or f"<batch_id of {name} unknown>"
-            for k, name in KEY_NAME.items()}
+    """Symbolic `supersedes` (a night, or REASSESS) -> the batch that reported the night's rows last: the night's
+    rerun, which writes them all again, where there is one."""
+    out = {}
+    for k, name in KEY_NAME.items():
+        last = f"{name}-rerun" if f"{name}-rerun" in STEP else name
+        out[k] = results.get(last, {}).get("batch_id") or f"<batch_id of {last} unknown>"
+    return out
 
 
 # =========================================================================== comparison

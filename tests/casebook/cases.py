@@ -9,10 +9,11 @@ expectations are its night's, change and supersedes included), then `processor r
 
 Every row carries CONTRACT §5's `change` and `supersedes`: NEW for a line's first decision; REVISED when the line is
 decided again with any decided column different from the row reported last; WITHDRAWN once for a withdrawn line whose
-decision had been reported, repeating that row.  `supersedes` is written here symbolically, as the night whose FIRST
-run reported the replaced row; the test resolves it to that run's batch_id (summary.json).  Reading: the rerun of a
-night "changes nothing", so the decision reported last stays the first run's (its rows are a second issue of the same
-report, with the same supersedes), and a later REVISED row supersedes the first run's batch, not the rerun's.
+decision had been reported, repeating that row.  `supersedes` is written here symbolically, as the night that reported
+the replaced row; the test resolves it to the batch that reported the line last (issue #11: "every reported row's
+supersedes names the batch that reported that line last"), which is that night's rerun: a rerun writes every row of
+its night again, as the first run wrote it (same change and supersedes), so a later REVISED or WITHDRAWN row names
+the rerun's batch.
 A line decided again with an unchanged row is not written: such lines are listed in `absent` where the case means it.
 
 Reference data (tests/casebook/reference/, CONTRACT §3), chosen so the sums are easy to check by hand:
@@ -52,7 +53,7 @@ from .writer import (Claim, ClaimItem, ExportItem, ExportList, ListCancel, ListR
                      ReturnLine, ReturnReceipt)
 
 # Every column of decisions.csv but batch_id (CONTRACT §5), in its order; `supersedes` is compared after resolving the
-# symbolic value a Row holds (the night whose first run reported the decision replaced) to that run's batch_id.
+# symbolic value a Row holds (the night that reported the decision replaced) to the batch that reported it last.
 DECIDED = ["return_id", "return_date", "invt_no", "gnum", "gcode", "qty", "export_date", "trade_mode",
            "window_end", "policy", "decision", "reasons", "customs_value_cny", "import_duty",
            "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat", "backpay_ct"]
@@ -116,7 +117,7 @@ class Row:
     backpay_vat: str = "0.00"
     backpay_ct: str = "0.00"
     change: str = "NEW"                 # NEW | REVISED | WITHDRAWN (CONTRACT §5)
-    supersedes: object = ""             # "" for NEW, else the night (int) whose first run reported the replaced row
+    supersedes: object = ""             # "" for NEW, else the night (int) that reported the replaced row
 
     def as_dict(self) -> Dict[str, str]:
         """The row as decisions.csv spells it, `supersedes` still symbolic (the test resolves it)."""
@@ -1468,7 +1469,7 @@ case("C102-two-claims-same-night", "CONTRACT §2 'A claim for a coElNo that alre
 
 # =========================================================================== follow-up: nights 3, 4, 5 and reassess
 # Each trigger of CONTRACT §6 'Decisions follow their inputs' in its own case, with what 'What is reported' says is
-# written: REVISED (supersedes = the night whose first run reported the line last) only when a column changed,
+# written: REVISED (supersedes = the night that reported the line last) only when a column changed,
 # nothing when the line is decided again unchanged, WITHDRAWN once for a withdrawn line whose decision was reported.
 
 I = invt(104)
