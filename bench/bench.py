@@ -6,7 +6,12 @@ runs), then, three times each, time a raw `iterparse` + `clear()` pass over the 
 RSS, the stage timings of the run and the ratio run/raw (medians of the runs), the same without the
 decide stage, and once the floor (bench/floor.py): the least work this design could do for the lists.
 
+Then, against the ledger of the largest night (all cores), `processor reassess` of its latest
+100,000 return lines (--since chosen so): the cost of applying a new announcement, tariff or holiday
+calendar to decisions already made (issue #11: at most 60 s for 100k lines on a 1M-item ledger).
+
     python bench/bench.py [--sizes 100000,1000000] [--ten-million] [--runs 3] [--modes one,all] [--work bench-out]
+        [--reassess-lines 100000]
 """
 from __future__ import annotations
 
@@ -124,6 +129,30 @@ def bench_size(work: Path, items: int, runs: int, modes=("one core", "all cores"
     return out
 
 
+def bench_reassess(work: Path, lines: int) -> dict:
+    """`processor reassess` of the latest `lines` return lines of the ledger the last timed run left."""
+    import sqlite3
+
+    ledger = work / "run-out" / "ledger.sqlite"
+    con = sqlite3.connect(ledger)
+    total = con.execute("SELECT COUNT(*) FROM decisions WHERE status = 'current'").fetchone()[0]
+    items = con.execute("SELECT COUNT(*) FROM export_items").fetchone()[0]
+    row = con.execute("SELECT return_date FROM decisions WHERE status = 'current' ORDER BY return_date DESC "
+                      "LIMIT 1 OFFSET ?", (max(0, min(lines, total) - 1),)).fetchone()
+    since = row[0]
+    covered = con.execute("SELECT COUNT(*) FROM decisions WHERE status = 'current' AND return_date >= ?",
+                          (since,)).fetchone()[0]
+    con.close()
+    target = work / "reassess-out"
+    shutil.rmtree(target, ignore_errors=True)
+    m = run_measured(MEASURE, ["reassess", "--ledger", f"sqlite:///{ledger.resolve()}", "--out", str(target),
+                               "--since", since, "--quiet"], None, work / "reassess.json")
+    summary = json.loads((target / "summary.json").read_text())
+    return {"ledger_items": items, "lines": covered, "since": since, "seconds": round(m["seconds"], 2),
+            "peak_rss_mb": round(m["max_rss_mb"]), "decided": summary["decisions"]["decided_now"],
+            "revised": summary["decisions"]["revised"]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100000,1000000")
@@ -131,6 +160,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--work", default=str(ROOT / "bench-out"))
     ap.add_argument("--modes", default="one,all", help="one, all or one,all: the core limits to time")
+    ap.add_argument("--reassess-lines", type=int, default=100_000,
+                    help="lines of the largest night's ledger to reassess (0: skip)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.ten_million:
@@ -167,6 +198,12 @@ def main() -> None:
         print(f"  floor (bench/floor.py, one core: the lists only, scanned, matched, rows and hashes, SQLite "
               f"inserts and commit, nothing checked or decided) {f['seconds']:.2f} s (parse {f['parse_s']}, "
               f"SQLite {f['sqlite_s']}, commit {f['commit_s']})  ratio floor/raw {f['ratio_to_raw']}")
+    if args.reassess_lines and results:
+        r = bench_reassess(work, args.reassess_lines)
+        results[-1]["reassess"] = r
+        print(f"\nreassess of {r['lines']:,} lines (return date on or after {r['since']}) on a ledger of "
+              f"{r['ledger_items']:,} export items: {r['seconds']:.2f} s, peak RSS {r['peak_rss_mb']} MB "
+              f"({r['decided']} decided, {r['revised']} revised)")
     (work / "results.json").write_text(json.dumps(results, indent=2))
     print(f"\nresults in {work / 'results.json'}")
 
