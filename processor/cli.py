@@ -136,8 +136,23 @@ def reassess(out_dir: Path, ledger_url: str | None, since, reference_dir: Path |
 
 def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, rest_day_extension: bool,
            wait_s: float, quiet: bool, inbox: Path | None = None, **kw) -> None:
-    from .ledger import LedgerMissing, LedgerVersionError
+    from .ledger import LedgerMissing, LedgerVersionError, ledger_exists
 
+    url = ledger_url or default_url(out_dir)
+    if not kw.get("init"):
+        try:
+            found = ledger_exists(url)
+        except LedgerUrlError as err:
+            raise click.UsageError(str(err)) from None
+        except LedgerVersionError as err:
+            click.echo(f"error: {err}; nothing was done", err=True)
+            sys.exit(EXIT_USAGE)
+        if not found:  # before --out is made: a mistyped path creates nothing at all
+            from .batch import redact
+
+            click.echo(f"error: no ledger at {redact(url)}: nothing was done. Create it with `processor init --ledger "
+                       f"URL` (or give `run --init`), or name the existing one with --ledger.", err=True)
+            sys.exit(EXIT_USAGE)
     out_dir.mkdir(parents=True, exist_ok=True)
     log = BatchLog(out_dir / "processor.log", quiet=quiet)
     try:
@@ -146,7 +161,6 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
         except ReferenceError as err:
             log.say(f"error: reference data: {err}", "reference_invalid", "error")
             sys.exit(EXIT_FAILED)
-        url = ledger_url or default_url(out_dir)
         batch = make_batch(inbox, out_dir, url, reference, log, busy_timeout_s=wait_s,
                            params=Params(extend_over_rest_days=rest_day_extension), **kw)
         try:

@@ -38,3 +38,12 @@ def open_ledger(url: str, busy_timeout_s: float = 0.0, create: bool = False) -> 
 
         return PostgresLedger.connect(url, busy_timeout_s, create)
     raise LedgerUrlError(f"{url}: unknown ledger scheme {parsed.scheme!r} (expected sqlite:/// or postgresql://)")
+
+
+def ledger_exists(url: str) -> bool:
+    """Whether a ledger is at `url` (nothing is created, and a ledger found is only read)."""
+    try:
+        open_ledger(url).close()
+    except LedgerMissing:
+        return False
+    return True
