@@ -7,7 +7,7 @@ import json
 from decimal import Decimal
 
 from ..law.facts import Decision, ExportFacts, Held, LineFacts
-from ..law.redecide import REFERENCE, WITHDRAWN, Previous, export_state
+from ..law.redecide import REFERENCE, WAITING, WITHDRAWN, Previous, export_state
 from ..records import Claim, ClaimItem
 from .tables import (CLAIM_ITEMS, CLAIMS, DECISIONS, EXPORT_FACTS, EXPORT_FACTS_FROM, LINE_FACTS, LINE_FACTS_FROM,
                      REPORTED, from_row, to_ledger)
@@ -47,8 +47,9 @@ class DecisionStore:
                             (batch_id,))
         self.ledger.execute("INSERT INTO batch_touched (batch_id, co_el_no) SELECT DISTINCT ?, d.co_el_no "
                             "FROM decisions d JOIN batches b ON b.batch_id = d.batch_id WHERE d.status = 'current' "
-                            "AND d.decision = 'PENDING' AND (b.reference_hash IS NULL OR b.reference_hash <> ?) "
-                            "ON CONFLICT DO NOTHING", (batch_id, reference_hash))
+                            "AND d.decision = 'PENDING' AND (b.reference_hash IS NULL OR b.reference_hash <> ?) AND ("
+                            + " OR ".join("d.reasons LIKE ?" for _c in WAITING) + ") ON CONFLICT DO NOTHING",
+                            (batch_id, reference_hash, *(f"%{c}%" for c in WAITING)))
 
     def touch_all(self, batch_id: str, since: str | None) -> None:
         """processor reassess: every return with a line decided, whose return date is on or after `since`."""

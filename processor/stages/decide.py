@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from ..law.facts import Held, Params
 from ..law.item import Entry, decide_item
-from ..law.redecide import (NEW, RELEASED, REVISED, WAITING, Previous, dropped, change_of, export_state,
+from ..law.redecide import (NEW, RELEASED, REVISED, WAITING, Previous, dropped, change_of,
                             inputs_fingerprint, why_decide)
 from ..ledger.decisions import (DecisionStore, as_tuple, build_claims, build_exports, build_holders,
                                 build_receipt_hashes, build_returns, ledger_row)
