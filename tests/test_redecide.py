@@ -174,3 +174,33 @@ def test_explain_names_the_new_data_that_made_a_line_be_decided_again(tmp_path):
     assert (row["decision"], row["change"]) == ("EXEMPT", "REVISED")
     shown = cli("explain", "R-EX", "--out", out, "--all-versions").output
     assert "new data: export list; reported REVISED" in shown and "version 1, superseded" in shown
+
+
+def test_a_ledger_of_the_release_before_is_upgraded_and_carries_on(tmp_path):
+    """tests/data/ledger-v2-demo.sqlite: the demo night's ledger as release b6f3adb (schema 2: no change,
+    supersedes or cause) wrote it. `run` without --init upgrades it in place; the same night again reports
+    its rows as a fresh ledger would report them, all NEW; reassess then finds nothing to change."""
+    import shutil
+
+    from processor.ledger.base import SCHEMA_VERSION
+
+    from .conftest import DEMO, ROOT
+
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "ledger-v2-demo.sqlite", out / "ledger.sqlite")
+    url = f"sqlite:///{out / 'ledger.sqlite'}"
+    import sqlite3
+
+    con = sqlite3.connect(out / "ledger.sqlite")
+    assert con.execute("SELECT value FROM ledger_meta WHERE name = 'schema_version'").fetchone() == ("2",)
+    con.close()
+    done = cli("run", "--inbox", DEMO, "--out", out, "--quiet")
+    assert done.exit_code == 0, done.output
+    assert ledger_rows(url, "SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [(SCHEMA_VERSION,)]
+    fresh = tmp_path / "fresh"
+    run_batch(DEMO, fresh)
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "batch_id"} for r in rs]  # noqa: E731
+    assert strip(rows(out)) == strip(rows(fresh)) and {r["change"] for r in rows(out)} == {"NEW"}
+    done = cli("reassess", "--out", tmp_path / "re", "--ledger", url, "--quiet")
+    assert done.exit_code == 0 and rows(tmp_path / "re") == []
