@@ -204,3 +204,25 @@ def test_a_ledger_of_the_release_before_is_upgraded_and_carries_on(tmp_path):
     assert strip(rows(out)) == strip(rows(fresh)) and {r["change"] for r in rows(out)} == {"NEW"}
     done = cli("reassess", "--out", tmp_path / "re", "--ledger", url, "--quiet")
     assert done.exit_code == 0 and rows(tmp_path / "re") == []
+
+
+def test_backpay_csv_follows_the_rule_of_decisions_csv(tmp_path):
+    """A pay-back line is written to backpay.csv when its decision is reported, with the same change and
+    supersedes: an EXEMPT line with its VAT refund paid back, then revoked by a claim without the certificate."""
+    exp = export_list(10, ie="2026-08-10", goods=((0, 3),))
+    r = synth.ReturnSpec("R-BP", exp, [(1, 1)], datetime(2026, 10, 1, 9))
+    paid = synth.ClaimSpec("R-BP", exp.invt_no, "20261101", "UNSOLD", [{"gnum": 1, "refundedVat": "8.00"}],
+                           self_declaration="SD-1", certificate=("PAID_BACK", "PB-1"))
+    out = tmp_path / "out"
+    _c, s1, _ = run_batch(make_night(tmp_path, "n1", [exp], [r], [paid]), out)
+    with open(out / "backpay.csv", encoding="utf-8-sig", newline="") as fh:
+        first = list(csv.DictReader(fh))
+    assert [(x["decision"], x["backpay_vat"], x["change"], x["supersedes"]) for x in first] == [
+        ("EXEMPT", "8.00", "NEW", "")]
+    revoked = synth.ClaimSpec("R-BP", exp.invt_no, "20261101", "UNSOLD", [{"gnum": 1, "refundedVat": "8.00"}],
+                              self_declaration="SD-1")
+    run_batch(make_night(tmp_path, "n2", claims=[revoked]), out)
+    with open(out / "backpay.csv", encoding="utf-8-sig", newline="") as fh:
+        second = list(csv.DictReader(fh))
+    assert [(x["decision"], x["change"], x["supersedes"], x["certificate_type"]) for x in second] == [
+        ("PENDING", "REVISED", s1["batch_id"], "")]
