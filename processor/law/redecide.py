@@ -48,7 +48,7 @@ class Previous:
 
 
 def _part(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 
 def export_state(content_hash: str | None, invt_no: str | None, void_reason: str | None) -> str:

@@ -65,27 +65,29 @@ class Totals:
         self.by_key["NET"] = {k: _zero() for k in (*DECISIONS, "ALL")}
 
     def add(self, r: dict) -> None:
+        amounts = _amounts(r, "")  # each amount read once: a night may bring a million rows
         change = r.get("change") or "NEW"
-        for key in (r["decision"], "ALL", change):
-            _add(self.by_key[key], r, 1)
-        net = self.by_key["NET"]
-        if change == "WITHDRAWN":
-            _add(net[r["decision"]], r, -1)
-            _add(net["ALL"], r, -1)
-            return
-        _add(net[r["decision"]], r, 1)
-        _add(net["ALL"], r, 1)
+        by, net = self.by_key, self.by_key["NET"]
+        for t in (by[r["decision"]], by["ALL"], by[change]):
+            _add(t, amounts, 1)
+        sign = -1 if change == "WITHDRAWN" else 1
+        _add(net[r["decision"]], amounts, sign)
+        _add(net["ALL"], amounts, sign)
         if change == "REVISED" and r.get("prev_decision"):
-            before = {m: r.get("prev_" + m) for m in MONEY}
+            before = _amounts(r, "prev_")
             _add(net[r["prev_decision"]], before, -1)
             _add(net["ALL"], before, -1)
 
 
-def _add(t: dict, amounts: dict, sign: int) -> None:
+def _amounts(r: dict, prefix: str) -> tuple:
+    """(money column, Decimal) for the amounts a row has (one not computed counts as 0: left out)."""
+    return tuple((m, Decimal(v)) for m in MONEY if (v := r.get(prefix + m)) is not None)
+
+
+def _add(t: dict, amounts: tuple, sign: int) -> None:
     t["lines"] += sign
-    for m in MONEY:
-        if amounts.get(m) is not None:
-            t[m] += sign * Decimal(amounts[m])
+    for m, v in amounts:
+        t[m] += v if sign > 0 else -v
 
 
 def decision_sinks() -> tuple:

@@ -70,7 +70,10 @@ def _classify(store: DecisionStore, ledger, batch_id: str, run: DecisionRun, ref
         claims = store.claims(returns)
         receipts = store.receipt_hashes(returns)
         latest = store.current(returns)
-        states = store.export_states({ln.invt_no for r in returns.values() for ln in r["lines"]})
+        # a line decided before is compared by its inputs' fingerprint; a line decided for the first time
+        # needs none here (a night of new returns asks nothing of its export lists at this point)
+        states = store.export_states({ln.invt_no for co, r in returns.items() for ln in r["lines"]
+                                      if (co, ln.gnum) in latest})
         in_force: dict = {}
         for (co, gnum), prev in latest.items():
             if prev.status == "current":
@@ -90,8 +93,8 @@ def _classify(store: DecisionStore, ledger, batch_id: str, run: DecisionRun, ref
             claim_hash = claims.get(co, (None, None))[1]
             for line in ret["lines"]:
                 prev = latest.get((co, line.gnum))
-                fp = inputs_fingerprint(ret["content_hash"], claim_hash, receipts.get(co, []),
-                                        states.get(line.invt_no, "-"))
+                fp = None if prev is None else inputs_fingerprint(ret["content_hash"], claim_hash,
+                                                                  receipts.get(co, []), states.get(line.invt_no, "-"))
                 why = why_decide(prev, fp, reference_hash, reassess)
                 if why is None:
                     continue
