@@ -147,6 +147,8 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
         except LedgerVersionError as err:
             click.echo(f"error: {err}; nothing was done", err=True)
             sys.exit(EXIT_USAGE)
+        except Exception:  # noqa: BLE001 - an unreachable server, say: the batch below reports it as it fails
+            found = True
         if not found:  # before --out is made: a mistyped path creates nothing at all
             from .batch import redact
 
