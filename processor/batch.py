@@ -146,8 +146,9 @@ class Batch:
             clock.lap("ingest")
             self.notebook.note(ledger.settle(batch_id), ledger, batch_id)
             clock.lap("settle")
+            stored = sum(c["stored"] for c in self.tally.records.values())
             decisions = decide_batch(ledger, batch_id, self.reference, self.params, decider, self.reassess,
-                                     self.since)
+                                     self.since, rerun=stored == 0)
             if decider is not None:
                 decider.close()
             self._decision_warnings(decisions)

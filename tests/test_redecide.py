@@ -22,7 +22,7 @@ from processor.reference import load_reference
 
 from .helpers import export_list, ledger_rows, run_batch
 from .test_decisions import claim_for, make_night
-from .test_law_core import claim, export, line
+from .test_law_core import REF, claim, export, line
 
 
 def cli(*args):
@@ -226,3 +226,47 @@ def test_backpay_csv_follows_the_rule_of_decisions_csv(tmp_path):
         second = list(csv.DictReader(fh))
     assert [(x["decision"], x["change"], x["supersedes"], x["certificate_type"]) for x in second] == [
         ("PENDING", "REVISED", s1["batch_id"], "")]
+
+
+def test_an_extension_running_into_an_unknown_year_is_certain_up_to_that_year(tmp_path):
+    """rest_days.csv covers 2027 and makes 12-30 and 12-31 rest days; 2028 is known to no calendar. The nominal
+    last day 2027-12-30 is known; a return on 12-31 or 2028-01-01 is in time whatever 2028 brings (the window
+    runs at least to the first unknown day); 01-02 waits for 2028's calendar, which the warning names."""
+    (tmp_path / "rest_days.csv").write_text("date,kind,name\n2027-12-30,rest,x\n2027-12-31,rest,x\n", encoding="utf-8")
+    ref = load_reference(tmp_path)
+    e = export(ie_date=date(2027, 6, 30))
+    got = {day: decide(e, Held(), line(), claim(return_date=date(2028, 1, day) if day < 20 else date(2027, 12, 31)),
+                       ref) for day in (1, 2, 31)}
+    assert got[31].decision == "EXEMPT"
+    window = {"WINDOW_EXPIRED", "CALENDAR_UNKNOWN"}
+    assert not window & set(got[1].reasons)  # (the bundled rates end in 2027: TARIFF_UNKNOWN, which is not ours)
+    assert "CALENDAR_UNKNOWN" in got[2].reasons and "2028" in got[2].calendar_note
+
+
+def test_a_line_moved_to_another_export_list_frees_what_it_held(tmp_path):
+    """A (5 of X's 5) holds; C (3 on X) is rejected for quantity. A CEB213 change moves A to list Y: X's
+    quantity is released, and C is decided again in the same batch (CONTRACT.md 6)."""
+    x = export_list(11, ie="2026-08-01", goods=((0, 5),))
+    y = export_list(12, ie="2026-08-01", goods=((0, 5),))
+    a = synth.ReturnSpec("R-A", x, [(1, 5)], datetime(2026, 10, 1, 9))
+    c = synth.ReturnSpec("R-C", x, [(1, 3)], datetime(2026, 10, 2, 9))
+    out = tmp_path / "out"
+    run_batch(make_night(tmp_path, "n1", [x, y], [a, c]), out)
+    assert {r["return_id"]: r["reasons"] for r in rows(out)}["R-C"] == "CLAIM_MISSING;QTY_EXCEEDS_EXPORT"
+    moved = synth.ReturnSpec("R-A", y, [(1, 5)], datetime(2026, 10, 3, 9), app_type="2")
+    run_batch(make_night(tmp_path, "n2", [], [moved]), out)
+    got = {r["return_id"]: (r["invt_no"], r["reasons"], r["change"]) for r in rows(out)}
+    assert got == {"R-A": (y.invt_no, "CLAIM_MISSING", "REVISED"), "R-C": (x.invt_no, "CLAIM_MISSING", "REVISED")}
+
+
+def test_a_line_that_holds_less_releases_the_rest():
+    """A held all ten and is changed to hold four; B, returned earlier and decided first, saw ten held: the
+    release decides it again and it fits (the quantity every other line holds now)."""
+    from processor.law.item import Entry, decide_item
+
+    e = export()
+    a = line(co_el_no="RA", qty=D("4"), qty1=D("4"), app_time=datetime(2026, 6, 5, 9))
+    b = line(co_el_no="RB", qty=D("5"), qty1=D("5"))
+    out = decide_item(e, Held(), [Entry(a, claim(co_el_no="RA", return_date=date(2026, 6, 5)), Held(D("10"), D("10"))),
+                                  Entry(b, claim(co_el_no="RB"), None)], REF)
+    assert [(d.co_el_no, d.decision) for d in out] == [("RB", "EXEMPT"), ("RA", "EXEMPT")]

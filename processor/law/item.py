@@ -5,8 +5,9 @@ held"); lines of different items never do. So a batch, or any engine that groups
 gnum), decides each group with `decide_item`. When a line is decided, what is held is what every *other*
 line of the item holds now, whatever its date: the lines outside the group (`held`), and the lines of the
 group as they stand at that moment (their earlier decision until they are decided again). Lines are taken
-in contract order; should a line decided again stop holding, quantity is released, and every line of the
-group that is REJECTED with QTY_EXCEEDS_EXPORT (or waits for a release) is decided again, in order.
+in contract order; should a line decided again stop holding, or hold less, quantity is released, and every
+line of the group that is REJECTED with QTY_EXCEEDS_EXPORT (or waits for a release) is decided again, in
+order.
 """
 from __future__ import annotations
 
@@ -49,8 +50,9 @@ def decide_item(export: ExportFacts | None, held: Held, entries: Iterable, refer
                 others = others.plus(h.qty, h.qty1)
         d = decide(export, others, e.line, e.claim, reference, params)
         now = Held(e.line.qty, e.line.qty1) if d.holds else None
-        if holding[_key(e)] is not None and now is None:
-            released = True
+        before = holding[_key(e)]
+        if before is not None and (now is None or now.qty < before.qty or now.qty1 < before.qty1):
+            released = True  # it holds nothing, or less than before (a CEB213 change lowered its qty)
         holding[_key(e)] = now
         final[_key(e)] = d
 

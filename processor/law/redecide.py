@@ -41,6 +41,7 @@ class Previous:
     status: str  # current (in force) or withdrawn
     reported_in: str | None  # the batch that reported the line last, if any did
     reference: str | None = None  # the reference data's fingerprint in the batch that made it
+    invt_no: str | None = None  # the export list it was decided against (a CEB213 change may name another)
 
     @property
     def holds(self) -> bool:

@@ -194,10 +194,10 @@ def tariff_unknown(case):
 def calendar_unknown(case):
     """LAW.md: never decide on rest days that are not known."""
     w = case.window
-    if w is not None and not w.known and w.nominal_end < case.return_date <= w.latest_possible_end:
-        return (f"return date {case.return_date} is after the nominal last day {w.nominal_end}, in a year no holiday "
-                f"calendar covers yet: whether it is in time depends on that year's rest days (add them to "
-                f"rest_days.csv)")
+    if w is not None and not w.known and w.certain_until < case.return_date <= w.latest_possible_end:
+        return (f"return date {case.return_date} is after {w.certain_until}, the last day surely in time (nominal last "
+                f"day {w.nominal_end}), and the rest days of {w.certain_until.year} are not known yet: whether it is "
+                f"in time depends on them (add them to rest_days.csv)")
 
 
 FORCES = {r.code: r.forces for r in RULES}

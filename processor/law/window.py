@@ -29,15 +29,18 @@ class Window:
     rest_days: tuple  # the rest days the end was moved over, with their names
     known: bool = True  # False: the rest days around the nominal end are in a year no calendar covers
     calendar: str = ""  # which calendar decided the extension (package and version, or rest_days.csv and SHA-256)
+    certain_until: date | None = None  # not known: a return on or before this day is in time whatever the
+    # calendar will say (the first day no calendar covers: every day before it from the nominal day is a rest day)
 
     @property
     def calendar_note(self) -> str | None:
         """Said in the trail and counted as a warning when the end is an estimate."""
         if self.known:
             return None
-        return (f"no holiday calendar covers {self.nominal_end.year}: window_end {self.end} is an estimate (the "
-                f"nominal last day {self.nominal_end} moved over weekends only); a return after the nominal day "
-                f"and no more than {LONGEST_EXTENSION_DAYS} days after it waits for that year's calendar")
+        return (f"no holiday calendar covers {self.certain_until.year}: window_end {self.end} is an estimate (the "
+                f"nominal last day {self.nominal_end} moved over weekends only from {self.certain_until}); a return "
+                f"after {self.certain_until} and no more than {LONGEST_EXTENSION_DAYS} days after the nominal day "
+                f"waits for that year's calendar")
 
     @property
     def latest_possible_end(self) -> date:
@@ -64,11 +67,11 @@ def _window(start: date, months: int, extend: bool, calendar: HolidayCalendar) -
     nominal = add_months(start, months)
     if not extend:
         return Window(start, nominal, nominal, (), True, "")
-    end, rest, unknown_year, sources = nominal, [], None, set()
+    end, rest, first_unknown, sources = nominal, [], None, set()
     while True:
         rest_day, name, source = calendar.day(end)
         if source is None:
-            unknown_year = unknown_year or end.year
+            first_unknown = first_unknown or end
         else:
             sources.add(source)
         if not rest_day:
@@ -76,9 +79,9 @@ def _window(start: date, months: int, extend: bool, calendar: HolidayCalendar) -
         rest.append((end.isoformat(), name))
         end += timedelta(days=1)
     said = [*sorted(sources)]
-    if unknown_year is not None:
-        said.append(f"no holiday calendar for {unknown_year}: weekends only (an estimate)")
-    return Window(start, nominal, end, tuple(rest), unknown_year is None, "; ".join(said))
+    if first_unknown is not None:
+        said.append(f"no holiday calendar for {first_unknown.year}: weekends only from {first_unknown} (an estimate)")
+    return Window(start, nominal, end, tuple(rest), first_unknown is None, "; ".join(said), first_unknown)
 
 
 def calendar_version(calendar: HolidayCalendar = BUNDLED) -> str:

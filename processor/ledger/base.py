@@ -16,22 +16,39 @@ from .bookkeeping import Bookkeeping
 from . import store as storing
 from .dialect import LOCK_ID, Dialect
 from .store import CHUNK_KEYS, StoreResult  # noqa: F401 - the interface
+from .tables import DECISIONS
 
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 SCHEMA_VERSION = "3"
+# the batch that last reported a line, up to a decision version (reruns count: they report it too)
+_LAST_REPORT = ("SELECT bd.batch_id FROM batch_decisions bd JOIN batches b ON b.batch_id = bd.batch_id WHERE "
+                "bd.co_el_no = decisions.co_el_no AND bd.gnum = decisions.gnum AND bd.version {upto} decisions.version "
+                "ORDER BY b.started_at DESC, bd.batch_id DESC LIMIT 1")
+_DECISION_COLUMNS = DECISIONS.columns  # as of schema 3
 MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger in place
     "1": ("ALTER TABLE decisions ADD COLUMN citations TEXT",),
-    # 3: what each decision version reported (change, supersedes), the batch that reported the line last, why
-    # it was decided; the reference data's fingerprint of each batch. A decision made before kept its batch
-    # as the one that reported it (a rerun's report of it is not known), and its cause is not known.
+    # 3: what each decision version reported (change, supersedes), the batch that reported the line last
+    # (found in batch_decisions: reruns count), why it was decided (not known before); the reference data's
+    # fingerprint of each batch; lines the release before withdrew silently get a WITHDRAWN version, which
+    # the first batch after the upgrade reports (ledger_meta withdrawals_to_report).
     "2": ("ALTER TABLE decisions ADD COLUMN change TEXT",
           "ALTER TABLE decisions ADD COLUMN supersedes TEXT",
           "ALTER TABLE decisions ADD COLUMN reported_in TEXT",
           "ALTER TABLE decisions ADD COLUMN cause TEXT",
           "ALTER TABLE batches ADD COLUMN reference_hash TEXT",
-          "UPDATE decisions SET change = CASE WHEN version = 1 THEN 'NEW' ELSE 'REVISED' END, reported_in = batch_id",
-          "UPDATE decisions SET supersedes = (SELECT p.batch_id FROM decisions p WHERE p.co_el_no = decisions.co_el_no "
-          "AND p.gnum = decisions.gnum AND p.version = decisions.version - 1) WHERE version > 1",
+          "CREATE INDEX upgrade_reported_by_line ON batch_decisions (co_el_no, gnum)",
+          "UPDATE decisions SET change = CASE WHEN version = 1 THEN 'NEW' ELSE 'REVISED' END",
+          f"UPDATE decisions SET reported_in = COALESCE(({_LAST_REPORT.format(upto='<=')}), batch_id)",
+          f"UPDATE decisions SET supersedes = ({_LAST_REPORT.format(upto='<')}) WHERE version > 1",
+          f"INSERT INTO decisions ({', '.join(_DECISION_COLUMNS)}) SELECT "
+          + ", ".join({"version": "version + 1", "status": "'withdrawn'", "change": "'WITHDRAWN'",
+                       "supersedes": "reported_in", "reported_in": "NULL",
+                       "cause": "'withdrawn (before the upgrade to schema 3, which reports it)'"}.get(c, c)
+                      for c in _DECISION_COLUMNS)
+          + " FROM decisions WHERE status = 'withdrawn'",
+          "UPDATE decisions SET status = 'superseded' WHERE status = 'withdrawn' AND change <> 'WITHDRAWN'",
+          "INSERT INTO ledger_meta (name, value) VALUES ('withdrawals_to_report', 'yes')",
+          "DROP INDEX upgrade_reported_by_line",
           "CREATE INDEX IF NOT EXISTS decisions_orphans ON decisions (invt_no) WHERE status = 'current' AND "
           "export_date IS NULL",
           "CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (batch_id) WHERE status = 'current' AND "

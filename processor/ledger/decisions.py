@@ -14,7 +14,7 @@ from .tables import (CLAIM_ITEMS, CLAIMS, DECISIONS, EXPORT_FACTS, EXPORT_FACTS_
 
 RETURN_HEAD = ("co_el_no", "content_hash", "withdrawn")
 PREVIOUS = ("d.co_el_no", "d.gnum", "d.version", "d.decision", "d.reasons", "d.fingerprint", "d.status",
-            "d.reported_in", "b.reference_hash")
+            "d.reported_in", "b.reference_hash", "d.invt_no")
 LATEST = "status IN ('current', 'withdrawn')"  # a line's latest decision version (older ones: superseded)
 HOLDING = "status = 'current' AND decision IN ('EXEMPT', 'PENDING')"
 QUEUE = ("invt_no", "gnum", "co_el_no", "waits", "cause")
@@ -50,6 +50,19 @@ class DecisionStore:
                             "AND d.decision = 'PENDING' AND (b.reference_hash IS NULL OR b.reference_hash <> ?) AND ("
                             + " OR ".join("d.reasons LIKE ?" for _c in WAITING) + ") ON CONFLICT DO NOTHING",
                             (batch_id, reference_hash, *(f"%{c}%" for c in WAITING)))
+
+    def report_upgrade_withdrawals(self, batch_id: str) -> int:
+        """Once, after the upgrade to schema 3: the lines the release before withdrew without a word are
+        reported WITHDRAWN by this batch (base.py MIGRATIONS "2")."""
+        if not self.ledger.query("SELECT 1 FROM ledger_meta WHERE name = 'withdrawals_to_report'"):
+            return 0
+        rows = self.ledger.query("SELECT co_el_no, gnum, version FROM decisions WHERE status = 'withdrawn' AND "
+                                 "change = 'WITHDRAWN' AND reported_in IS NULL")
+        self.ledger.executemany("UPDATE decisions SET batch_id = ?, reported_in = ? WHERE co_el_no = ? AND gnum = ? "
+                                "AND version = ?", [(batch_id, batch_id, *r) for r in rows])
+        self.reported(batch_id, rows)
+        self.ledger.execute("DELETE FROM ledger_meta WHERE name = 'withdrawals_to_report'")
+        return len(rows)
 
     def touch_all(self, batch_id: str, since: str | None) -> None:
         """processor reassess: every return with a line decided, whose return date is on or after `since`."""
@@ -93,9 +106,9 @@ class DecisionStore:
         out = {}
         for row in self._in(f"SELECT {', '.join(PREVIOUS)} FROM decisions d LEFT JOIN batches b ON "
                             f"b.batch_id = d.batch_id WHERE d.{LATEST}", "d.co_el_no", co_el_nos):
-            co, gnum, version, decision, reasons, fp, status, reported_in, ref = row
+            co, gnum, version, decision, reasons, fp, status, reported_in, ref, invt_no = row
             out[(co, gnum)] = Previous(version=version, decision=decision, reasons=reasons, fingerprint=fp,
-                                       status=status, reported_in=reported_in, reference=ref)
+                                       status=status, reported_in=reported_in, reference=ref, invt_no=invt_no)
         return out
 
     def fetch_exports(self, invt_nos) -> list:
@@ -103,9 +116,11 @@ class DecisionStore:
         return self._in(f"SELECT {', '.join(EXPORT_FACTS)} {EXPORT_FACTS_FROM}", "l.invt_no", invt_nos)
 
     def fetch_holders(self, invt_nos) -> list:
-        """(coElNo, invtNo, gnum, qty, qty1) of the lines holding quantity on these lists' items."""
-        return self._in(f"SELECT co_el_no, invt_no, gnum, qty, qty1 FROM decisions WHERE {HOLDING}", "invt_no",
-                        invt_nos)
+        """(coElNo, invtNo, gnum, qty, qty1) of the lines holding quantity on these lists' items; a line queued
+        to be decided against another export list (its return was changed to name it) holds here no more."""
+        return self._in(f"SELECT co_el_no, invt_no, gnum, qty, qty1 FROM decisions WHERE {HOLDING} AND NOT EXISTS "
+                        "(SELECT 1 FROM decide_queue q WHERE q.co_el_no = decisions.co_el_no AND q.gnum = "
+                        "decisions.gnum AND q.invt_no <> decisions.invt_no)", "invt_no", invt_nos)
 
     def fetch_previous(self, co_el_nos) -> list:
         """The latest decision rows of these returns' lines: DECISIONS columns, then the reference data's
@@ -131,6 +146,7 @@ class DecisionStore:
                             f"gnum INTEGER NOT NULL, co_el_no {text} NOT NULL, waits INTEGER NOT NULL, "
                             "cause TEXT NOT NULL, "
                             "PRIMARY KEY (invt_no, gnum, co_el_no))")
+        self.ledger.execute("CREATE INDEX IF NOT EXISTS decide_queue_by_line ON decide_queue (co_el_no, gnum)")
         self.ledger.execute("DELETE FROM decide_queue")
 
     def queue_add(self, lines) -> None:
@@ -199,24 +215,27 @@ class DecisionStore:
                                 [(batch_id, co, g, v) for co, g, v in keys])
 
     def report_again(self, batch_id: str, echoes) -> int:
-        """A rerun writes the same rows as the first time (CONTRACT.md 6): for each batch that first stored what
-        this one read again, the rows it reported that still say what the line's decision says (no batch has
-        reported the line since), of the lines this batch touched (or naming a list it touched, or decided for
-        new reference data), are reported again as they were written."""
-        again = []
-        for origin in echoes:
-            again += self.ledger.query(
-                "SELECT bd.co_el_no, bd.gnum, bd.version, d.version FROM batch_decisions bd JOIN decisions d ON "
-                f"d.co_el_no = bd.co_el_no AND d.gnum = bd.gnum AND d.{LATEST} "
-                "WHERE bd.batch_id = ? AND d.reported_in = ? AND ("
-                " EXISTS (SELECT 1 FROM batch_touched t WHERE t.batch_id = ? AND t.co_el_no = d.co_el_no)"
-                " OR EXISTS (SELECT 1 FROM touched_lists l WHERE l.invt_no = d.invt_no)"
-                " OR EXISTS (SELECT 1 FROM return_apps r JOIN batch_touched t ON t.co_el_no = r.co_el_no "
-                "   AND t.batch_id = ? WHERE r.invt_no = d.invt_no)"
-                " OR d.cause = ?)"
-                " AND NOT EXISTS (SELECT 1 FROM batch_decisions x WHERE x.batch_id = ? AND x.co_el_no = d.co_el_no "
-                "   AND x.gnum = d.gnum)", (origin, origin, batch_id, batch_id, REFERENCE, batch_id))
-        again = list({(co, g): (co, g, v, latest) for co, g, v, latest in again}.values())
+        """A rerun writes the same rows as the first time (CONTRACT.md 6). Called for a batch that stored nothing
+        new: the latest batch that first stored what it read again is the night being rerun, and the rows it
+        reported that no later report has replaced, of the lines this batch touched (or naming a list it
+        touched, or that it decided for new reference data), are reported again as they were written."""
+        marks = ",".join("?" * len(echoes))
+        origin = self.ledger.query(f"SELECT batch_id FROM batches WHERE batch_id IN ({marks}) "
+                                   "ORDER BY started_at DESC, batch_id DESC LIMIT 1", list(echoes))
+        if not origin:
+            return 0
+        again = self.ledger.query(
+            "SELECT bd.co_el_no, bd.gnum, bd.version, d.version FROM batch_decisions bd JOIN decisions d ON "
+            f"d.co_el_no = bd.co_el_no AND d.gnum = bd.gnum AND d.{LATEST} "
+            "WHERE bd.batch_id = ? AND NOT EXISTS (SELECT 1 FROM decisions v WHERE v.co_el_no = bd.co_el_no AND "
+            " v.gnum = bd.gnum AND v.version > bd.version AND v.change IS NOT NULL) AND ("
+            " EXISTS (SELECT 1 FROM batch_touched t WHERE t.batch_id = ? AND t.co_el_no = d.co_el_no)"
+            " OR EXISTS (SELECT 1 FROM touched_lists l WHERE l.invt_no = d.invt_no)"
+            " OR EXISTS (SELECT 1 FROM return_apps r JOIN batch_touched t ON t.co_el_no = r.co_el_no "
+            "   AND t.batch_id = ? WHERE r.invt_no = d.invt_no)"
+            " OR d.cause = ?)"
+            " AND NOT EXISTS (SELECT 1 FROM batch_decisions x WHERE x.batch_id = ? AND x.co_el_no = d.co_el_no "
+            "   AND x.gnum = d.gnum)", (origin[0][0], batch_id, batch_id, REFERENCE, batch_id))
         self.reported(batch_id, [(co, g, v) for co, g, v, _l in again])
         self.ledger.executemany("UPDATE decisions SET reported_in = ? WHERE co_el_no = ? AND gnum = ? AND version = ?",
                                 [(batch_id, co, g, latest) for co, g, _v, latest in again])

@@ -64,7 +64,8 @@ class Totals:
     the decision before it (its amounts taken away from that decision's totals), WITHDRAWN takes its row
     away. An amount that could not be computed counts as 0."""
 
-    def __init__(self):
+    def __init__(self, batch_id: str | None = None):
+        self.batch_id = batch_id
         self.by_key = {k: _zero() for k in (*DECISIONS, "ALL", *CHANGES)}
         self.by_key["NET"] = {k: _zero() for k in (*DECISIONS, "ALL")}
 
@@ -74,6 +75,8 @@ class Totals:
         by, net = self.by_key, self.by_key["NET"]
         for t in (by[r["decision"]], by["ALL"], by[change]):
             _add(t, amounts, 1)
+        if self.batch_id is not None and r["batch_id"] != self.batch_id:
+            return  # reported again as an earlier batch made it (a rerun): applying it again changes nothing
         sign = -1 if change == "WITHDRAWN" else 1
         _add(net[r["decision"]], amounts, sign)
         _add(net["ALL"], amounts, sign)
@@ -103,7 +106,7 @@ def decision_sinks() -> tuple:
 
 def write_decisions(sinks: tuple, staged, header: BatchHeader, rows: Iterable[dict]) -> dict:
     """Every row to every sink, in one pass; the control totals (by decision and overall)."""
-    totals = Totals()
+    totals = Totals(header.batch_id)
     opened = []
     try:
         for sink in sinks:

@@ -38,20 +38,23 @@ class DecisionRun:
 
 
 def decide_batch(ledger, batch_id: str, reference, params: Params, worker=None, reassess: bool = False,
-                 since: str | None = None) -> DecisionRun:
+                 since: str | None = None, rerun: bool = False) -> DecisionRun:
     """Decide the lines that come up in this batch (all lines on or after `since` when `reassess`). Memory
     holds one chunk of lines at a time: the lines to decide wait in a queue in the ledger. With a `worker`
-    (DecideWorker, the caller's to close), the deciding itself runs in that process."""
+    (DecideWorker, the caller's to close), the deciding itself runs in that process. `rerun`: the batch
+    stored no new record (everything it read was read before), so it reports again what the night it
+    repeats reported."""
     store = DecisionStore(ledger)
     run = DecisionRun()
     store.queue_open()
+    run.withdrawn += store.report_upgrade_withdrawals(batch_id)
     if reassess:
         store.touch_all(batch_id, since)
     else:
         store.touch_affected(batch_id, reference.fingerprint)
     _classify(store, ledger, batch_id, run, reference.fingerprint, reassess)
     _decide_queued(store, batch_id, reference, params, run, worker)
-    if not reassess:
+    if rerun and not reassess:
         echoes = ledger.echoes()
         if echoes:
             run.reported_again = store.report_again(batch_id, echoes)
@@ -100,6 +103,8 @@ def _classify(store: DecisionStore, ledger, batch_id: str, run: DecisionRun, ref
                     continue
                 todo.append((line.invt_no, line.gnum, co, 0, why))
                 if prev is not None and prev.holds:
+                    if prev.invt_no not in (None, line.invt_no):  # it leaves the item it held on
+                        released.add((prev.invt_no, line.gnum))
                     maybe.add((line.invt_no, line.gnum))
         store.queue_add(todo)
     for items, waits in ((released, 0), (maybe - released, 1)):
@@ -160,7 +165,8 @@ def decide_chunk(rows: ChunkRows, batch_id: str, reference, params: Params) -> D
             continue
         prev = previous.get((co, gnum))
         holds = None
-        if prev is not None and prev["status"] == "current" and prev["decision"] != "REJECTED":
+        if (prev is not None and prev["status"] == "current" and prev["decision"] != "REJECTED"
+                and prev["invt_no"] == line.invt_no):
             holds = Held(Decimal(prev["qty"]), Decimal(prev["qty1"]))
         groups.setdefault(line.export_key, []).append(Entry(line, claims.get(co, (None, None))[0], holds,
                                                             bool(waits)))
