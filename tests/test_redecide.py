@@ -270,3 +270,29 @@ def test_a_line_that_holds_less_releases_the_rest():
     out = decide_item(e, Held(), [Entry(a, claim(co_el_no="RA", return_date=date(2026, 6, 5)), Held(D("10"), D("10"))),
                                   Entry(b, claim(co_el_no="RB"), None)], REF)
     assert [(d.co_el_no, d.decision) for d in out] == [("RB", "EXEMPT"), ("RA", "EXEMPT")]
+
+
+def test_the_upgrade_marks_the_lines_waiting_for_reference_data(tmp_path):
+    """A schema-2 ledger's PENDING TARIFF_UNKNOWN line is marked as waiting (`waits`), so the first night after
+    the upgrade decides it again under its reference data, found through the small partial index."""
+    import shutil
+    import sqlite3
+
+    from .conftest import ROOT
+
+    path = tmp_path / "ledger.sqlite"
+    shutil.copy(ROOT / "tests" / "data" / "ledger-v2-demo.sqlite", path)
+    con = sqlite3.connect(path)
+    co, gnum = con.execute("SELECT co_el_no, gnum FROM decisions WHERE status = 'current' ORDER BY co_el_no").fetchone()
+    con.execute("UPDATE decisions SET decision = 'PENDING', reasons = 'CLAIM_MISSING;TARIFF_UNKNOWN' WHERE co_el_no = ? "
+                "AND gnum = ? AND status = 'current'", (co, gnum))
+    con.commit()
+    con.close()
+    url = f"sqlite:///{path}"
+    assert cli("init", "--ledger", url).exit_code == 0  # upgrades in place
+    assert ledger_rows(url, "SELECT co_el_no, gnum FROM decisions WHERE waits = 'reference'") == [(co, gnum)]
+    done = cli("run", "--inbox", make_night(tmp_path, "n", [], []), "--out", tmp_path / "out", "--ledger", url,
+               "--quiet")
+    assert done.exit_code == 0, done.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["decisions"]["decided_now"] == 1  # that line alone, decided again under the bundled data

@@ -35,9 +35,12 @@ MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger i
           "ALTER TABLE decisions ADD COLUMN supersedes TEXT",
           "ALTER TABLE decisions ADD COLUMN reported_in TEXT",
           "ALTER TABLE decisions ADD COLUMN cause TEXT",
+          "ALTER TABLE decisions ADD COLUMN waits TEXT",
           "ALTER TABLE batches ADD COLUMN reference_hash TEXT",
           "CREATE INDEX upgrade_reported_by_line ON batch_decisions (co_el_no, gnum)",
           "UPDATE decisions SET change = CASE WHEN version = 1 THEN 'NEW' ELSE 'REVISED' END",
+          "UPDATE decisions SET waits = 'reference' WHERE decision = 'PENDING' AND "
+          "replace(reasons, 'TARIFF_UNKNOWN', '') <> reasons",
           f"UPDATE decisions SET reported_in = COALESCE(({_LAST_REPORT.format(upto='<=')}), batch_id)",
           f"UPDATE decisions SET supersedes = ({_LAST_REPORT.format(upto='<')}) WHERE version > 1",
           f"INSERT INTO decisions ({', '.join(_DECISION_COLUMNS)}) SELECT "
@@ -51,8 +54,8 @@ MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger i
           "DROP INDEX upgrade_reported_by_line",
           "CREATE INDEX IF NOT EXISTS decisions_orphans ON decisions (invt_no) WHERE status = 'current' AND "
           "export_date IS NULL",
-          "CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (batch_id) WHERE status = 'current' AND "
-          "decision = 'PENDING'"),
+          "CREATE INDEX IF NOT EXISTS decisions_waiting ON decisions (batch_id) WHERE status = 'current' AND "
+          "waits IS NOT NULL"),
 }
 
 

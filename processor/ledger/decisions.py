@@ -47,9 +47,8 @@ class DecisionStore:
                             (batch_id,))
         self.ledger.execute("INSERT INTO batch_touched (batch_id, co_el_no) SELECT DISTINCT ?, d.co_el_no "
                             "FROM decisions d JOIN batches b ON b.batch_id = d.batch_id WHERE d.status = 'current' "
-                            "AND d.decision = 'PENDING' AND (b.reference_hash IS NULL OR b.reference_hash <> ?) AND ("
-                            + " OR ".join("d.reasons LIKE ?" for _c in WAITING) + ") ON CONFLICT DO NOTHING",
-                            (batch_id, reference_hash, *(f"%{c}%" for c in WAITING)))
+                            "AND d.waits IS NOT NULL AND (b.reference_hash IS NULL OR b.reference_hash <> ?) "
+                            "ON CONFLICT DO NOTHING", (batch_id, reference_hash))
 
     def report_upgrade_withdrawals(self, batch_id: str) -> int:
         """Once, after the upgrade to schema 3: the lines the release before withdrew without a word are
@@ -345,7 +344,8 @@ def ledger_row(d: Decision, batch_id: str, fingerprint: str, return_hash: str, c
         "certificate_no": claim.certificate_no if claim else None, "fingerprint": fingerprint,
         "return_hash": return_hash, "trail": json.dumps(d.trail, ensure_ascii=False, separators=(",", ":")),
         "status": "current", "citations": _citations_json(d.citations), "change": None, "supersedes": None,
-        "reported_in": None, "cause": None}
+        "reported_in": None, "cause": None,
+        "waits": "reference" if d.decision == "PENDING" and any(c in d.reasons for c in WAITING) else None}
     row.update(meta)
     return row
 

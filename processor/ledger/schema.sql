@@ -248,13 +248,14 @@ CREATE TABLE IF NOT EXISTS decisions (
     supersedes         TEXT,            -- REVISED, WITHDRAWN: the batch that had reported the line last
     reported_in        TEXT,            -- the batch that reported the line last, as of this version
     cause              TEXT,            -- what made the line be decided (again): first decision, new data: claim, ...
+    waits              TEXT,            -- 'reference': PENDING for a tariff row, exchange rate or calendar not there yet
     PRIMARY KEY (co_el_no, gnum, version)
 );
 CREATE INDEX IF NOT EXISTS decisions_by_export ON decisions (invt_no, gnum, status);
 CREATE INDEX IF NOT EXISTS decisions_by_line ON decisions (co_el_no, status);
--- Lines waiting for their export (NO_SUCH_EXPORT: no export date) and PENDING lines: few, looked up every night.
+-- Lines waiting for their export (NO_SUCH_EXPORT: no export date) or for reference data: looked up every night.
 CREATE INDEX IF NOT EXISTS decisions_orphans ON decisions (invt_no) WHERE status = 'current' AND export_date IS NULL;
-CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (batch_id) WHERE status = 'current' AND decision = 'PENDING';
+CREATE INDEX IF NOT EXISTS decisions_waiting ON decisions (batch_id) WHERE status = 'current' AND waits IS NOT NULL;
 
 -- Which decisions each batch reported in its decisions.csv (made then, or reported again unchanged).
 CREATE TABLE IF NOT EXISTS batch_decisions (

@@ -56,7 +56,8 @@ DECISIONS = Table("decisions", (
     "co_el_no", "gnum", "version", "batch_id", "invt_no", "return_date", "gcode", "qty", "qty1", "export_date",
     "trade_mode", "window_end", "policy", "decision", "reasons", "customs_value_cny", "import_duty", "consumption_tax",
     "import_vat", "export_duty_refund", "backpay_vat", "backpay_ct", "certificate_type", "certificate_no",
-    "fingerprint", "return_hash", "trail", "status", "citations", "change", "supersedes", "reported_in", "cause"))
+    "fingerprint", "return_hash", "trail", "status", "citations", "change", "supersedes", "reported_in", "cause",
+    "waits"))
 # The decision's columns a report reads (the trail only `explain` does: it is most of a row's bytes).
 REPORTED = tuple(c for c in DECISIONS.columns if c != "trail")
 
