@@ -199,11 +199,14 @@ def _say_result(log, result, out_dir: Path) -> None:
             f"{d['REJECTED']} REJECTED ({d['new']} new, {d['revised']} revised, {d['withdrawn']} withdrawn, "
             f"{d['reported_again']} reported again; {d['decided_again_unchanged']} decided again unchanged)",
             "decision_counts", **d)
-    t = s["totals"]
+    t, again = s["net_change"], s["totals"]["AGAIN"]
     log.say(f"  exempted     duty {t['EXEMPT']['import_duty']}  consumption tax {t['EXEMPT']['consumption_tax']}"
-            f"  VAT {t['EXEMPT']['import_vat']}  export duty refunded {t['EXEMPT']['export_duty_refund']} CNY",
-            "exempt_totals")
-    log.say(f"  pay-back     VAT {t['ALL']['backpay_vat']}  CT {t['ALL']['backpay_ct']} CNY", "backpay_totals")
+            f"  VAT {t['EXEMPT']['import_vat']}  export duty refunded {t['EXEMPT']['export_duty_refund']} CNY "
+            "(what this batch decided, net of the decisions it replaced)", "exempt_totals")
+    log.say(f"  pay-back     VAT {t['ALL']['backpay_vat']}  CT {t['ALL']['backpay_ct']} CNY (the same)", "backpay_totals")
+    if again["lines"]:
+        log.say(f"  reported again, as an earlier batch decided them (a rerun): {again['lines']} lines, not "
+                "counted above", "reported_again_totals")
     log.say(f"batch {result.batch_id} done: {s['quarantine_rows']} quarantine rows, "
             f"{s['warnings']['count']} warnings", "batch_finished", batch_id=result.batch_id)
     log.say(f"reports in {out_dir.resolve()}: {' '.join(report_files())}", "reports_written")

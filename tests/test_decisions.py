@@ -190,9 +190,10 @@ def _decision_element(r: dict, citations: dict):
         attrs["supersedes"] = r["supersedes"]
     el = etree.Element(q("Decision"), attrs, nsmap={None: NS})
     for tag, key in (("returnId", "co_el_no"), ("returnDate", "return_date"), ("invtNo", "invt_no"),
-                     ("gnum", "gnum"), ("gcode", "gcode"), ("qty", "qty"), ("exportDate", "export_date"),
+                     ("gnum", "gnum"), ("gcode", "gcode"), ("qty", "qty"), ("priceCurrency", "price_currency"),
+                     ("exportDate", "export_date"),
                      ("tradeMode", "trade_mode"), ("windowEnd", "window_end"), ("policy", "policy")):
-        if r[key] is not None and r[key] != "":
+        if r.get(key) is not None and r.get(key) != "":
             etree.SubElement(el, q(tag)).text = str(r[key])
     if citations.get("announcement"):
         etree.SubElement(el, q("announcement")).text = citations["announcement"]
@@ -233,7 +234,8 @@ def test_decisions_are_written_as_lxml_would_write_them():
              "decision": rng.choice(["EXEMPT", "PENDING", "REJECTED"]),
              "reasons": ";".join(rng.sample(codes, rng.randint(0, 3))),
              "change": rng.choice([None, "NEW", "REVISED", "WITHDRAWN"]), "supersedes": rng.choice([None, "", "B<&\"1"]),
-             "ebc_code": rng.choice(odd + [None]), "ebp_code": rng.choice(odd), "claim_reason": rng.choice(odd + [None]),
+             "ebc_code": rng.choice(odd + [None]), "price_currency": rng.choice(["502", None, "a&b"]),
+             "ebp_code": rng.choice(odd), "claim_reason": rng.choice(odd + [None]),
              "certificate_type": rng.choice([None, "", "PAID_BACK", "a&b"]), "certificate_no": rng.choice(odd + [None])}
         for m in MONEY:
             r[m] = rng.choice([None, "0", "12.345", "7100.00"])

@@ -21,6 +21,7 @@ QUEUE = ("invt_no", "gnum", "co_el_no", "waits", "cause")
 # What a report reads besides the decision's own columns: the return's parties, the claim's reason, and the
 # decision and amounts of the version before (for the net change a file makes: sinks/reconciliation.py).
 REPORT_EXTRA = (("r.ebc_code", "ebc_code"), ("r.ebp_code", "ebp_code"), ("c.reason_code", "claim_reason"),
+                ("i.currency", "price_currency"),
                 ("p.decision", "prev_decision"), *((f"p.{m}", f"prev_{m}") for m in (
                     "customs_value_cny", "import_duty", "consumption_tax", "import_vat", "export_duty_refund",
                     "backpay_vat", "backpay_ct")))
@@ -250,6 +251,8 @@ class DecisionStore:
                 "FROM batch_decisions b JOIN decisions d ON d.co_el_no = b.co_el_no AND d.gnum = b.gnum AND "
                 "d.version = b.version LEFT JOIN return_apps r ON r.co_el_no = d.co_el_no "
                 "LEFT JOIN claims c ON c.co_el_no = d.co_el_no "
+                "LEFT JOIN export_lists l ON l.invt_no = d.invt_no "
+                "LEFT JOIN export_items i ON i.list_key = l.list_key AND i.gnum = d.gnum "
                 "LEFT JOIN decisions p ON p.co_el_no = d.co_el_no AND p.gnum = d.gnum AND p.version = d.version - 1 "
                 f"WHERE b.batch_id = ? ORDER BY d.return_date{order}, d.co_el_no{order}, d.gnum", (batch_id,)):
             yield dict(zip(names, r))

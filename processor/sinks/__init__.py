@@ -59,14 +59,16 @@ def _zero() -> dict:
 
 
 class Totals:
-    """Lines and money per decision, overall and per change kind, as written; and the net change the rows make
-    to a table holding each line's decision in force (the tax bureau's): NEW adds a row, REVISED replaces
-    the decision before it (its amounts taken away from that decision's totals), WITHDRAWN takes its row
-    away. An amount that could not be computed counts as 0."""
+    """Lines and money per decision, overall and per change kind, as written; the rows only reported again
+    (AGAIN: a rerun's); and the net change the rows this batch decided make to a table holding each line's
+    decision in force (the tax bureau's): NEW adds a row, REVISED replaces the decision before it (its
+    amounts taken away from that decision's totals), WITHDRAWN takes its row away. Adding up the net changes
+    of every night gives what is in force; adding up the rows written would count reruns twice. An amount
+    that could not be computed counts as 0."""
 
     def __init__(self, batch_id: str | None = None):
         self.batch_id = batch_id
-        self.by_key = {k: _zero() for k in (*DECISIONS, "ALL", *CHANGES)}
+        self.by_key = {k: _zero() for k in (*DECISIONS, "ALL", *CHANGES, "AGAIN")}
         self.by_key["NET"] = {k: _zero() for k in (*DECISIONS, "ALL")}
 
     def add(self, r: dict) -> None:
@@ -76,6 +78,7 @@ class Totals:
         for t in (by[r["decision"]], by["ALL"], by[change]):
             _add(t, amounts, 1)
         if self.batch_id is not None and r["batch_id"] != self.batch_id:
+            _add(by["AGAIN"], amounts, 1)
             return  # reported again as an earlier batch made it (a rerun): applying it again changes nothing
         sign = -1 if change == "WITHDRAWN" else 1
         _add(net[r["decision"]], amounts, sign)

@@ -27,6 +27,13 @@ def safe_cell(value) -> str:
     return text
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, then set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class Staged:
     """Files written under temporary names, moved into place together by `publish`."""
 
@@ -39,7 +46,10 @@ class Staged:
         if os.path.basename(name) != name or name in ("", ".", ".."):
             raise ValueError(f"output name {name!r} escapes the output folder")
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.out_dir)
-        os.close(fd)
+        try:  # mkstemp makes it 0600; a report is a file like any other, readable as the user's umask says
+            os.fchmod(fd, 0o666 & ~_umask())
+        finally:
+            os.close(fd)
         self.files.append((Path(tmp), self.out_dir / name))
         return Path(tmp)
 

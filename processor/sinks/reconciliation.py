@@ -155,8 +155,8 @@ _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
                        "\t": "&#9;"})
 _FIELDS = (("returnId", "co_el_no"), ("returnDate", "return_date"), ("invtNo", "invt_no"), ("gnum", "gnum"),
-           ("gcode", "gcode"), ("qty", "qty"), ("exportDate", "export_date"), ("tradeMode", "trade_mode"),
-           ("windowEnd", "window_end"), ("policy", "policy"))
+           ("gcode", "gcode"), ("qty", "qty"), ("priceCurrency", "price_currency"), ("exportDate", "export_date"),
+           ("tradeMode", "trade_mode"), ("windowEnd", "window_end"), ("policy", "policy"))
 
 
 def _decision(r: dict, citations: dict) -> str:
@@ -166,7 +166,7 @@ def _decision(r: dict, citations: dict) -> str:
     parts = [f'\n<Decision xmlns="{NS}" decidedInBatch="{str(r["batch_id"]).translate(_ATTR)}" change="{change}"'
              f'{supersedes}>']
     for tag, key in _FIELDS:
-        value = r[key]
+        value = r.get(key)
         if value is not None and value != "":
             parts.append(f"<{tag}>{str(value).translate(_TEXT)}</{tag}>")
     if citations.get("announcement"):

@@ -1,0 +1,67 @@
+"""Operating nightly (issue 12), the parts done so far, through the real command line: reports created with the
+user's umask, totals that separate what a batch decided from what it only reported again, and the analyst's
+fields of reconciliation.xml."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+from lxml import etree
+
+from .conftest import DEMO, ROOT
+
+NS = "{urn:cbec-returns:reconciliation:1}"
+REPORTS = ("decisions.csv", "backpay.csv", "reconciliation.xml", "quarantine.csv", "summary.json")
+
+
+def run(out, *extra, umask=None):
+    """`processor run` in a process of its own (so its umask is its own), demo inbox."""
+    def set_umask():
+        if umask is not None:
+            os.umask(umask)
+    return subprocess.run([sys.executable, "-m", "processor.cli", "run", "--inbox", str(DEMO), "--out", str(out),
+                           *extra], cwd=ROOT, capture_output=True, text=True, preexec_fn=set_umask, timeout=300)
+
+
+def test_reports_are_created_with_the_users_umask(tmp_path):
+    done = run(tmp_path / "out", "--init", "--quiet", umask=0o002)
+    assert done.returncode == 0, done.stderr
+    for name in REPORTS:
+        mode = stat.S_IMODE((tmp_path / "out" / name).stat().st_mode)
+        assert mode == 0o664, (name, oct(mode))  # a colleague in the group reads (and may write) them
+    done = run(tmp_path / "strict", "--init", "--quiet", umask=0o077)
+    assert stat.S_IMODE((tmp_path / "strict" / "decisions.csv").stat().st_mode) == 0o600
+
+
+def test_a_rerun_reports_its_rows_again_but_counts_nothing_twice(tmp_path):
+    out = tmp_path / "out"
+    first = run(out, "--init")
+    s1 = json.loads((out / "summary.json").read_text())
+    again = run(out)
+    s2 = json.loads((out / "summary.json").read_text())
+    assert first.returncode == again.returncode == 0
+    assert s2["decisions"]["reported_again"] == s2["decisions"]["lines"] == s1["decisions"]["lines"]
+    assert s2["net_change"]["ALL"]["lines"] == 0 and s2["net_change"]["EXEMPT"]["import_vat"] == "0.00"
+    assert s2["totals"]["AGAIN"]["lines"] == s1["decisions"]["lines"]
+    assert s1["net_change"]["EXEMPT"]["import_vat"] == s1["totals"]["EXEMPT"]["import_vat"]
+    assert f"VAT {s1['totals']['EXEMPT']['import_vat']}" in first.stderr
+    assert "VAT 0.00  export duty" in again.stderr and "reported again" in again.stderr
+    totals = etree.parse(str(out / "reconciliation.xml")).find(f"{NS}ControlTotals")
+    assert [n.get("lines") for n in totals.findall(f"{NS}NetChange")] == ["0", "0", "0", "0"]
+
+
+def test_the_analyst_finds_party_claim_certificate_and_currency_on_each_decision(tmp_path):
+    out = tmp_path / "out"
+    assert run(out, "--init", "--quiet").returncode == 0
+    decisions = etree.parse(str(out / "reconciliation.xml")).findall(f".//{NS}Decision")
+    assert decisions and all(d.find(f"{NS}ebcCode") is not None and d.find(f"{NS}ebpCode") is not None
+                             for d in decisions)
+    with_export = [d for d in decisions if d.find(f"{NS}exportDate") is not None]
+    assert with_export and all(d.findtext(f"{NS}priceCurrency") for d in with_export)
+    claimed = [d for d in decisions if d.find(f"{NS}claimReason") is not None]
+    assert {d.findtext(f"{NS}claimReason") for d in claimed} <= {"UNSOLD", "BUYER_RETURN", "OTHER"} and claimed
+    certs = [d.find(f"{NS}Certificate") for d in decisions if d.find(f"{NS}Certificate") is not None]
+    assert certs and all(c.get("type") in ("PAID_BACK", "NOT_REFUNDED") for c in certs)
