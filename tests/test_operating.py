@@ -65,3 +65,35 @@ def test_the_analyst_finds_party_claim_certificate_and_currency_on_each_decision
     assert {d.findtext(f"{NS}claimReason") for d in claimed} <= {"UNSOLD", "BUYER_RETURN", "OTHER"} and claimed
     certs = [d.find(f"{NS}Certificate") for d in decisions if d.find(f"{NS}Certificate") is not None]
     assert certs and all(c.get("type") in ("PAID_BACK", "NOT_REFUNDED") for c in certs)
+
+
+def test_a_cancellation_names_a_list_not_numbered_yet_by_its_ebc_code_and_cop_no(tmp_path):
+    """A CEB605 with an empty invtNo whose ebcCode and copNo name a stored list customs has not numbered yet
+    voids that list (issue 12 item 6): once the CEB604 numbers it, a return against it is EXPORT_VOID."""
+    import csv
+
+    from tests.casebook import writer as W
+    from tests.casebook.cases import ci, claim, item, line, lst, ret
+
+    invt = "29922025E000990001"
+    n1, n2 = tmp_path / "n1", tmp_path / "n2"
+    n1.mkdir()
+    n2.mkdir()
+    (n1 / "a-ceb603.xml").write_bytes(W.ceb603([lst("COP-UNNUMBERED", None, "2025-05-06", "9610", [item(1, "1")])],
+                                              "n1-603"))
+    (n1 / "b-ceb605.xml").write_bytes(W.ceb605([W.ListCancel("COP-UNNUMBERED", "")], "n1-605"))
+    (n2 / "a-ceb604.xml").write_bytes(W.ceb604([W.ListReceipt("COP-UNNUMBERED", invt, "800")], "n2-604"))
+    (n2 / "b-ceb213.xml").write_bytes(W.ceb213([ret("RET-UNNUMBERED", invt, "2025-07-01", [line(1, "1")])], "n2-213"))
+    (n2 / "c-claims.xml").write_bytes(W.claims([claim("RET-UNNUMBERED", invt, "2025-07-01", [ci(1)])]))
+    out = tmp_path / "out"
+    for inbox in (n1, n2):
+        done = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--init", "--inbox", str(inbox), "--out",
+                               str(out), "--quiet", "--reference", str(ROOT / "tests" / "casebook" / "reference")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        if inbox is n1:
+            s = json.loads((out / "summary.json").read_text())
+            assert s["quarantine_rows"] == 0 and s["inputs"]["CEB605"]["records"]["stored"] == 1
+    with open(out / "decisions.csv", encoding="utf-8-sig", newline="") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert (row["decision"], row["reasons"]) == ("REJECTED", "EXPORT_VOID")

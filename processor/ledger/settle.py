@@ -42,18 +42,24 @@ def _number_lists(ledger, batch_id: str) -> list:
 def _void_lists(ledger, batch_id: str) -> None:
     """The lists this batch stored, numbered, cancelled or refused, with the facts list_void_reason reads;
     a list with none of them and no reason yet is left as it is."""
+    # A CEB605 names its list by invtNo, or, where customs had not numbered the list yet, by ebcCode|copNo (the
+    # list stays cancelled when a CEB604 numbers it later).
+    unnumbered = "SELECT ebc_code || '|' || cop_no FROM list_cancels WHERE invt_no = ''"
     rows = ledger.query(
         "SELECT list_key, invt_no, app_type, void_reason, "
-        " EXISTS (SELECT 1 FROM list_cancels c WHERE c.invt_no = export_lists.invt_no), "
+        " EXISTS (SELECT 1 FROM list_cancels c WHERE c.invt_no = export_lists.invt_no OR (c.invt_no = '' "
+        "   AND c.ebc_code || '|' || c.cop_no = export_lists.list_key)), "
         f" EXISTS (SELECT 1 FROM list_receipts r WHERE r.list_key = export_lists.list_key "
         f"   AND r.return_status = '{REFUSED}') "
         "FROM export_lists WHERE (batch_id = ? OR invt_batch_id = ? "
         " OR invt_no IN (SELECT invt_no FROM list_cancels WHERE batch_id = ?) "
+        f" OR list_key IN ({unnumbered} AND batch_id = ?) "
         " OR list_key IN (SELECT list_key FROM list_receipts WHERE batch_id = ?)) "
         " AND (app_type = '3' OR void_reason IS NOT NULL "
         "  OR invt_no IN (SELECT invt_no FROM list_cancels) "
+        f"  OR list_key IN ({unnumbered}) "
         f"  OR list_key IN (SELECT list_key FROM list_receipts WHERE return_status = '{REFUSED}'))",
-        (batch_id, batch_id, batch_id, batch_id))
+        (batch_id, batch_id, batch_id, batch_id, batch_id))
     changes = [(reason, key, invt_no) for key, invt_no, app_type, held, cancelled, refused in rows
                if (reason := list_void_reason(app_type, bool(cancelled), bool(refused))) != held]
     ledger.executemany("UPDATE export_lists SET void_reason = ? WHERE list_key = ?", [c[:2] for c in changes])

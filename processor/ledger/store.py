@@ -31,8 +31,8 @@ def ledger_key(kind: str, record) -> str:
     """The key a record is kept under: the list, the cancelled invtNo, or the return it concerns."""
     if kind in ("CEB603", "CEB604"):
         return record.list_key
-    if kind == "CEB605":
-        return record.invt_no
+    if kind == "CEB605":  # the list it cancels: its invtNo, or ebcCode|copNo for a list not numbered yet
+        return record.invt_no or f"{record.ebc_code}|{record.cop_no}"
     return record.co_el_no
 
 

@@ -195,8 +195,10 @@ def build_list_receipt(node: Node, ck: Checker, warnings: list, variant: str):
 
 def build_list_cancel(node: Node, ck: Checker, warnings: list, variant: str):
     ts = ck.fields(node, CHECKS["CEB605", "InvtCancel"])["appTime"]
-    if not node.values.get("invtNo"):
-        ck.fail(node, "invtNo", "", "the list number to cancel is empty", "the invtNo of the list to cancel")
+    if not node.values.get("invtNo") and not (node.values.get("copNo") and node.values.get("ebcCode")):
+        # a list customs has not numbered yet is named by its sender's ebcCode and copNo (CONTRACT.md 1)
+        ck.fail(node, "invtNo", "", "the list number to cancel is empty, and no ebcCode and copNo name the list",
+                "the invtNo of the list to cancel, or its ebcCode and copNo")
     if ck.defects:
         return None
     v = node.values
