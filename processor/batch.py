@@ -121,6 +121,7 @@ class Batch:
     def _run(self, started: datetime) -> BatchResult:
         clock = Stopwatch()
         self.inputs = [] if self.inbox is None else open_inputs(self.inbox, self.notebook)
+        self._setup_warnings()
         clock.lap("open_inputs")
         ledger = open_ledger(self.ledger_url, self.busy_timeout_s, create=self.init)
         staged = Staged(self.out_dir)
@@ -179,6 +180,19 @@ class Batch:
                 ingest(ledger, batch_id, f, ahead, self.notebook, self.tally, self.log)
         finally:
             ahead.close()
+
+    def _setup_warnings(self) -> None:
+        """An empty inbox, and a reference file with no rows, are said (a night that reads nothing, or decides
+        on a tariff of nothing, is rarely what was meant). The bundled rest_days.csv is empty by design."""
+        found = []
+        if self.inbox is not None and not self.inputs:
+            found.append(Problem(str(self.inbox), None, "inbox", "", "", "the inbox holds no file: nothing was read",
+                                 "the night's input files", WARNING))
+        for name, src in sorted(self.reference.sources.items()):
+            if src["rows"] == 0 and not (name == "rest_days.csv" and src["bundled"]):
+                found.append(Problem(src["path"], None, name, "", "", f"{name} has no rows: everything it would say "
+                                     "is missing", "at least one row under the header", WARNING))
+        self.notebook.note(found)
 
     def _decision_warnings(self, decisions) -> None:
         """Lines whose window end is an estimate (no holiday calendar for its year) are a warning: the broker

@@ -1,6 +1,6 @@
 """Operating nightly (issue 12), the parts done so far, through the real command line: reports created with the
-user's umask, totals that separate what a batch decided from what it only reported again, and the analyst's
-fields of reconciliation.xml."""
+user's umask, totals that separate what a batch decided from what it only reported again, the analyst's fields
+of reconciliation.xml, a cancellation naming a list not numbered yet, and the warnings of what waits or is odd."""
 from __future__ import annotations
 
 import json
@@ -97,3 +97,47 @@ def test_a_cancellation_names_a_list_not_numbered_yet_by_its_ebc_code_and_cop_no
     with open(out / "decisions.csv", encoding="utf-8-sig", newline="") as fh:
         [row] = list(csv.DictReader(fh))
     assert (row["decision"], row["reasons"]) == ("REJECTED", "EXPORT_VOID")
+
+
+def test_warnings_name_what_waits_and_what_is_odd(tmp_path):
+    """Issue 12 item 2, the warnings themselves (in summary.json): an empty inbox; a reference file with no rows;
+    receipts and cancellations waiting for their list; a claim for a return not in the ledger; one certificate
+    number presented for several returns (the demo's 3301202611200001, on 15 claims)."""
+    from tests.casebook import writer as W
+    from tests.casebook.cases import ci, claim
+
+    def warnings(out):
+        return [w["problem"] for w in json.loads((out / "summary.json").read_text())["warnings"]["first"]]
+
+    empty, ref = tmp_path / "empty", tmp_path / "ref"
+    empty.mkdir()
+    ref.mkdir()
+    (ref / "tariff.csv").write_text((ROOT / "processor" / "data" / "tariff.csv").read_text().splitlines()[0] + "\n")
+    done = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--init", "--inbox", str(empty), "--out",
+                           str(tmp_path / "o1"), "--reference", str(ref), "--quiet"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    said = warnings(tmp_path / "o1")
+    assert any("inbox holds no file" in w for w in said) and any("tariff.csv has no rows" in w for w in said)
+    assert not any("rest_days.csv" in w for w in said)  # the bundled one is empty by design
+    inbox = tmp_path / "n"
+    inbox.mkdir()
+    (inbox / "a-ceb604.xml").write_bytes(W.ceb604([W.ListReceipt("COP-NOWHERE", "29922025E000880001", "800")], "604"))
+    (inbox / "b-ceb605.xml").write_bytes(W.ceb605([W.ListCancel("COP-NOWHERE2", "29922025E000880002")], "605"))
+    (inbox / "c-claims.xml").write_bytes(W.claims([claim("RET-NOWHERE", "29922025E000880001", "2025-07-01", [ci(1)])]))
+    assert run(tmp_path / "o2", "--init", "--quiet").returncode == 0  # the demo, into the same ledger next
+    done = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--inbox", str(inbox), "--out",
+                           str(tmp_path / "o2"), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    said = warnings(tmp_path / "o2")
+    assert any("receipt" in w and "COP-NOWHERE" in w and "not in the ledger" in w for w in said)
+    assert any("cancellation of list 29922025E000880002" in w for w in said)
+    assert any("claim for return RET-NOWHERE" in w for w in said)
+    assert json.loads((tmp_path / "o2" / "summary.json").read_text())["warnings"]["count"] == len(said)
+
+
+def test_the_demo_warns_of_a_certificate_presented_for_many_returns(tmp_path):
+    out = tmp_path / "out"
+    assert run(out, "--init", "--quiet").returncode == 0
+    said = [w["problem"] for w in json.loads((out / "summary.json").read_text())["warnings"]["first"]]
+    assert any(w.startswith("certificate 3301202611200001 is presented for 15 returns: BACK-") for w in said)

@@ -55,7 +55,8 @@ MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger i
           "CREATE INDEX IF NOT EXISTS decisions_orphans ON decisions (invt_no) WHERE status = 'current' AND "
           "export_date IS NULL",
           "CREATE INDEX IF NOT EXISTS decisions_waiting ON decisions (batch_id) WHERE status = 'current' AND "
-          "waits IS NOT NULL"),
+          "waits IS NOT NULL",
+          "CREATE INDEX IF NOT EXISTS claims_by_certificate ON claims (certificate_no)"),
 }
 
 

@@ -184,6 +184,9 @@ CREATE TABLE IF NOT EXISTS claims (
     batch_id            TEXT NOT NULL
 );
 
+-- a certificate presented for more than one return is a warning: found by its number
+CREATE INDEX IF NOT EXISTS claims_by_certificate ON claims (certificate_no);
+
 CREATE TABLE IF NOT EXISTS claim_items (
     co_el_no           TEXT NOT NULL,
     gnum               INTEGER NOT NULL,

@@ -13,7 +13,46 @@ def settle(ledger, batch_id: str) -> list:
     problems = _number_lists(ledger, batch_id)
     _void_lists(ledger, batch_id)
     _withdraw_returns(ledger, batch_id)
-    return problems
+    return problems + waiting(ledger, batch_id)
+
+
+def waiting(ledger, batch_id: str) -> list:
+    """Warnings for what this batch stored that names nothing in the ledger yet (kept, and applied when the
+    list or return arrives): receipts and cancellations waiting for their list, claims for returns not in
+    the ledger, and certificate numbers presented for more than one return."""
+    out = []
+    for cop, key, invt in ledger.query(
+            "SELECT cop_no, list_key, invt_no FROM list_receipts r WHERE batch_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM export_lists l WHERE l.list_key = r.list_key)", (batch_id,)):
+        out.append(Problem("", None, "CEB604", f"list={key}", "copNo",
+                           f"a receipt (invtNo {invt or '-'}) for list {key}, which is not in the ledger: kept, and "
+                           "applied when the list arrives", "the CEB603 of the list", WARNING))
+    for cop, ebc, invt in ledger.query(
+            "SELECT cop_no, ebc_code, invt_no FROM list_cancels c WHERE batch_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM export_lists l WHERE l.invt_no = c.invt_no OR l.list_key = c.ebc_code || '|' || c.cop_no)",
+            (batch_id,)):
+        out.append(Problem("", None, "CEB605", f"invtNo={invt or '-'}", "invtNo",
+                           f"a cancellation of list {invt or ebc + '|' + cop}, which is not in the ledger: kept, and "
+                           "applied when the list arrives", "the CEB603 of the list", WARNING))
+    mine = ("FROM batch_touched t JOIN claims c ON c.co_el_no = t.co_el_no AND c.batch_id = t.batch_id "
+            "WHERE t.batch_id = ?")  # the claims this batch stored, through the returns it touched
+    for (co,) in ledger.query(f"SELECT c.co_el_no {mine} AND NOT EXISTS "
+                              "(SELECT 1 FROM return_apps r WHERE r.co_el_no = c.co_el_no)", (batch_id,)):
+        out.append(Problem("", None, "ReturnClaims", f"coElNo={co}", "coElNo",
+                           f"a claim for return {co}, which is not in the ledger: kept, and applied when its CEB213 "
+                           "arrives", "the CEB213 of the return", WARNING))
+    shared: dict = {}
+    for no, co in ledger.query(
+            "SELECT o.certificate_no, o.co_el_no FROM claims o WHERE o.certificate_no IN (SELECT c.certificate_no "
+            f"{mine} AND c.certificate_no IS NOT NULL AND c.certificate_no <> '') "
+            "ORDER BY o.certificate_no, o.co_el_no", (batch_id,)):
+        shared.setdefault(no, []).append(co)
+    for no, cos in shared.items():
+        if len(cos) > 1:
+            out.append(Problem("", None, "ReturnClaims", f"certificate={no}", "certificate/@no",
+                               f"certificate {no} is presented for {len(cos)} returns: {', '.join(cos[:20])}"
+                               + (" ..." if len(cos) > 20 else ""), "one certificate per return", WARNING))
+    return out
 
 
 def _number_lists(ledger, batch_id: str) -> list:
