@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from .facts import PENDING
 
-DECIDE = "decide"
 NEW, REVISED, WITHDRAWN = "NEW", "REVISED", "WITHDRAWN"
 CHANGES = (NEW, REVISED, WITHDRAWN)
 PARTS = ("CEB213 return", "claim", "CEB214 receipts", "export list")  # what each part of a fingerprint sums up
@@ -71,6 +70,12 @@ def what_changed(before: str, after: str) -> str:
     return "new data: " + ", ".join(p for p, a, b in zip(PARTS, old, new) if a != b)
 
 
+def waits_for_reference(decision: str, reasons) -> bool:
+    """PENDING only for reference data not there yet (a tariff row, an exchange rate, a year's calendar):
+    decided again when the reference data change. `reasons`: the reason codes."""
+    return decision == PENDING and any(c in reasons for c in WAITING)
+
+
 def why_decide(previous: Previous | None, fingerprint: str, reference: str, reassess: bool = False) -> str | None:
     """Why a line whose return came up in this batch is decided (the cause kept with the decision), or None
     when nothing it depends on changed."""
@@ -80,8 +85,7 @@ def why_decide(previous: Previous | None, fingerprint: str, reference: str, reas
         return what_changed(previous.fingerprint, fingerprint)
     if reassess:
         return REASSESS
-    if (previous.decision == PENDING and previous.reference != reference
-            and any(c in previous.reasons.split(";") for c in WAITING)):
+    if previous.reference != reference and waits_for_reference(previous.decision, previous.reasons.split(";")):
         return REFERENCE
     return None
 

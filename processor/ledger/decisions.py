@@ -7,14 +7,14 @@ import json
 from decimal import Decimal
 
 from ..law.facts import Decision, ExportFacts, Held, LineFacts
-from ..law.redecide import REFERENCE, WAITING, WITHDRAWN, Previous, export_state
+from ..law.redecide import REFERENCE, WITHDRAWN, Previous, export_state, waits_for_reference
 from ..records import Claim, ClaimItem
 from .tables import (CLAIM_ITEMS, CLAIMS, DECISIONS, EXPORT_FACTS, EXPORT_FACTS_FROM, LINE_FACTS, LINE_FACTS_FROM,
                      REPORTED, from_row, to_ledger)
 
 RETURN_HEAD = ("co_el_no", "content_hash", "withdrawn")
 PREVIOUS = ("d.co_el_no", "d.gnum", "d.version", "d.decision", "d.reasons", "d.fingerprint", "d.status",
-            "d.reported_in", "b.reference_hash", "d.invt_no")
+            "d.reported_in", "b.reference_hash", "d.invt_no")  # what previous_of reads, by name
 LATEST = "status IN ('current', 'withdrawn')"  # a line's latest decision version (older ones: superseded)
 HOLDING = "status = 'current' AND decision IN ('EXEMPT', 'PENDING')"
 QUEUE = ("invt_no", "gnum", "co_el_no", "waits", "cause")
@@ -104,11 +104,11 @@ class DecisionStore:
         """(coElNo, gnum) -> Previous: each line's latest decision version, with the reference data's
         fingerprint of the batch that made it."""
         out = {}
+        names = [c.split(".", 1)[1] for c in PREVIOUS]
         for row in self._in(f"SELECT {', '.join(PREVIOUS)} FROM decisions d LEFT JOIN batches b ON "
                             f"b.batch_id = d.batch_id WHERE d.{LATEST}", "d.co_el_no", co_el_nos):
-            co, gnum, version, decision, reasons, fp, status, reported_in, ref, invt_no = row
-            out[(co, gnum)] = Previous(version=version, decision=decision, reasons=reasons, fingerprint=fp,
-                                       status=status, reported_in=reported_in, reference=ref, invt_no=invt_no)
+            d = dict(zip(names, row))
+            out[(d["co_el_no"], d["gnum"])] = previous_of(d)
         return out
 
     def fetch_exports(self, invt_nos) -> list:
@@ -262,6 +262,13 @@ class DecisionStore:
         return [dict(zip(DECISIONS.columns, r)) for r in rows]
 
 
+def previous_of(d: dict) -> Previous:
+    """A line's latest decision version (a decisions row by name, with its batch's `reference_hash`)."""
+    return Previous(version=d["version"], decision=d["decision"], reasons=d["reasons"], fingerprint=d["fingerprint"],
+                    status=d["status"], reported_in=d["reported_in"], reference=d["reference_hash"],
+                    invt_no=d["invt_no"])
+
+
 # -- facts from fetched rows, and decisions into rows: pure, so they run in any process ---------------------
 def build_returns(heads: list, line_rows: list) -> dict:
     """coElNo -> {content_hash, withdrawn, lines (LineFacts by gnum)}."""
@@ -348,7 +355,7 @@ def ledger_row(d: Decision, batch_id: str, fingerprint: str, return_hash: str, c
         "return_hash": return_hash, "trail": json.dumps(d.trail, ensure_ascii=False, separators=(",", ":")),
         "status": "current", "citations": _citations_json(d.citations), "change": None, "supersedes": None,
         "reported_in": None, "cause": None,
-        "waits": "reference" if d.decision == "PENDING" and any(c in d.reasons for c in WAITING) else None}
+        "waits": "reference" if waits_for_reference(d.decision, d.reasons) else None}
     row.update(meta)
     return row
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Protocol
 
 from ..law.facts import DECISIONS
+from ..law.redecide import CHANGES
 
 MONEY = ("customs_value_cny", "import_duty", "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat",
          "backpay_ct")
@@ -50,8 +51,6 @@ class Sink(Protocol):
 
     def discard(self) -> None: ...  # the file is closed on a failure; its staging is removed by the caller
 
-
-CHANGES = ("NEW", "REVISED", "WITHDRAWN")
 
 
 def _zero() -> dict:

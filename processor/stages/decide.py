@@ -15,10 +15,10 @@ from typing import NamedTuple
 
 from ..law.facts import Held, Params
 from ..law.item import Entry, decide_item
-from ..law.redecide import (NEW, RELEASED, REVISED, WAITING, Previous, dropped, change_of,
-                            inputs_fingerprint, why_decide)
+from ..law.redecide import (NEW, RELEASED, REVISED, change_of, dropped, inputs_fingerprint, waits_for_reference,
+                            why_decide)
 from ..ledger.decisions import (DecisionStore, as_tuple, build_claims, build_exports, build_holders,
-                                build_receipt_hashes, build_returns, ledger_row)
+                                build_receipt_hashes, build_returns, ledger_row, previous_of)
 from ..ledger.tables import DECISIONS
 from ..readers.ahead import WorkerGone
 
@@ -151,11 +151,11 @@ def decide_chunk(rows: ChunkRows, batch_id: str, reference, params: Params) -> D
     claims = build_claims(*rows.claims)
     receipts = build_receipt_hashes(rows.receipts)
     states = dict(rows.states)
-    previous = {}
+    previous = {}  # (coElNo, gnum) -> (the latest decision row by name, Previous)
     for r in rows.previous:
         d = dict(zip(DECISIONS.columns, r))
         d["reference_hash"] = r[-1]
-        previous[(d["co_el_no"], d["gnum"])] = d
+        previous[(d["co_el_no"], d["gnum"])] = (d, previous_of(d))
     lines = {(co, ln.gnum): ln for co, ret in returns.items() for ln in ret["lines"]}
     groups: dict = {}  # (invtNo, gnum) -> [Entry]
     causes: dict = {}
@@ -163,11 +163,10 @@ def decide_chunk(rows: ChunkRows, batch_id: str, reference, params: Params) -> D
         line = lines.get((co, gnum))
         if line is None:  # not a line of the return in force (a stale queue entry): nothing to decide
             continue
-        prev = previous.get((co, gnum))
+        prev_row, prev = previous.get((co, gnum), (None, None))
         holds = None
-        if (prev is not None and prev["status"] == "current" and prev["decision"] != "REJECTED"
-                and prev["invt_no"] == line.invt_no):
-            holds = Held(Decimal(prev["qty"]), Decimal(prev["qty1"]))
+        if prev is not None and prev.holds and prev.invt_no == line.invt_no:  # held on another item: not here
+            holds = Held(Decimal(prev_row["qty"]), Decimal(prev_row["qty1"]))
         groups.setdefault(line.export_key, []).append(Entry(line, claims.get(co, (None, None))[0], holds,
                                                             bool(waits)))
         causes[(co, gnum)] = cause
@@ -182,22 +181,18 @@ def decide_chunk(rows: ChunkRows, batch_id: str, reference, params: Params) -> D
             if co not in mine:
                 outside = outside.plus(h.qty, h.qty1)
         for d in decide_item(exports.get(key), outside, entries, reference, params):
-            _record(out, d, batch_id, returns, claims, receipts, states, previous.get((d.co_el_no, d.gnum)),
-                    causes[(d.co_el_no, d.gnum)], reference_hash)
+            _record(out, d, batch_id, returns, claims, receipts, states,
+                    *previous.get((d.co_el_no, d.gnum), (None, None)), causes[(d.co_el_no, d.gnum)], reference_hash)
     return out
 
 
-def _record(out: Decided, d, batch_id, returns, claims, receipts, states, prev: dict | None, cause: str,
-            reference_hash: str) -> None:
+def _record(out: Decided, d, batch_id, returns, claims, receipts, states, prev: dict | None, before,
+            cause: str, reference_hash: str) -> None:
     """A decision made: stored as a new version unless nothing at all changed, reported when its row did."""
     co, gnum = d.co_el_no, d.gnum
     claim, claim_hash = claims.get(co, (None, None))
     ret_hash = returns[co]["content_hash"]
     fp = inputs_fingerprint(ret_hash, claim_hash, receipts.get(co, []), states.get(d.invt_no, "-"))
-    before = None if prev is None else Previous(version=prev["version"], decision=prev["decision"],
-                                                reasons=prev["reasons"], fingerprint=prev["fingerprint"],
-                                                status=prev["status"], reported_in=prev["reported_in"],
-                                                reference=prev["reference_hash"])
     row = ledger_row(d, batch_id, fp, ret_hash, claim, (prev["version"] if prev else 0) + 1, cause=cause)
     change = change_of(before, row, prev)
     out.counts["decided"] += 1
@@ -206,7 +201,7 @@ def _record(out: Decided, d, batch_id, returns, claims, receipts, states, prev: 
         out.counts["estimated_windows"] += 1
     if change is None:
         out.counts["unchanged"] += 1
-        waiting = d.decision == "PENDING" and any(c in d.reasons for c in WAITING)
+        waiting = waits_for_reference(d.decision, d.reasons)
         if fp == before.fingerprint and not (waiting and before.reference != reference_hash):
             return  # nothing it depends on changed: the version in force stands
         row.update(reported_in=before.reported_in)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from .. import __version__
 from ..law.facts import DECISIONS
+from ..law.calendar import BUNDLED
 from ..law.window import calendar_version
 from ..ledger.decisions import DecisionStore
 from ..readers import FILE
@@ -20,9 +21,8 @@ LEDGER_TABLES = ("export_lists", "export_items", "list_receipts", "list_cancels"
 
 
 def settings(params, reference=None) -> dict:
-    calendar = reference.calendar if reference is not None else None
     return {"rest_day_extension": "on" if params.extend_over_rest_days else "off",
-            "holiday_calendar": calendar_version(calendar) if calendar is not None else calendar_version(),
+            "holiday_calendar": calendar_version(reference.calendar if reference is not None else BUNDLED),
             "software_version": __version__}
 
 
