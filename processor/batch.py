@@ -187,22 +187,24 @@ class Batch:
         found = []
         if self.inbox is not None and not self.inputs:
             found.append(Problem(str(self.inbox), None, "inbox", "", "", "the inbox holds no file: nothing was read",
-                                 "the night's input files", WARNING))
+                                 "the night's input files", WARNING, "EMPTY_INBOX"))
         for name, src in sorted(self.reference.sources.items()):
             if src["rows"] == 0 and not (name == "rest_days.csv" and src["bundled"]):
                 found.append(Problem(src["path"], None, name, "", "", f"{name} has no rows: everything it would say "
-                                     "is missing", "at least one row under the header", WARNING))
+                                     "is missing", "at least one row under the header", WARNING, "EMPTY_REFERENCE"))
         self.notebook.note(found)
 
     def _decision_warnings(self, decisions) -> None:
         """Lines whose window end is an estimate (no holiday calendar for its year) are a warning: the broker
         should add that year's rest days to rest_days.csv as soon as the State Council publishes them."""
         if decisions.estimated_windows:
-            years = sorted({n.split("covers ", 1)[1][:4] for n in decisions.calendar_notes if "covers " in n})
-            self.notebook.note([Problem("", None, "rest_days.csv", "", "window_end",
-                                        f"{decisions.estimated_windows} lines decided on an estimated window end: no "
-                                        f"holiday calendar covers {', '.join(years)}",
-                                        "that year's rest days in rest_days.csv (--reference DIR)", WARNING)])
+            years = ", ".join(sorted({n.split("covers ", 1)[1][:4] for n in decisions.calendar_notes
+                                      if "covers " in n}))
+            self.notebook.note_many(decisions.estimated_windows, [
+                Problem("", None, "CEB213", f"coElNo={co} gnum={gnum}", "window_end",
+                        f"window_end {end} is an estimate: no holiday calendar covers {years}",
+                        "that year's rest days in rest_days.csv (--reference DIR)", WARNING, "ESTIMATED_WINDOW")
+                for co, gnum, end in decisions.estimated_examples])
 
     def _report(self, staged, ledger, batch_id, started, finished, decisions, clock) -> BatchResult:
         header = BatchHeader(batch_id=batch_id, run_at=started.isoformat(), software_version=__version__,

@@ -207,8 +207,17 @@ def _say_result(log, result, out_dir: Path) -> None:
     if again["lines"]:
         log.say(f"  reported again, as an earlier batch decided them (a rerun): {again['lines']} lines, not "
                 "counted above", "reported_again_totals")
+    w = s["warnings"]
+    if w["count"]:
+        log.say(f"  warnings     {w['count']} (all of them in processor.log; what each means: README)", "warnings")
+        for kind, seen in w["by_kind"].items():
+            log.say(f"    {kind} x{seen['count']}: {seen['meaning']}", "warning_kind")
+            for example in seen["first"]:
+                log.say(f"      {example}", "warning_example")
+            if seen["count"] > len(seen["first"]):
+                log.say(f"      ... and {seen['count'] - len(seen['first'])} more", "warning_more")
     log.say(f"batch {result.batch_id} done: {s['quarantine_rows']} quarantine rows, "
-            f"{s['warnings']['count']} warnings", "batch_finished", batch_id=result.batch_id)
+            f"{w['count']} warnings", "batch_finished", batch_id=result.batch_id)
     log.say(f"reports in {out_dir.resolve()}: {' '.join(report_files())}", "reports_written")
 
 

@@ -21,6 +21,11 @@ class Problem:
     problem: str
     expected: str
     severity: str = ERROR
+    code: str = ""  # a warning's kind (WARNING_KINDS); empty for errors and for remarks on a record's format
+
+    @property
+    def warning_kind(self) -> str:
+        return self.code or FORMAT
 
     def as_row(self) -> dict:
         return {
@@ -38,7 +43,23 @@ class Problem:
         key = f" [{self.record_key}]" if self.record_key else ""
         fld = f" {self.field}:" if self.field else ""
         exp = f" (expected {self.expected})" if self.expected else ""
-        return f"{where}{key}{fld} {self.problem}{exp}"
+        return f"{where}{key}{fld} {self.problem}{exp}".lstrip()
+
+
+FORMAT = "FORMAT"
+# What each kind of warning means, for the terminal and summary.json (README "What each warning means").
+WARNING_KINDS = {
+    "EMPTY_INBOX": "收件箱为空 the inbox holds no file: nothing was read",
+    "EMPTY_REFERENCE": "参考数据无行 a reference file with no rows",
+    "SKIPPED_ENTRY": "跳过的条目 inbox entries that are not regular files, skipped",
+    "ESTIMATED_WINDOW": "期限为估算 window ends estimated: no holiday calendar for their year",
+    "CERTIFICATE_SHARED": "证明重复使用 one certificate number presented for several returns",
+    "WAITING_FOR_LIST": "回执/撤销待清单 receipts and cancellations waiting for their export list",
+    "CLAIM_WITHOUT_RETURN": "申请待退货单 claims for returns not in the ledger",
+    "INVT_NO_TAKEN": "清单编号冲突 receipts giving an invtNo another list holds",
+    FORMAT: "格式提示 format remarks on records read all the same",
+}
+EXAMPLES = 3  # per kind of warning, on the terminal and in summary.json
 
 
 class Notebook:
@@ -51,6 +72,7 @@ class Notebook:
         self.n_errors = 0  # quarantine rows, stored in the ledger as they are found
         self.warnings: list[Problem] = []
         self.n_warnings = 0
+        self.by_kind: dict = {}  # kind of warning -> [count, first examples]
 
     def note(self, problems, ledger=None, batch_id: str = "") -> None:
         errors = []
@@ -62,6 +84,26 @@ class Notebook:
                 self.n_warnings += 1
                 if len(self.warnings) < self.max_warnings:
                     self.warnings.append(p)
-                self.log.event("warning", "input_warning", **p.as_row())
+                seen = self.by_kind.setdefault(p.warning_kind, [0, []])
+                seen[0] += 1
+                if len(seen[1]) < EXAMPLES:
+                    seen[1].append(p)
+                self.log.event("warning", "input_warning", warning_kind=p.warning_kind, **p.as_row())
         if errors:
             self.n_errors = ledger.record_quarantine(batch_id, errors, self.n_errors)
+
+    def note_many(self, count: int, examples: list) -> None:
+        """`count` occurrences of one kind of warning, noted through their first `examples` (a night may
+        decide a million lines on an estimated window end: one log line each would drown the log)."""
+        self.note(examples)
+        if examples and count > len(examples):
+            extra = count - len(examples)
+            self.n_warnings += extra
+            self.by_kind[examples[0].warning_kind][0] += extra
+            self.log.event("warning", "input_warnings_more", warning_kind=examples[0].warning_kind, count=extra)
+
+    def grouped(self) -> dict:
+        """The warnings by kind, in WARNING_KINDS order: their meaning, count and first examples."""
+        order = list(WARNING_KINDS)
+        return {k: {"meaning": WARNING_KINDS[k], "count": n, "first": [p.human() for p in first]}
+                for k, (n, first) in sorted(self.by_kind.items(), key=lambda kv: order.index(kv[0]))}

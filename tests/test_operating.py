@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -127,17 +128,31 @@ def test_warnings_name_what_waits_and_what_is_odd(tmp_path):
     (inbox / "c-claims.xml").write_bytes(W.claims([claim("RET-NOWHERE", "29922025E000880001", "2025-07-01", [ci(1)])]))
     assert run(tmp_path / "o2", "--init", "--quiet").returncode == 0  # the demo, into the same ledger next
     done = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--inbox", str(inbox), "--out",
-                           str(tmp_path / "o2"), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                           str(tmp_path / "o2")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     said = warnings(tmp_path / "o2")
     assert any("receipt" in w and "COP-NOWHERE" in w and "not in the ledger" in w for w in said)
     assert any("cancellation of list 29922025E000880002" in w for w in said)
     assert any("claim for return RET-NOWHERE" in w for w in said)
-    assert json.loads((tmp_path / "o2" / "summary.json").read_text())["warnings"]["count"] == len(said)
+    summary = json.loads((tmp_path / "o2" / "summary.json").read_text())["warnings"]
+    assert summary["count"] == len(said) == sum(k["count"] for k in summary["by_kind"].values())
+    # on the terminal: grouped by kind, with counts and the first examples, each naming its file and line
+    assert "WAITING_FOR_LIST x2:" in done.stderr and "CLAIM_WITHOUT_RETURN x1:" in done.stderr
+    assert "a-ceb604.xml:" in done.stderr and "b-ceb605.xml:" in done.stderr and "c-claims.xml:" in done.stderr
+    assert [k for k in summary["by_kind"]] == ["WAITING_FOR_LIST", "CLAIM_WITHOUT_RETURN"]
+    assert all(re.match(r"\S+\.xml:\d+ \[", e) for k in summary["by_kind"].values() for e in k["first"])
 
 
-def test_the_demo_warns_of_a_certificate_presented_for_many_returns(tmp_path):
+def test_the_demo_warns_of_a_certificate_presented_for_many_returns_and_of_estimated_windows(tmp_path):
     out = tmp_path / "out"
-    assert run(out, "--init", "--quiet").returncode == 0
-    said = [w["problem"] for w in json.loads((out / "summary.json").read_text())["warnings"]["first"]]
+    done = run(out, "--init")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    said = [w["problem"] for w in summary["warnings"]["first"]]
     assert any(w.startswith("certificate 3301202611200001 is presented for 15 returns: BACK-") for w in said)
+    by_kind = summary["warnings"]["by_kind"]
+    assert by_kind["ESTIMATED_WINDOW"]["count"] == summary["decisions"]["estimated_windows"] == 16
+    assert len(by_kind["ESTIMATED_WINDOW"]["first"]) == 3 and "coElNo=BACK-" in by_kind["ESTIMATED_WINDOW"]["first"][0]
+    assert summary["warnings"]["count"] == 17
+    assert "ESTIMATED_WINDOW x16: 期限为估算" in done.stderr and "... and 13 more" in done.stderr
+    assert "CERTIFICATE_SHARED x1:" in done.stderr

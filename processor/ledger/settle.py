@@ -19,28 +19,35 @@ def settle(ledger, batch_id: str) -> list:
 def waiting(ledger, batch_id: str) -> list:
     """Warnings for what this batch stored that names nothing in the ledger yet (kept, and applied when the
     list or return arrives): receipts and cancellations waiting for their list, claims for returns not in
-    the ledger, and certificate numbers presented for more than one return."""
+    the ledger, and certificate numbers presented for more than one return. Each names the file and line
+    the record came from."""
     out = []
-    for cop, key, invt in ledger.query(
-            "SELECT cop_no, list_key, invt_no FROM list_receipts r WHERE batch_id = ? AND NOT EXISTS "
-            "(SELECT 1 FROM export_lists l WHERE l.list_key = r.list_key)", (batch_id,)):
-        out.append(Problem("", None, "CEB604", f"list={key}", "copNo",
+    found = ledger.query(
+        "SELECT content_hash, list_key, invt_no FROM list_receipts r WHERE batch_id = ? AND NOT EXISTS "
+        "(SELECT 1 FROM export_lists l WHERE l.list_key = r.list_key)", (batch_id,))
+    where = _sources(ledger, "CEB604", batch_id, [h for h, *_ in found])
+    for h, key, invt in found:
+        out.append(Problem(*where.get(h, ("", None)), "CEB604", f"list={key}", "copNo",
                            f"a receipt (invtNo {invt or '-'}) for list {key}, which is not in the ledger: kept, and "
-                           "applied when the list arrives", "the CEB603 of the list", WARNING))
-    for cop, ebc, invt in ledger.query(
-            "SELECT cop_no, ebc_code, invt_no FROM list_cancels c WHERE batch_id = ? AND NOT EXISTS "
-            "(SELECT 1 FROM export_lists l WHERE l.invt_no = c.invt_no OR l.list_key = c.ebc_code || '|' || c.cop_no)",
-            (batch_id,)):
-        out.append(Problem("", None, "CEB605", f"invtNo={invt or '-'}", "invtNo",
+                           "applied when the list arrives", "the CEB603 of the list", WARNING, "WAITING_FOR_LIST"))
+    found = ledger.query(
+        "SELECT content_hash, cop_no, ebc_code, invt_no FROM list_cancels c WHERE batch_id = ? AND NOT EXISTS "
+        "(SELECT 1 FROM export_lists l WHERE l.invt_no = c.invt_no OR l.list_key = c.ebc_code || '|' || c.cop_no)",
+        (batch_id,))
+    where = _sources(ledger, "CEB605", batch_id, [h for h, *_ in found])
+    for h, cop, ebc, invt in found:
+        out.append(Problem(*where.get(h, ("", None)), "CEB605", f"invtNo={invt or '-'}", "invtNo",
                            f"a cancellation of list {invt or ebc + '|' + cop}, which is not in the ledger: kept, and "
-                           "applied when the list arrives", "the CEB603 of the list", WARNING))
+                           "applied when the list arrives", "the CEB603 of the list", WARNING, "WAITING_FOR_LIST"))
     mine = ("FROM batch_touched t JOIN claims c ON c.co_el_no = t.co_el_no AND c.batch_id = t.batch_id "
             "WHERE t.batch_id = ?")  # the claims this batch stored, through the returns it touched
-    for (co,) in ledger.query(f"SELECT c.co_el_no {mine} AND NOT EXISTS "
-                              "(SELECT 1 FROM return_apps r WHERE r.co_el_no = c.co_el_no)", (batch_id,)):
-        out.append(Problem("", None, "ReturnClaims", f"coElNo={co}", "coElNo",
+    found = ledger.query(f"SELECT c.content_hash, c.co_el_no {mine} AND NOT EXISTS "
+                         "(SELECT 1 FROM return_apps r WHERE r.co_el_no = c.co_el_no)", (batch_id,))
+    where = _sources(ledger, "ReturnClaims", batch_id, [h for h, _ in found])
+    for h, co in found:
+        out.append(Problem(*where.get(h, ("", None)), "ReturnClaims", f"coElNo={co}", "coElNo",
                            f"a claim for return {co}, which is not in the ledger: kept, and applied when its CEB213 "
-                           "arrives", "the CEB213 of the return", WARNING))
+                           "arrives", "the CEB213 of the return", WARNING, "CLAIM_WITHOUT_RETURN"))
     shared: dict = {}
     for no, co in ledger.query(
             "SELECT o.certificate_no, o.co_el_no FROM claims o WHERE o.certificate_no IN (SELECT c.certificate_no "
@@ -51,8 +58,17 @@ def waiting(ledger, batch_id: str) -> list:
         if len(cos) > 1:
             out.append(Problem("", None, "ReturnClaims", f"certificate={no}", "certificate/@no",
                                f"certificate {no} is presented for {len(cos)} returns: {', '.join(cos[:20])}"
-                               + (" ..." if len(cos) > 20 else ""), "one certificate per return", WARNING))
+                               + (" ..." if len(cos) > 20 else ""), "one certificate per return", WARNING,
+                               "CERTIFICATE_SHARED"))
     return out
+
+
+def _sources(ledger, kind: str, batch_id: str, hashes: list) -> dict:
+    """content hash -> (file name, line) of the records of `kind` this batch stored (the journal's)."""
+    return {h: (name, line) for h, name, line in ledger._lookup(
+        "SELECT j.content_hash, f.file_name, j.line FROM journal j JOIN input_files f ON f.batch_id = j.batch_id "
+        "AND f.sha256 = j.file_sha256 WHERE j.kind = ? AND j.batch_id = ?", "j.content_hash", hashes,
+        (kind, batch_id))}
 
 
 def _number_lists(ledger, batch_id: str) -> list:
@@ -69,7 +85,7 @@ def _number_lists(ledger, batch_id: str) -> list:
         if invt_no in taken and taken[invt_no] != key:
             problems.append(Problem("", None, "CEB604", f"list={key}", "invtNo",
                                     f"receipt gives invtNo {invt_no}, already held by list {taken[invt_no]}",
-                                    "an invtNo not used by another list", WARNING))
+                                    "an invtNo not used by another list", WARNING, "INVT_NO_TAKEN"))
             continue
         taken[invt_no] = key
         fills.append((invt_no, batch_id, key))

@@ -21,6 +21,7 @@ from ..ledger.decisions import (DecisionStore, as_tuple, build_claims, build_exp
                                 build_receipt_hashes, build_returns, ledger_row, previous_of)
 from ..ledger.tables import DECISIONS
 from ..readers.ahead import WorkerGone
+from ..problems import EXAMPLES
 
 DECIDE_CHUNK = 500  # lines decided per round of look-ups (whole export items: a chunk may hold a few more)
 
@@ -35,6 +36,7 @@ class DecisionRun:
     reported_again: int = 0  # a rerun's rows reported again as they were
     estimated_windows: int = 0  # lines whose window end is an estimate (no calendar for its year)
     calendar_notes: set = field(default_factory=set)
+    estimated_examples: list = field(default_factory=list)  # the first few such lines: (coElNo, gnum, window_end)
 
 
 def decide_batch(ledger, batch_id: str, reference, params: Params, worker=None, reassess: bool = False,
@@ -141,6 +143,7 @@ class Decided(NamedTuple):
     reported: list  # (coElNo, gnum, version) the batch reports
     counts: dict  # decided, new, revised, unchanged, estimated_windows
     notes: set  # calendar notes
+    estimated: list  # the first few lines decided on an estimated window end: (coElNo, gnum, window_end)
 
 
 def decide_chunk(rows: ChunkRows, batch_id: str, reference, params: Params) -> Decided:
@@ -173,7 +176,7 @@ def decide_chunk(rows: ChunkRows, batch_id: str, reference, params: Params) -> D
     exports = build_exports(rows.exports, set(groups))
     holders = build_holders(rows.holders, set(groups))
     out = Decided([], [], [], {"decided": 0, "new": 0, "revised": 0, "unchanged": 0, "estimated_windows": 0},
-                  set())
+                  set(), [])
     for key, entries in groups.items():
         mine = {e.line.co_el_no for e in entries}
         outside = Held()
@@ -199,6 +202,8 @@ def _record(out: Decided, d, batch_id, returns, claims, receipts, states, prev: 
     if d.calendar_note:
         out.notes.add(d.calendar_note)
         out.counts["estimated_windows"] += 1
+        if len(out.estimated) < EXAMPLES:
+            out.estimated.append((co, gnum, d.window_end.isoformat()))
     if change is None:
         out.counts["unchanged"] += 1
         waiting = waits_for_reference(d.decision, d.reasons)
@@ -222,6 +227,7 @@ def _store_chunk(store: DecisionStore, run: DecisionRun, decided: Decided, batch
     for k, v in decided.counts.items():
         setattr(run, k, getattr(run, k) + v)
     run.calendar_notes |= decided.notes
+    run.estimated_examples.extend(decided.estimated[:EXAMPLES - len(run.estimated_examples)])
 
 
 def _decide_queued(store: DecisionStore, batch_id: str, reference, params: Params, run: DecisionRun, worker) -> None:

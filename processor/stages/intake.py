@@ -90,7 +90,7 @@ def list_inbox(inbox: Path) -> tuple[list[str], list[Problem]]:
             why = "not a regular file (a pipe, socket or device)"
         if why:
             skipped.append(Problem(entry.name, None, FILE, "", "", f"skipped: {why}", "regular files in the inbox",
-                                   WARNING))
+                                   WARNING, "SKIPPED_ENTRY"))
         else:
             files.append(entry.path)
     return files, skipped

@@ -77,7 +77,8 @@ def summary(*, ledger, batch_id: str, started: datetime, finished: datetime, inb
         "inputs": inputs,
         "accounting_balanced": tally.balanced(),
         "quarantine_rows": notebook.n_errors,
-        "warnings": {"count": notebook.n_warnings, "first": [w.as_row() for w in notebook.warnings]},
+        "warnings": {"count": notebook.n_warnings, "by_kind": notebook.grouped(),
+                     "first": [{"warning_kind": w.warning_kind, **w.as_row()} for w in notebook.warnings]},
         "ledger_totals": {t: ledger.count(t) for t in LEDGER_TABLES},
         "decisions": {
             "lines": totals["ALL"]["lines"], "decided_now": decisions.decided, "new": decisions.new,
