@@ -10,22 +10,25 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import __version__
+from . import __version__, interrupts
 from .law.facts import Params
 from .ledger import Ledger, open_ledger
 from .ledger.store import as_rows
 from .logs import BatchLog
 from .problems import WARNING, Notebook, Problem
+from .progress import Progress
 from .readers.ahead import ReadAhead, cores
 from .readers.messages import KINDS
 from .reference import ReferenceData
 from .sinks import BatchHeader
 from .sinks.files import Staged, write_json
+from .sinks.marker import clear_incomplete, mark_incomplete
 from .stages.decide import decide_batch
 from .stages.decide_worker import DecideWorker
 from .stages.ingest import Tally, ingest
@@ -106,7 +109,9 @@ class Batch:
         self.params = params or Params()
         self.tally = Tally()
         self.notebook = Notebook(log)
+        self.progress = Progress(log, sys.stderr)
         self.inputs: list = []
+        self.batch_id: str | None = None  # once the ledger has given it (for the message of a failed run)
 
     def run(self, started: datetime) -> BatchResult:
         thresholds = gc.get_threshold()
@@ -120,7 +125,10 @@ class Batch:
 
     def _run(self, started: datetime) -> BatchResult:
         clock = Stopwatch()
-        self.inputs = [] if self.inbox is None else open_inputs(self.inbox, self.notebook)
+        if self.inbox is not None:
+            stage = self.progress.stage("intake", unit="files")
+            self.inputs = open_inputs(self.inbox, self.notebook, stage)
+            stage.end()
         self._setup_warnings()
         clock.lap("open_inputs")
         ledger = open_ledger(self.ledger_url, self.busy_timeout_s, create=self.init)
@@ -129,7 +137,9 @@ class Batch:
         try:
             ledger.begin()
             clock.lap("wait_for_ledger")
-            batch_id = new_batch_id(ledger, started)
+            batch_id = self.batch_id = new_batch_id(ledger, started)
+            mark_incomplete(self.out_dir, started.isoformat(), batch_id,
+                            "started and has not finished (if no batch is running now, it was killed)")
             inbox = str(self.inbox) if self.inbox is not None else f"(reassess since {self.since or 'the first line'})"
             ledger.start_batch(batch_id, started.isoformat(), __version__, self.parameters(), inbox,
                                self.reference.fingerprint)
@@ -143,27 +153,40 @@ class Batch:
             # forked now, while this process is small and before the readers: it waits for the decide stage
             workers = read_workers()
             decider = DecideWorker(batch_id, self.reference, self.params) if workers > 0 else None
-            self._ingest(ledger, batch_id, workers)
+            if self.inbox is not None:
+                stage = self.progress.stage("ingest", sum(f.size for f in self.inputs), "bytes", len(self.inputs))
+                self._ingest(ledger, batch_id, workers, stage)
+                stage.end()
             clock.lap("ingest")
+            stage = self.progress.stage("settle")
             self.notebook.note(ledger.settle(batch_id), ledger, batch_id)
+            stage.end()
             clock.lap("settle")
             stored = sum(c["stored"] for c in self.tally.records.values())
+            stage = self.progress.stage("decide", unit="lines")
             decisions = decide_batch(ledger, batch_id, self.reference, self.params, decider, self.reassess,
-                                     self.since, rerun=stored == 0)
+                                     self.since, rerun=stored == 0, stage=stage)
             if decider is not None:
                 decider.close()
+            stage.end()
             self._decision_warnings(decisions)
             clock.lap("decide")
             finished = datetime.now(CHINA)
             ledger.finish_batch(batch_id, finished.isoformat())
-            result = self._report(staged, ledger, batch_id, started, finished, decisions, clock)
+            stage = self.progress.stage("report", decisions.new + decisions.revised + decisions.withdrawn
+                                        + decisions.reported_again, "rows")
+            result = self._report(staged, ledger, batch_id, started, finished, decisions, clock, stage)
+            stage.end()
             clock.lap("reports")
+            interrupts.hold()  # committed with its reports, or not at all: a signal from here on is only noted
             ledger.commit()
             staged.publish()
+            clear_incomplete(self.out_dir)
             clock.lap("commit")
             self.log.info("timings", **clock.laps)
             self.log.info("peak_memory_mb", **clock.peak_rss_mb)
         except BaseException:
+            self.progress.stop()
             ledger.rollback()
             staged.discard()
             raise
@@ -173,11 +196,11 @@ class Batch:
             ledger.close()
         return result
 
-    def _ingest(self, ledger: Ledger, batch_id: str, workers: int) -> None:
+    def _ingest(self, ledger: Ledger, batch_id: str, workers: int, stage) -> None:
         ahead = ReadAhead([(f.name, f.path) for f in self.inputs if f.order < len(KINDS)], workers, as_rows)
         try:
             for f in self.inputs:
-                ingest(ledger, batch_id, f, ahead, self.notebook, self.tally, self.log)
+                ingest(ledger, batch_id, f, ahead, self.notebook, self.tally, self.log, stage)
         finally:
             ahead.close()
 
@@ -206,11 +229,11 @@ class Batch:
                         "that year's rest days in rest_days.csv (--reference DIR)", WARNING, "ESTIMATED_WINDOW")
                 for co, gnum, end in decisions.estimated_examples])
 
-    def _report(self, staged, ledger, batch_id, started, finished, decisions, clock) -> BatchResult:
+    def _report(self, staged, ledger, batch_id, started, finished, decisions, clock, stage) -> BatchResult:
         header = BatchHeader(batch_id=batch_id, run_at=started.isoformat(), software_version=__version__,
                              reference=self.reference, settings=settings(self.params, self.reference),
                              files=(file_entry(f) for f in self.inputs))
-        totals = write_reports(staged, ledger, batch_id, header)
+        totals = write_reports(staged, ledger, batch_id, header, stage)
         s = summary(ledger=ledger, batch_id=batch_id, started=started, finished=finished, inbox=str(self.inbox),
                     ledger_url=redact(self.ledger_url), parameters=self.parameters(),
                     files=(file_entry(f) for f in self.inputs),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, interrupts
 from .batch import CHINA, make_batch
 from .stages.report import report_files
 from .law.facts import Params
@@ -17,6 +17,7 @@ from .logs import BatchLog
 from .problems import ERROR
 from .readers import open_input
 from .reference import ReferenceError, load_reference
+from .sinks.marker import mark_incomplete
 
 EXIT_FAILED = 1  # the batch could not complete; nothing of it was committed
 EXIT_BUSY = 75  # another batch holds the ledger (EX_TEMPFAIL): try again later
@@ -157,33 +158,48 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
             sys.exit(EXIT_USAGE)
     out_dir.mkdir(parents=True, exist_ok=True)
     log = BatchLog(out_dir / "processor.log", quiet=quiet)
-    try:
-        try:
-            reference = load_reference(reference_dir)
-        except ReferenceError as err:
-            log.say(f"error: reference data: {err}", "reference_invalid", "error")
-            sys.exit(EXIT_FAILED)
-        batch = make_batch(inbox, out_dir, url, reference, log, busy_timeout_s=wait_s,
-                           params=Params(extend_over_rest_days=rest_day_extension), **kw)
-        try:
-            result = batch.run(datetime.now(CHINA))
-        except LedgerUrlError as err:
-            raise click.UsageError(str(err)) from None
-        except (LedgerMissing, LedgerVersionError) as err:
-            log.say(f"error: {err}; nothing was done", "ledger_unusable", "error")
-            sys.exit(EXIT_USAGE)
-        except LedgerBusy as err:
-            log.say(f"error: {err}; nothing was done, run again later or give --wait", "ledger_busy", "error")
-            sys.exit(EXIT_BUSY)
-        except Exception as err:  # noqa: BLE001 - reported, and the exit status says the batch failed
-            from .readers.ahead import described
+    started = datetime.now(CHINA)
+    batch = None
 
-            name, trace = described(err)  # an error met in a worker process, named as in one process
-            log.error("batch_failed", error=f"{name}: {err}", trace=trace)
-            log.say(f"error: the batch could not complete, nothing was committed: {name}: {err}",
-                    "batch_failed_reported", "error")
-            sys.exit(EXIT_FAILED)
-        _say_result(log, result, out_dir)
+    def failed(status: int, what: str, event: str, **fields) -> None:
+        """A run that did not complete: one line, the log, and INCOMPLETE.txt beside the earlier reports."""
+        log.say(what, event, "error", **fields)
+        mark_incomplete(out_dir, started.isoformat(), batch.batch_id if batch else None, what)
+        sys.exit(status)
+
+    try:
+        with interrupts.interruptible():
+            try:
+                try:
+                    reference = load_reference(reference_dir)
+                except ReferenceError as err:
+                    failed(EXIT_FAILED, f"error: reference data: {err}", "reference_invalid")
+                batch = make_batch(inbox, out_dir, url, reference, log, busy_timeout_s=wait_s,
+                                   params=Params(extend_over_rest_days=rest_day_extension), **kw)
+                result = batch.run(started)
+            except interrupts.Interrupted as sig:
+                failed(sig.exit_status, f"interrupted by {sig.name}: nothing was committed", "interrupted",
+                       signal=sig.name, batch_id=batch.batch_id if batch else None)
+            except LedgerUrlError as err:
+                raise click.UsageError(str(err)) from None
+            except (LedgerMissing, LedgerVersionError) as err:
+                log.say(f"error: {err}; nothing was done", "ledger_unusable", "error")
+                sys.exit(EXIT_USAGE)
+            except LedgerBusy as err:
+                log.say(f"error: {err}; nothing was done, run again later or give --wait", "ledger_busy", "error")
+                sys.exit(EXIT_BUSY)
+            except Exception as err:  # noqa: BLE001 - reported, and the exit status says the batch failed
+                from .readers.ahead import described
+
+                name, trace = described(err)  # an error met in a worker process, named as in one process
+                log.error("batch_failed", error=f"{name}: {err}", trace=trace)
+                failed(EXIT_FAILED, f"error: the batch could not complete, nothing was committed: {name}: {err}",
+                       "batch_failed_reported")
+            _say_result(log, result, out_dir)
+            late = interrupts.received()
+            if late:  # it came during the commit, or after: the batch was completed, and says so
+                log.say(f"{late} received after the commit: batch {result.batch_id} was completed and stands, its "
+                        "reports are in place", "interrupted_after_commit", "error", signal=late)
     finally:
         log.close()
 

@@ -114,7 +114,7 @@ def test_a_calendar_unknown_line_is_decided_when_the_year_arrives_and_warned_unt
     assert (row["decision"], row["reasons"], row["window_end"], row["change"]) == (
         "PENDING", "CALENDAR_UNKNOWN", "2027-03-08", "NEW")
     assert s["decisions"]["estimated_windows"] == 1
-    assert any("estimated window end" in w["problem"] and "2027" in w["problem"] for w in s["warnings"]["first"])
+    assert any("is an estimate" in w["problem"] and "2027" in w["problem"] for w in s["warnings"]["first"])
     first = s["batch_id"]
     # the same night under the same reference: nothing decided again
     code, s, _ = run_batch(make_night(tmp_path, "n2", [], []), out)

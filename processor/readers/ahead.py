@@ -17,6 +17,7 @@ from pathlib import Path
 from queue import Empty
 from typing import Iterator
 
+from .. import interrupts
 from . import Parsed, Reading, open_input
 
 CHUNK = 250  # records per message between processes: large enough to amortise, small enough to stay flat
@@ -34,6 +35,7 @@ def cores() -> int:
 def _work(box: list, queue, parent: int, prepare) -> None:
     """A worker's share of the files, in order: chunks of records, then the file's own state. `prepare`
     turns each record into the form in which it travels (the ledger's rows, made here in parallel)."""
+    interrupts.in_worker()
     files = box[0]
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
     for index, path in files:
@@ -145,7 +147,8 @@ class ReadAhead:
                     done = True
                     raise WorkerFailed(*payload)
         finally:
-            while not done:  # the batch stopped storing this file: drop the rest of it, keep the next in line
+            while not done and not interrupts.requested():  # the batch stopped storing this file: drop the
+                # rest of it, keeping the next in line (unless a signal stopped the batch: nothing is next)
                 try:
                     what, payload = self._next(worker, reading)
                 except WorkerGone:

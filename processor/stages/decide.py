@@ -36,18 +36,19 @@ class DecisionRun:
     reported_again: int = 0  # a rerun's rows reported again as they were
     estimated_windows: int = 0  # lines whose window end is an estimate (no calendar for its year)
     calendar_notes: set = field(default_factory=set)
+    stage: object = field(default=None, repr=False, compare=False)  # progress.Stage: told of each chunk stored
     estimated_examples: list = field(default_factory=list)  # the first few such lines: (coElNo, gnum, window_end)
 
 
 def decide_batch(ledger, batch_id: str, reference, params: Params, worker=None, reassess: bool = False,
-                 since: str | None = None, rerun: bool = False) -> DecisionRun:
+                 since: str | None = None, rerun: bool = False, stage=None) -> DecisionRun:
     """Decide the lines that come up in this batch (all lines on or after `since` when `reassess`). Memory
     holds one chunk of lines at a time: the lines to decide wait in a queue in the ledger. With a `worker`
     (DecideWorker, the caller's to close), the deciding itself runs in that process. `rerun`: the batch
     stored no new record (everything it read was read before), so it reports again what the night it
     repeats reported."""
     store = DecisionStore(ledger)
-    run = DecisionRun()
+    run = DecisionRun(stage=stage)
     store.queue_open()
     run.withdrawn += store.report_upgrade_withdrawals(batch_id)
     if reassess:
@@ -55,6 +56,8 @@ def decide_batch(ledger, batch_id: str, reference, params: Params, worker=None, 
     else:
         store.touch_affected(batch_id, reference.fingerprint)
     _classify(store, ledger, batch_id, run, reference.fingerprint, reassess)
+    if stage is not None:
+        stage.expect(store.queued())
     _decide_queued(store, batch_id, reference, params, run, worker)
     if rerun and not reassess:
         echoes = ledger.echoes()
@@ -227,6 +230,8 @@ def _store_chunk(store: DecisionStore, run: DecisionRun, decided: Decided, batch
     for k, v in decided.counts.items():
         setattr(run, k, getattr(run, k) + v)
     run.calendar_notes |= decided.notes
+    if run.stage is not None:
+        run.stage.add(done=decided.counts["decided"])
     run.estimated_examples.extend(decided.estimated[:EXAMPLES - len(run.estimated_examples)])
 
 

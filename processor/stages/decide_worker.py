@@ -7,6 +7,7 @@ import os
 import threading
 import traceback
 
+from .. import interrupts
 from ..law.facts import Params
 from ..readers.ahead import WorkerFailed, WorkerGone, _orphan_watch
 from . import decide as stage  # stage.decide_chunk, looked up when called (tests replace it)
@@ -14,6 +15,7 @@ from .decide import ChunkRows
 
 
 def _decide_work(inbox, results, parent: int, batch_id: str, reference, params: Params) -> None:
+    interrupts.in_worker()
     threading.Thread(target=_orphan_watch, args=(parent,), daemon=True).start()
     while (rows := inbox.get()) is not None:
         try:

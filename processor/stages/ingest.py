@@ -47,9 +47,10 @@ class Tally:
                    for d in (self.records, self.items) for c in d.values())
 
 
-def ingest(ledger: Ledger, batch_id: str, f: InputFile, ahead: ReadAhead, notebook, tally_all: Tally, log
-           ) -> None:
-    """Store one file inside its own savepoint; on any failure keep nothing of it and say why."""
+def ingest(ledger: Ledger, batch_id: str, f: InputFile, ahead: ReadAhead, notebook, tally_all: Tally, log,
+           stage=None) -> None:
+    """Store one file inside its own savepoint; on any failure keep nothing of it and say why. `stage`
+    (progress.Stage) is told of each record read and of the file done."""
     reading = f.open()
     kind = reading.kind.name if reading.kind else FILE
     tally, problems, counts, touched = Tally(), [], _zero(), set()
@@ -79,6 +80,8 @@ def ingest(ledger: Ledger, batch_id: str, f: InputFile, ahead: ReadAhead, notebo
         for parsed in ahead.records(reading):
             counts["read"] += 1
             n_items += parsed.lines
+            if stage is not None:
+                stage.add(records=1, items=parsed.lines)
             problems.extend(parsed.problems)
             if parsed.record is None:
                 counts["quarantined"] += 1
@@ -121,6 +124,8 @@ def ingest(ledger: Ledger, batch_id: str, f: InputFile, ahead: ReadAhead, notebo
         notebook.note(problems, ledger, batch_id)
         ledger.file_commit()
     f.counts = counts
+    if stage is not None:
+        stage.add(done=f.size, files=1)
     f.done()
     tally_all.merge(tally)
     log.info("file_read", file=f.name, sha256=f.sha256, kind=kind, complete=reading.complete, **counts)

@@ -96,12 +96,18 @@ def list_inbox(inbox: Path) -> tuple[list[str], list[Problem]]:
     return files, skipped
 
 
-def open_inputs(inbox: Path, notebook) -> list[InputFile]:
-    """Every regular file of the inbox, hashed and sniffed, in ingestion order; skipped entries noted."""
+def open_inputs(inbox: Path, notebook, stage=None) -> list[InputFile]:
+    """Every regular file of the inbox, hashed and sniffed, in ingestion order; skipped entries noted.
+    `stage` (progress.Stage) is told of each file."""
     paths, skipped = list_inbox(inbox)
     notebook.note(skipped)
     inputs = []
+    if stage is not None:
+        stage.n_files = len(paths)
+        stage.expect(len(paths))
     for path, (sha, size, err) in zip(paths, _hash_all(paths)):
+        if stage is not None:
+            stage.add(done=1, files=1)
         name = os.path.basename(path)
         if err is not None:
             reading = Reading(Path(path), name, None, "")

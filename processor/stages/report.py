@@ -41,15 +41,27 @@ def report_files() -> tuple:
     return (*(s.file_name for s in decision_sinks()), "quarantine.csv", "summary.json", "processor.log")
 
 
-def write_reports(staged, ledger, batch_id: str, header: BatchHeader) -> dict:
+def write_reports(staged, ledger, batch_id: str, header: BatchHeader, stage=None) -> dict:
     """Stream the batch's decisions into every sink in one pass and its quarantine rows into
-    quarantine.csv; return the control totals."""
-    totals = write_decisions(decision_sinks(), staged, header, DecisionStore(ledger).of_batch(batch_id))
+    quarantine.csv; return the control totals. `stage` (progress.Stage) is told of the rows written."""
+    rows = DecisionStore(ledger).of_batch(batch_id)
+    totals = write_decisions(decision_sinks(), staged, header, rows if stage is None else _told(rows, stage))
     with CsvOut(staged.path("quarantine.csv"), QUARANTINE_CSV_COLUMNS) as q_csv:
         for file_name, line, kind, key, fld, problem, expected in ledger.quarantined(batch_id):
             q_csv.write({"batch_id": batch_id, "file": file_name, "line": "" if line is None else line,
                          "kind": kind, "record_key": key, "field": fld, "problem": problem, "expected": expected})
     return totals
+
+
+def _told(rows, stage, every: int = 1000):
+    n = 0
+    for row in rows:
+        yield row
+        n += 1
+        if n == every:
+            stage.add(done=n)
+            n = 0
+    stage.add(done=n)
 
 
 def _money_of(t: dict) -> dict:
