@@ -15,7 +15,6 @@ from .law.rules import RULES
 from .ledger import LedgerBusy, LedgerUrlError, default_url
 from .logs import BatchLog
 from .problems import ERROR
-from .readers import open_input
 from .reference import ReferenceError, load_reference
 from .sinks.marker import mark_incomplete
 
@@ -242,24 +241,24 @@ def _say_result(log, result, out_dir: Path) -> None:
 def validate(files: tuple[Path, ...]) -> None:
     """Check input FILES without touching any ledger; print every problem found.
 
-    Exit status 0 when every record of every file could be used, 1 when something would be
-    quarantined, 2 for a usage error.
+    The files are read and stored as `run` would store them, in a scratch ledger thrown away afterwards, so
+    what `validate` reports is what `run` would quarantine: defects, and clashes between the files given
+    (two lists with the same ebcCode|copNo, appTime and appType, say). Clashes with a ledger's earlier
+    nights cannot be seen here. Exit status 0 when every record of every file could be used, 1 when
+    something would be quarantined, 2 for a usage error.
     """
-    bad = 0
-    for path in files:
-        reading = open_input(path, str(path))
-        n = ok = 0
-        problems = []
-        for parsed in reading.records():
-            n += 1
-            ok += parsed.record is not None
-            problems.extend(parsed.problems)
-        problems.extend(reading.problems)
-        kind = reading.kind.name if reading.kind else "not an input"
-        click.echo(f"{path}: {kind}, {n} records, {ok} usable, {n - ok} to quarantine")
+    from .stages.scratch import check_files
+
+    bad = False
+    for f, problems in check_files([str(p) for p in files]):
+        c = f.counts
+        usable = c["stored"] + c["duplicates"]
+        dup = f" ({c['duplicates']} repeating an earlier record)" if c["duplicates"] else ""
+        click.echo(f"{f.name}: {f.kind or 'not an input'}, {c['read']} records, {usable} usable{dup}, "
+                   f"{c['quarantined']} to quarantine")
         for p in problems:
             click.echo(f"  {p.severity}: {p.human()}")
-        bad += (n - ok) + sum(1 for p in problems if p.severity == ERROR and not p.record_key)
+        bad = bad or c["quarantined"] > 0 or any(p.severity == ERROR for p in problems)
     sys.exit(1 if bad else 0)
 
 

@@ -3,6 +3,7 @@ user's umask, totals that separate what a batch decided from what it only report
 of reconciliation.xml, a cancellation naming a list not numbered yet, and the warnings of what waits or is odd."""
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -156,3 +157,56 @@ def test_the_demo_warns_of_a_certificate_presented_for_many_returns_and_of_estim
     assert summary["warnings"]["count"] == 17
     assert "ESTIMATED_WINDOW x16: 期限为估算" in done.stderr and "... and 13 more" in done.stderr
     assert "CERTIFICATE_SHARED x1:" in done.stderr
+
+
+def test_records_outside_their_container_are_quarantined_not_skipped(tmp_path):
+    """An InventoryHead + InventoryList pair standing directly under the root (not inside an Inventory), and an
+    element that belongs nowhere, are quarantine rows with their lines; the file's real list is stored."""
+    from tests.helpers import ceb603_text, export_list
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    text = ceb603_text([export_list(1)])
+    stray = ("<ceb:InventoryHead><ceb:copNo>COP-STRAY</ceb:copNo></ceb:InventoryHead>\n"
+             "<ceb:InventoryList><ceb:gnum>1</ceb:gnum></ceb:InventoryList>\n<ceb:Remark>x</ceb:Remark>\n")
+    text = text.replace("<ceb:BaseTransfer>", stray + "<ceb:BaseTransfer>", 1)
+    (inbox / "stray.xml").write_text(text, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--init", "--quiet", "--inbox", str(inbox),
+                           "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader((tmp_path / "out" / "quarantine.csv").open(encoding="utf-8-sig")))
+    lines = text.splitlines()
+    assert [(r["field"], r["problem"].split(",")[0]) for r in rows] == [
+        ("InventoryHead", "InventoryHead directly under the root"),
+        ("InventoryList", "InventoryList directly under the root"),
+        ("Remark", "Remark directly under the root")]
+    for r in rows:
+        assert f"<ceb:{r['field']}>" in lines[int(r["line"]) - 1]
+    s = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert s["inputs"]["CEB603"]["records"] == {"read": 4, "stored": 1, "quarantined": 3, "duplicates": 0}
+    assert s["accounting_balanced"]
+
+
+def test_validate_reports_a_key_clash_between_files_as_run_quarantines_it(tmp_path):
+    """Two lists with the same ebcCode|copNo, appTime and appType but different content: run quarantines the
+    second; validate, given the same files, says so too (it stores them as run would, in a scratch ledger)."""
+    from tests.helpers import ceb603_text, export_list
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.xml").write_text(ceb603_text([export_list(1, goods=((0, 3),))]), encoding="utf-8")
+    (inbox / "b.xml").write_text(ceb603_text([export_list(1, goods=((0, 4),)), export_list(2)]), encoding="utf-8")
+    checked = subprocess.run([sys.executable, "-m", "processor.cli", "validate", str(inbox / "b.xml"),
+                              str(inbox / "a.xml")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert checked.returncode == 1, checked.stdout
+    out = checked.stdout.splitlines()
+    assert out[0] == f"{inbox / 'b.xml'}: CEB603, 2 records, 1 usable, 1 to quarantine"  # in the order given
+    assert "same key, appTime and appType" in checked.stdout
+    assert f"{inbox / 'a.xml'}: CEB603, 1 records, 1 usable, 0 to quarantine" in out
+    assert not list(tmp_path.rglob("*.sqlite"))
+    done = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--init", "--quiet", "--inbox", str(inbox),
+                           "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader((tmp_path / "out" / "quarantine.csv").open(encoding="utf-8-sig")))
+    assert [(r["file"], r["problem"][:49]) for r in rows] == [
+        ("b.xml", "a different record with the same key, appTime and")]

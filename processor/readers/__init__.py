@@ -284,6 +284,31 @@ def _misplaced(reading: Reading, elem, problem: str, expected: str) -> Parsed:
                   [Problem(reading.name, line, reading.kind.name, "", split_tag(elem.tag)[1], problem, expected)])
 
 
+ENVELOPE_PARTS = ("BaseTransfer", "BaseSubscribe", "Signature", "ExtendMessage")  # beside a CEB root's records
+
+
+def _stray(elem, kind: MessageKind) -> bool:
+    """An element under the root that is neither a record (nor holds one: a record inside it is reported as
+    misplaced) nor a part of the message's envelope."""
+    if not isinstance(elem.tag, str):
+        return False  # a comment or processing instruction
+    local = split_tag(elem.tag)[1]
+    if local == kind.record_tag or (kind.envelope and local in ENVELOPE_PARTS):
+        return False
+    return next(elem.iter(f"{{*}}{kind.record_tag}"), None) is None
+
+
+def _misplaced_part(reading: Reading, elem) -> Parsed:
+    """A stray element under the root: counted as a record read, and quarantined."""
+    kind = reading.kind
+    local = split_tag(elem.tag)[1]
+    part = local in shapes(kind)[0][1].children
+    where = f"outside any {kind.record_tag}" if part else "where only records and the envelope may stand"
+    expected = (f"{local} inside an {kind.record_tag}" if part else f"{kind.record_tag} records" +
+                (" and the envelope (" + ", ".join(ENVELOPE_PARTS) + ")" if kind.envelope else "") + " under the root")
+    return _misplaced(reading, elem, f"{local} directly under the root, {where}: not read", expected)
+
+
 def _read_records(reading: Reading, skip: int = 0) -> Iterator[Parsed]:
     """Records of a file, from the parser; the first `skip` were read already (by the scanner)."""
     kind = reading.kind
@@ -322,13 +347,21 @@ def _read_records(reading: Reading, skip: int = 0) -> Iterator[Parsed]:
                 n_records += 1
                 if n_records > skip:
                     yield _parse_record(reading, elem, variants)
-            # Free what has been read: this record's subtree and everything before it under the root.
+            # Free what has been read: this record's subtree and everything before it under the root, where
+            # an element that belongs in no record (a stray InventoryHead, say) is quarantined, never skipped.
             elem.clear(keep_tail=False)
             if parent is root and parent is not None:
                 while elem.getprevious() is not None:
+                    if _stray(parent[0], kind):
+                        yield _misplaced_part(reading, parent[0])
                     del parent[0]
                 if len(root) > reading.most_held:
                     reading.most_held = len(root)
+        if root is None:
+            root = context.root  # no record and no BaseTransfer: what the root holds is still looked at
+        for elem in root if root is not None else ():
+            if _stray(elem, kind):
+                yield _misplaced_part(reading, elem)
     except (etree.XMLSyntaxError, EncodingBreak) as err:
         reading.complete = False
         log = context.error_log if context is not None else None

@@ -101,14 +101,19 @@ def open_inputs(inbox: Path, notebook, stage=None) -> list[InputFile]:
     `stage` (progress.Stage) is told of each file."""
     paths, skipped = list_inbox(inbox)
     notebook.note(skipped)
+    return inputs_of([(path, os.path.basename(path)) for path in paths], stage)
+
+
+def inputs_of(files: list[tuple[str, str]], stage=None) -> list[InputFile]:
+    """(path, name) of input files, hashed and sniffed, in ingestion order (`processor validate` names them
+    as given)."""
     inputs = []
     if stage is not None:
-        stage.n_files = len(paths)
-        stage.expect(len(paths))
-    for path, (sha, size, err) in zip(paths, _hash_all(paths)):
+        stage.n_files = len(files)
+        stage.expect(len(files))
+    for (path, name), (sha, size, err) in zip(files, _hash_all([path for path, _n in files])):
         if stage is not None:
             stage.add(done=1, files=1)
-        name = os.path.basename(path)
         if err is not None:
             reading = Reading(Path(path), name, None, "")
             reading.file_problem(f"cannot read the file: {err.strerror or err}", "a readable file")
