@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 
 from .readers.extract import Defect, Node
@@ -200,6 +201,31 @@ class Timestamp:
         return ck.timestamp(node, name, path)
 
 
+class AboveZero:
+    """A quantity above zero (CONTRACT.md 1: a declaration of nothing is quarantined). The field's own facets
+    (digits, decimals) are the fast path's form of it; the sign is checked after the match."""
+
+    matched = False
+    pattern = None
+
+    def run(self, ck: Checker, node: Node, name: str, path: str):
+        value = node.values.get(name)
+        if value is None:
+            return None
+        try:
+            above = Decimal(value) > 0
+        except ArithmeticError:
+            return None  # not a number: the field's facets report it
+        if not above:
+            ck.fail(node, name, path, f"quantity {value} is not above zero: a declaration of nothing",
+                    "a quantity above zero")
+            return None
+        return value
+
+
+QUANTITIES = {"qty": AboveZero(), "qty1": AboveZero()}
+
+
 class Checks(dict):
     """One part's checks by field name, in the order they run; `unmatched`: those a match does not settle."""
 
@@ -235,6 +261,7 @@ CHECKS: dict = {
         "currency": Code("[0-9]{3}", "a 3-digit currency code such as 502"),
         "country": COUNTRY,
         **UNITS,
+        **QUANTITIES,
     }),
     ("CEB604", "InventoryReturn"): Checks({"returnTime": Timestamp(17)}),
     ("CEB605", "InvtCancel"): Checks({"appType": OneOf(APP_TYPES), "appStatus": OneOf(APP_STATUSES),
@@ -250,6 +277,7 @@ CHECKS: dict = {
     ("CEB213", "InvtRefundList"): Checks({
         "gcode": Code("[0-9]{1,10}", "an HS code of digits, as on the original item"),
         **UNITS,
+        **QUANTITIES,
     }),
     ("CEB214", "RefundReturn"): Checks({"returnTime": Timestamp(17)}),
     ("ReturnClaims", "Claim"): Checks({"returnDate": DATE8, "zoneExitDate": DATE8}),

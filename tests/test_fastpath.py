@@ -63,13 +63,15 @@ def test_the_builders_run_only_the_declared_checks():
 
 
 def _declared():
-    """(kind, part shape, field name, check) of every declared check of a kind the fast path reads."""
+    """(kind, part shape, field name, check) of every declared check of a kind the fast path reads that gives the
+    field's form (a quantity's sign is checked after the match, on the facets' own form)."""
     for kind in KINDS:
         shape = shapes(BY_NAME[kind])[0][1]
         parts = [shape] + [sub for sub, _lo, _hi in shape.children.values()]
         for part in parts:
             for name, check in CHECKS.get((kind, part.name), {}).items():
-                yield kind, part, name, check
+                if check.pattern is not None:
+                    yield kind, part, name, check
 
 
 def test_every_declared_check_is_in_the_fast_expressions():
@@ -79,7 +81,7 @@ def test_every_declared_check_is_in_the_fast_expressions():
         regex = head.regex if form == "flat" or part.name == head.shape.name else item.regex
         assert f"<ceb:{name}>({check.pattern})</ceb:{name}>" in regex.pattern, (kind, part.name, name)
         seen += 1
-    assert seen == sum(len(v) for (k, _p), v in CHECKS.items() if k in KINDS) == 32
+    assert seen == sum(1 for (k, _p), v in CHECKS.items() if k in KINDS for c in v.values() if c.pattern) == 32
 
 
 @settings(max_examples=40)

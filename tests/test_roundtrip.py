@@ -219,6 +219,11 @@ def amount():
     return decimal_lex(19, 5)
 
 
+def quantity():
+    """A declared quantity: above zero (CONTRACT.md 1)."""
+    return amount().filter(lambda lex_value: lex_value[1] > 0)
+
+
 def gnums(hi: int, n: int):
     return st.lists(st.integers(1, hi), min_size=n, max_size=n, unique=True)
 
@@ -298,7 +303,7 @@ def export_lists(draw, n_items=st.integers(1, 5)):
     n = draw(n_items)
     items_xml, items = [], []
     for g in draw(gnums(99999, n)):
-        qty, qty1, price, total = draw(amount()), draw(amount()), draw(amount()), draw(amount())
+        qty, qty1, price, total = draw(quantity()), draw(quantity()), draw(amount()), draw(amount())
         qty2 = draw(opt(amount()))
         gmodel = draw(text(250, lo))
         bar = draw(text(50, lo))
@@ -345,7 +350,7 @@ def return_apps(draw):
     n = draw(st.integers(1, 5))
     lines_xml, lines = [], []
     for g in draw(gnums(9999, n)):
-        qty, qty1, qty2 = draw(amount()), draw(amount()), draw(opt(amount()))
+        qty, qty1, qty2 = draw(quantity()), draw(quantity()), draw(opt(amount()))
         ln = {
             "gnum": draw(gnum_lex(g)), "gcode": draw(st.text(DIGITS, min_size=1, max_size=10)),
             "gname": draw(text(250)), "gmodel": draw(text(250)), "qty": qty[0], "qty1": qty1[0],

@@ -142,7 +142,7 @@ class MatchedListBuilder:
             raise ValueError("MatchedListBuilder.HEAD and ITEM are not in the order of ExportList and ExportItem")
         head_checks, item_checks = CHECKS[self.KIND, self.HEAD_PART], CHECKS[self.KIND, self.ITEM_PART]
         left = list(head_checks.unmatched) + list(item_checks.unmatched)
-        if left != ["ieDate", "appTime"]:  # what build() checks after the match
+        if left != ["ieDate", "appTime", "qty", "qty1"]:  # what build() checks after the match
             raise ValueError(f"CHECKS of a list ask for checks the matched builder does not make: {left}")
         self.date_of, self.time_of = head_checks["ieDate"].valid, head_checks["appTime"].valid
         h = {n: i for i, n in enumerate(head_names)}
@@ -169,8 +169,11 @@ class MatchedListBuilder:
                 return None  # a repeated gnum: the generic path names it
             seen.add(gnum)
             qty2 = g[q2]
+            qty, qty1 = Decimal(g[q]), Decimal(g[q1])
+            if qty <= 0 or qty1 <= 0:
+                return None  # a declaration of nothing: the generic path names it (validation.AboveZero)
             items.append(r.ExportItem(gnum, g[no], g[name] or None, g[gcode], g[gname], g[gmodel], g[country],
-                                      g[currency], Decimal(g[q]), Decimal(g[q1]),
+                                      g[currency], qty, qty1,
                                       None if qty2 is None else Decimal(qty2), g[unit], g[unit1], g[unit2] or None,
                                       Decimal(g[price]), Decimal(g[total])))
         warnings = list_warnings(trade_mode, iac, [(it.gnum, g[rec_no], it.qty, it.price, it.total_price)
