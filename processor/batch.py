@@ -33,7 +33,7 @@ from .stages.decide import decide_batch
 from .stages.decide_worker import DecideWorker
 from .stages.ingest import Tally, ingest
 from .stages.intake import file_entry, open_inputs
-from .stages.report import parameters, settings, summary, write_reports
+from .stages.report import parameters, report_files, settings, summary, write_reports
 
 CHINA = timezone(timedelta(hours=8))  # batch ids and run times are in China Standard Time, as brokers read them
 
@@ -138,6 +138,9 @@ class Batch:
             ledger.begin()
             clock.lap("wait_for_ledger")
             batch_id = self.batch_id = new_batch_id(ledger, started)
+            swept = staged.sweep(report_files())
+            if swept:
+                self.log.info("stale_temporary_reports_removed", files=swept)
             mark_incomplete(self.out_dir, started.isoformat(), batch_id,
                             "started and has not finished (if no batch is running now, it was killed)")
             inbox = str(self.inbox) if self.inbox is not None else f"(reassess since {self.since or 'the first line'})"

@@ -110,8 +110,8 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, init: bool, referenc
     Exit status: 0 when the batch completed (quarantined records and rejected returns are normal
     results), 2 for a usage error or a ledger that cannot be used (none at the URL without --init, or
     one written by a newer release), 1 when the batch could not complete (then nothing of it is
-    committed to the ledger), 75 when another batch held the ledger for longer than --wait, 130 / 143
-    when SIGINT (Ctrl-C) / SIGTERM stopped it before its commit (nothing committed).
+    committed to the ledger), 75 when another batch held the ledger for longer than --wait, 130 / 143 /
+    129 when SIGINT (Ctrl-C) / SIGTERM / SIGHUP stopped it before its commit (nothing committed).
 
     OUT/INCOMPLETE.txt exists from the start of a batch until its reports are in place: after a failed,
     interrupted or killed run it says the reports in OUT are an earlier batch's.

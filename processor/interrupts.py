@@ -1,4 +1,4 @@
-"""SIGINT and SIGTERM during a batch: one exception in the batch's own process, cleanup left to finish.
+"""SIGINT, SIGTERM and SIGHUP during a batch: one exception in the batch's own process, cleanup left to finish.
 
 The first signal raises `Interrupted` where the batch happens to be (a KeyboardInterrupt, so no
 `except Exception` meant for bad input swallows it, and psycopg cancels a running query). Later signals
@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 from contextlib import contextmanager
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, a stop (kill, a scheduler), a closed terminal
 
 
 class Interrupted(KeyboardInterrupt):
@@ -28,7 +28,7 @@ class Interrupted(KeyboardInterrupt):
 
     @property
     def exit_status(self) -> int:
-        return 128 + self.signum  # 130 for SIGINT, 143 for SIGTERM, as a shell reports them
+        return 128 + self.signum  # 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP, as a shell reports them
 
 
 class _State:
@@ -51,7 +51,8 @@ def _handler(signum, _frame) -> None:
 
 @contextmanager
 def interruptible():
-    """While the batch runs: SIGINT and SIGTERM raise Interrupted once; the previous handlers come back after."""
+    """While the batch runs: SIGINT, SIGTERM and SIGHUP raise Interrupted once; the previous handlers come back
+    after."""
     _state.received, _state.raised, _state.holding = None, False, False
     previous = {s: signal.signal(s, _handler) for s in SIGNALS}
     try:
@@ -78,6 +79,8 @@ def received() -> str | None:
 
 
 def in_worker() -> None:
-    """In a forked worker: SIGINT is the batch's to handle (it ends its workers), SIGTERM ends the worker."""
+    """In a forked worker: SIGINT and SIGHUP (sent to the whole group) are the batch's to handle (it ends its
+    workers), SIGTERM ends the worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -103,6 +103,7 @@ def _events(out: Path) -> list[dict]:
     ("decide", signal.SIGINT, True, 130),
     ("ingest", signal.SIGTERM, False, 143),
     ("decide", signal.SIGTERM, False, 143),
+    ("ingest", signal.SIGHUP, True, 129),  # the terminal closed (an ssh session dropped)
 ])
 def test_a_signal_ends_the_batch_cleanly_and_commits_nothing(tmp_path, where, sig, to_group, status):
     out = tmp_path / "out"
@@ -163,3 +164,21 @@ def test_a_batch_killed_outright_leaves_the_marker_it_began_with(tmp_path):
     marker = (out / "INCOMPLETE.txt").read_text(encoding="utf-8")
     assert "started and has not finished" in marker and f"of batch {first}" in marker
     assert _batches(out) == 1
+
+
+def test_the_next_batch_removes_temporary_reports_a_killed_one_left(tmp_path):
+    """SIGKILL cannot be handled: a batch killed while writing leaves its hidden temporary reports; the next batch
+    into the folder removes them (once it holds the ledger), and nothing else."""
+    out = tmp_path / "out"
+    _first_night(out)
+    left = [out / ".decisions.csv.k1ll3d.tmp", out / ".reconciliation.xml.x7y8z9.tmp"]
+    for f in left:
+        f.write_text("half a report")
+    mine = out / ".notes.txt.tmp"
+    mine.write_text("the user's own")
+    done = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--quiet", "--inbox", str(DEMO), "--out",
+                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert not any(f.exists() for f in left) and mine.exists()
+    swept = [e for e in _events(out) if e["event"] == "stale_temporary_reports_removed"]
+    assert sorted(swept[-1]["files"]) == sorted(f.name for f in left)

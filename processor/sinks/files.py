@@ -53,6 +53,21 @@ class Staged:
         self.files.append((Path(tmp), self.out_dir / name))
         return Path(tmp)
 
+    def sweep(self, names) -> list[str]:
+        """Remove the hidden temporary reports (`.decisions.csv.*.tmp`) an earlier batch killed outright left here
+        (SIGKILL cannot be handled). Called once the batch holds the ledger: no other batch of it is writing."""
+        gone = []
+        wanted = tuple(f".{name}." for name in names)
+        with os.scandir(self.out_dir) as entries:
+            for entry in entries:
+                if entry.name.startswith(wanted) and entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
+                    try:
+                        os.unlink(entry.path)
+                        gone.append(entry.name)
+                    except FileNotFoundError:
+                        pass
+        return gone
+
     def publish(self) -> None:
         for tmp, final in self.files:
             os.replace(tmp, final)
