@@ -62,6 +62,15 @@ def _peak_rss_mb() -> float | None:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+class ReportsNotWritten(Exception):
+    """The batch is committed, but its reports could not all be put in place (exit status 3)."""
+
+    def __init__(self, batch_id: str, error: OSError):
+        target = error.filename2 or error.filename  # os.replace names the temporary file first, the report second
+        super().__init__(f"{error.strerror or error}" + (f": {target}" if target else ""))
+        self.batch_id = batch_id
+
+
 @dataclass
 class BatchResult:
     batch_id: str
@@ -112,6 +121,7 @@ class Batch:
         self.progress = Progress(log, sys.stderr)
         self.inputs: list = []
         self.batch_id: str | None = None  # once the ledger has given it (for the message of a failed run)
+        self.committed = False
 
     def run(self, started: datetime) -> BatchResult:
         thresholds = gc.get_threshold()
@@ -183,8 +193,12 @@ class Batch:
             clock.lap("reports")
             interrupts.hold()  # committed with its reports, or not at all: a signal from here on is only noted
             ledger.commit()
-            staged.publish()
-            clear_incomplete(self.out_dir)
+            self.committed = True
+            try:
+                staged.publish()
+                clear_incomplete(self.out_dir)
+            except OSError as err:  # the batch stands: what failed is only the renaming of its reports
+                raise ReportsNotWritten(batch_id, err) from None
             clock.lap("commit")
             self.log.info("timings", **clock.laps)
             self.log.info("peak_memory_mb", **clock.peak_rss_mb)
@@ -243,7 +257,9 @@ class Batch:
                     n_files_whole=sum(1 for f in self.inputs if f.kind is None or f.failed), tally=self.tally,
                     notebook=self.notebook, decisions=decisions, totals=totals)
         s["timings_s"] = clock.laps
-        write_json(staged.path("summary.json"), s)
+        path = staged.path("summary.json")
+        write_json(path, s)
+        ledger.record_summary(batch_id, path.read_text(encoding="utf-8"))  # for processor report --batch
         del s["files"]  # written, and spent (a generator): the file has the list
         return BatchResult(batch_id, self.out_dir, s)
 

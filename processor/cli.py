@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import __version__, interrupts
-from .batch import CHINA, make_batch
+from .batch import CHINA, ReportsNotWritten, make_batch
 from .stages.report import report_files
 from .law.facts import Params
 from .law.rules import RULES
@@ -19,6 +19,7 @@ from .reference import ReferenceError, load_reference
 from .sinks.marker import mark_incomplete
 
 EXIT_FAILED = 1  # the batch could not complete; nothing of it was committed
+EXIT_REPORTS = 3  # the batch is committed, but its reports could not all be written: `processor report --batch`
 EXIT_BUSY = 75  # another batch holds the ledger (EX_TEMPFAIL): try again later
 LABEL = 2 + max(len("export duty refund"), *(len(r.code) for r in RULES))  # explain's label column
 
@@ -164,10 +165,18 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
     started = datetime.now(CHINA)
     batch = None
 
-    def failed(status: int, what: str, event: str, **fields) -> None:
-        """A run that did not complete: one line, the log, and INCOMPLETE.txt beside the earlier reports."""
-        log.say(what, event, "error", **fields)
-        mark_incomplete(out_dir, started.isoformat(), batch.batch_id if batch else None, what)
+    def failed(status: int, what: str, event: str, mark: bool = True, **fields) -> None:
+        """A run that did not complete: one line, the log, and INCOMPLETE.txt beside the earlier reports (each
+        as far as the disk allows: the line on the terminal comes first)."""
+        try:
+            log.say(what, event, "error", **fields)
+        except OSError:
+            pass  # the log is what failed, or the disk is full: the terminal has the line
+        if mark:
+            try:
+                mark_incomplete(out_dir, started.isoformat(), batch.batch_id if batch else None, what)
+            except OSError:
+                pass
         sys.exit(status)
 
     try:
@@ -180,6 +189,11 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
                 batch = make_batch(inbox, out_dir, url, reference, log, busy_timeout_s=wait_s,
                                    params=Params(extend_over_rest_days=rest_day_extension), **kw)
                 result = batch.run(started)
+            except ReportsNotWritten as err:
+                failed(EXIT_REPORTS, f"error: batch {err.batch_id} is committed, but its reports could not all be "
+                       f"written ({err}), so the files in {out_dir} may be a mix of two batches; write them again "
+                       f"with `processor report --batch {err.batch_id} --out DIR`", "reports_not_written",
+                       batch_id=err.batch_id)
             except interrupts.Interrupted as sig:
                 failed(sig.exit_status, f"interrupted by {sig.name}: nothing was committed", "interrupted",
                        signal=sig.name, batch_id=batch.batch_id if batch else None)
@@ -195,14 +209,24 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
                 from .readers.ahead import described
 
                 name, trace = described(err)  # an error met in a worker process, named as in one process
-                log.error("batch_failed", error=f"{name}: {err}", trace=trace)
+                if batch is not None and batch.committed:  # pragma: no cover - nothing after the commit raises so
+                    failed(EXIT_REPORTS, f"error: batch {batch.batch_id} is committed, but then: {name}: {err}",
+                           "failed_after_commit", batch_id=batch.batch_id)
+                try:
+                    log.error("batch_failed", error=f"{name}: {err}", trace=trace)
+                except OSError:
+                    pass
                 failed(EXIT_FAILED, f"error: the batch could not complete, nothing was committed: {name}: {err}",
                        "batch_failed_reported")
-            _say_result(log, result, out_dir)
-            late = interrupts.received()
-            if late:  # it came during the commit, or after: the batch was completed, and says so
-                log.say(f"{late} received after the commit: batch {result.batch_id} was completed and stands, its "
-                        "reports are in place", "interrupted_after_commit", "error", signal=late)
+            try:
+                _say_result(log, result, out_dir)
+                late = interrupts.received()
+                if late:  # it came during the commit, or after: the batch was completed, and says so
+                    log.say(f"{late} received after the commit: batch {result.batch_id} was completed and stands, "
+                            "its reports are in place", "interrupted_after_commit", "error", signal=late)
+            except OSError as err:  # processor.log could not take the batch's last lines (a full disk)
+                failed(EXIT_REPORTS, f"error: batch {result.batch_id} is committed and its reports are in place, but "
+                       f"processor.log could not be written ({err.strerror or err})", "log_not_written", mark=False)
     finally:
         log.close()
 
@@ -238,6 +262,44 @@ def _say_result(log, result, out_dir: Path) -> None:
     log.say(f"batch {result.batch_id} done: {s['quarantine_rows']} quarantine rows, "
             f"{w['count']} warnings", "batch_finished", batch_id=result.batch_id)
     log.say(f"reports in {out_dir.resolve()}: {' '.join(report_files())}", "reports_written")
+
+
+@main.command()
+@click.option("--batch", "batch_id", required=True, metavar="ID", help="The committed batch whose reports to write.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write them into (created if missing); its ledger is the default, as for `run`.")
+@_ledger_option
+def report(batch_id: str, out_dir: Path, ledger_url: str | None) -> None:
+    """Write a committed batch's reports again, from the ledger: decisions.csv, backpay.csv, reconciliation.xml,
+    quarantine.csv and summary.json, as the batch wrote them.
+
+    Use it after exit status 3 (the batch is committed but its reports could not all be put in place), or for
+    a copy. Exit status 0 when written, 1 when they could not be, 2 for a usage error or a ledger or batch
+    that is not there.
+    """
+    from .ledger import LedgerMissing, LedgerVersionError, open_ledger
+    from .stages.again import NoSuchBatch, write_again
+
+    url = ledger_url or default_url(out_dir)
+    try:
+        ledger = open_ledger(url)
+    except LedgerUrlError as err:
+        raise click.UsageError(str(err)) from None
+    except (LedgerMissing, LedgerVersionError) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        written = write_again(ledger, batch_id, out_dir)
+    except NoSuchBatch as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as err:
+        click.echo(f"error: the reports of batch {batch_id} could not be written: {err.strerror or err}"
+                   + (f": {err.filename}" if err.filename else ""), err=True)
+        sys.exit(EXIT_FAILED)
+    finally:
+        ledger.close()
+    click.echo(f"reports of batch {batch_id} in {out_dir.resolve()}: {' '.join(written)}")
 
 
 @main.command()

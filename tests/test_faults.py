@@ -44,3 +44,90 @@ def test_a_quantity_not_above_zero_is_quarantined_on_an_export_item_and_on_a_ret
             "quantity 0.000 is not above zero: a declaration of nothing") in rows
     s = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert s["inputs"]["CEB213"]["records"]["quarantined"] == 1 and s["accounting_balanced"]
+
+
+def _batch_ids(out: Path) -> list[str]:
+    import sqlite3
+    with sqlite3.connect(out / "ledger.sqlite") as conn:
+        return [r[0] for r in conn.execute("SELECT batch_id FROM batches ORDER BY batch_id")]
+
+
+def test_a_committed_batch_whose_reports_cannot_all_be_placed_exits_3_and_report_writes_them_again(tmp_path):
+    """summary.json cannot be replaced (a folder stands in its place): the batch is committed, so the exit status
+    is 3, not 1; the message names the batch and the command that writes its reports again; INCOMPLETE.txt says
+    the folder may hold a mix. `processor report --batch` then writes them, the same bytes the batch wrote."""
+    out, twin = tmp_path / "out", tmp_path / "twin"
+    assert cli("run", "--init", "--quiet", "--inbox", DEMO, "--out", out).returncode == 0
+    (out / "summary.json").unlink()
+    (out / "summary.json" / "in-the-way").mkdir(parents=True)
+    done = cli("run", "--quiet", "--inbox", DEMO, "--out", out)
+    assert done.returncode == 3, done.stderr
+    first, second = _batch_ids(out)
+    line = done.stderr.strip()
+    assert "\n" not in line and line.startswith(f"error: batch {second} is committed, but its reports could not "
+                                                f"all be written (Is a directory: {out / 'summary.json'})")
+    assert f"processor report --batch {second} --out DIR" in line and "Traceback" not in done.stderr
+    assert "may be a mix of two batches" in (out / "INCOMPLETE.txt").read_text(encoding="utf-8")
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    again = cli("report", "--batch", second, "--out", tmp_path / "again", "--ledger", f"sqlite:///{out}/ledger.sqlite")
+    assert again.returncode == 0, again.stderr
+    for name in ("decisions.csv", "backpay.csv", "reconciliation.xml", "quarantine.csv"):  # those that were placed
+        assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes(), name
+    summary = json.loads((tmp_path / "again" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["batch_id"] == second and summary["decisions"]["reported_again"] == 20
+    # and for a batch whose reports were all placed, every file is the same, summary.json included
+    assert cli("run", "--init", "--quiet", "--inbox", DEMO, "--out", twin).returncode == 0
+    [only] = _batch_ids(twin)
+    assert cli("report", "--batch", only, "--out", tmp_path / "copy", "--ledger",
+               f"sqlite:///{twin}/ledger.sqlite").returncode == 0
+    for name in ("decisions.csv", "backpay.csv", "reconciliation.xml", "quarantine.csv", "summary.json"):
+        assert (tmp_path / "copy" / name).read_bytes() == (twin / name).read_bytes(), name
+    missing = cli("report", "--batch", "B19990101T000000", "--out", tmp_path / "x", "--ledger",
+                  f"sqlite:///{twin}/ledger.sqlite")
+    assert missing.returncode == 2 and missing.stderr.strip() == "error: no committed batch B19990101T000000 in " \
+                                                                 "this ledger"
+
+
+def test_a_closed_terminal_never_fails_a_batch(tmp_path):
+    """stderr closed early (`processor run ... 2>&1 | head -1`): the batch completes, exit 0, reports in place."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen(f"{sys.executable} -m processor.cli run --init --inbox {DEMO} --out {out} 2>&1 | head -1;"
+                            " exit ${PIPESTATUS[0]}", shell=True, executable="/bin/bash", cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    first_line = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 0 and first_line.startswith("  intake")
+    assert json.loads((out / "summary.json").read_text())["decisions"]["lines"] == 20
+    assert not (out / "INCOMPLETE.txt").exists()
+
+
+def test_a_log_that_cannot_take_a_line_fails_the_batch_before_its_commit_and_leaves_no_cut_line(tmp_path):
+    """processor.log reaches the file-size limit part-way (ulimit -f): the batch fails with one line, nothing is
+    committed, and every line of the log is whole JSON (the line cut short was taken back)."""
+    import resource
+
+    out = tmp_path / "out"
+    assert cli("run", "--init", "--quiet", "--inbox", DEMO, "--out", out).returncode == 0
+    with open(out / "processor.log", "a", encoding="utf-8") as log:  # a log of months: the biggest file here
+        for _ in range(40_000):
+            log.write('{"event": "an earlier night", "level": "info"}\n')
+    before = (out / "processor.log").stat().st_size
+    biggest = max(p.stat().st_size for p in out.iterdir())
+    assert biggest == before
+    inbox = tmp_path / "in"  # a night of new returns, so the batch has things to log and to store
+    inbox.mkdir()
+    subprocess.run([sys.executable, "-m", "processor.cli", "synth", "--items", "300", "--returns", "60", "--out",
+                    str(inbox)], cwd=ROOT, check=True, capture_output=True)
+    limit = before + 4000  # the log crosses it within the batch, long before the ledger would
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    done = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--inbox", str(inbox), "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, preexec_fn=limited)
+    assert done.returncode == 1, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: the batch could not complete, nothing was committed: ") and "Traceback" not in \
+        done.stderr
+    assert f"LogNotWritten: {out / 'processor.log'} could not take a line: " in last
+    assert len(_batch_ids(out)) == 1
+    for line in (out / "processor.log").read_text(encoding="utf-8").splitlines():
+        json.loads(line)  # whole lines only

@@ -36,6 +36,13 @@ class Bookkeeping:
                      (batch_id, name, sha256, size, kind, counts["read"], counts["stored"], counts["quarantined"],
                       counts["duplicates"], int(complete)))
 
+    def record_summary(self, batch_id: str, text: str) -> None:
+        self.execute("INSERT INTO batch_summaries (batch_id, summary) VALUES (?, ?)", (batch_id, text))
+
+    def stored_summary(self, batch_id: str) -> str | None:
+        found = self.query("SELECT summary FROM batch_summaries WHERE batch_id = ?", (batch_id,))
+        return found[0][0] if found else None
+
     def record_quarantine(self, batch_id: str, problems: list, first_seq: int) -> int:
         """Store the errors among `problems`; returns the next sequence number."""
         rows = [(batch_id, first_seq + i, p.file, p.line, p.kind, p.record_key, p.field, p.problem, p.expected)

@@ -18,6 +18,12 @@ CREATE TABLE IF NOT EXISTS batches (
     reference_hash   TEXT             -- the reference data's fingerprint (ReferenceData.fingerprint)
 );
 
+-- summary.json of each batch as written, so that `processor report --batch` writes it again byte for byte.
+CREATE TABLE IF NOT EXISTS batch_summaries (
+    batch_id TEXT PRIMARY KEY,
+    summary  TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS input_files (
     batch_id     TEXT NOT NULL,
     file_name    TEXT NOT NULL,

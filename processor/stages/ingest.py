@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..ledger import Ledger
+from ..logs import LogNotWritten
 from ..problems import ERROR, Problem
 from ..readers import FILE
 from ..readers.ahead import ReadAhead, described
@@ -103,6 +104,8 @@ def ingest(ledger: Ledger, batch_id: str, f: InputFile, ahead: ReadAhead, notebo
                            (reading.root or "unreadable"), counts, reading.complete)
         notebook.note(problems, ledger, batch_id)
         ledger.file_commit()
+    except LogNotWritten:
+        raise  # not the file's failure: the batch's record cannot be kept
     except Exception as err:  # noqa: BLE001 - one file's failure must not sink the batch
         ledger.file_rollback()
         # a reader process's error is named as a serial run would name it (readers/ahead.py)
