@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import __version__, interrupts
 from .law.facts import Params
-from .ledger import Ledger, open_ledger
+from .ledger import Ledger, open_ledger, redact
 from .ledger.store import as_rows
 from .logs import BatchLog
 from .problems import WARNING, Notebook, Problem
@@ -265,16 +265,6 @@ class Batch:
 
     def parameters(self) -> dict:
         return parameters(self.reference, self.params)
-
-
-def redact(url: str) -> str:
-    """A ledger URL without its password, for logs and reports."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
 
 
 def make_batch(inbox: Path | None, out_dir: Path, ledger_url: str, reference: ReferenceData, log: BatchLog,

@@ -12,7 +12,7 @@ from .batch import CHINA, ReportsNotWritten, make_batch
 from .stages.report import report_files
 from .law.facts import Params
 from .law.rules import RULES
-from .ledger import LedgerBusy, LedgerUrlError, default_url
+from .ledger import LedgerBusy, LedgerUrlError, default_url, redact, scrub
 from .logs import BatchLog
 from .problems import ERROR
 from .reference import ReferenceError, load_reference
@@ -38,6 +38,24 @@ REFERENCE_HELP = ("Folder whose tariff.csv, exchange_rates.csv, food_hs.csv, pol
                   "rest_days.csv replace the bundled defaults of the same name (rest_days.csv: date,kind,name, the "
                   "rest days of each year it names).")
 EXIT_USAGE = 2  # a usage error, or a ledger that cannot be used (missing, or written by a newer release)
+
+
+def _open(url: str, create: bool = False):
+    """The ledger for init, explain and report; whatever stops it opening ends the command with one line
+    (exit 2), no password in it."""
+    from .ledger import LedgerMissing, LedgerVersionError, open_ledger
+
+    try:
+        return open_ledger(url, create=create)
+    except LedgerUrlError as err:
+        raise click.UsageError(str(err)) from None
+    except (LedgerMissing, LedgerVersionError) as err:
+        click.echo(f"error: {err}", err=True)
+    except Exception as err:  # noqa: BLE001 - an unreachable server, refused credentials: one line
+        first = (str(err).strip().splitlines() or [""])[0]
+        click.echo(scrub(f"error: the ledger at {redact(url)} cannot be opened: {type(err).__name__}: {first}"),
+                   err=True)
+    sys.exit(EXIT_USAGE)
 
 
 def _ledger_option(fn):
@@ -71,20 +89,11 @@ def init(ledger_url: str) -> None:
 
     `run` and `reassess` never create a ledger: a mistyped path must not start an empty one.
     """
-    from .ledger import LedgerVersionError, open_ledger
     from .ledger.base import SCHEMA_VERSION
 
-    try:
-        ledger = open_ledger(ledger_url, create=True)
-    except LedgerUrlError as err:
-        raise click.UsageError(str(err)) from None
-    except LedgerVersionError as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(EXIT_USAGE)
+    ledger = _open(ledger_url, create=True)
     found = ledger.found_version
     ledger.close()
-    from .batch import redact
-
     if found is None:
         click.echo(f"created an empty ledger at {redact(ledger_url)} (schema version {SCHEMA_VERSION})")
     elif found == SCHEMA_VERSION:
@@ -155,8 +164,6 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
         except Exception:  # noqa: BLE001 - an unreachable server, say: the batch below reports it as it fails
             found = True
         if not found:  # before --out is made: a mistyped path creates nothing at all
-            from .batch import redact
-
             click.echo(f"error: no ledger at {redact(url)}: nothing was done. Create it with `processor init --ledger "
                        f"URL` (or give `run --init`), or name the existing one with --ledger.", err=True)
             sys.exit(EXIT_USAGE)
@@ -277,17 +284,9 @@ def report(batch_id: str, out_dir: Path, ledger_url: str | None) -> None:
     a copy. Exit status 0 when written, 1 when they could not be, 2 for a usage error or a ledger or batch
     that is not there.
     """
-    from .ledger import LedgerMissing, LedgerVersionError, open_ledger
     from .stages.again import NoSuchBatch, write_again
 
-    url = ledger_url or default_url(out_dir)
-    try:
-        ledger = open_ledger(url)
-    except LedgerUrlError as err:
-        raise click.UsageError(str(err)) from None
-    except (LedgerMissing, LedgerVersionError) as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(EXIT_USAGE)
+    ledger = _open(ledger_url or default_url(out_dir))
     try:
         written = write_again(ledger, batch_id, out_dir)
     except NoSuchBatch as err:
@@ -344,7 +343,6 @@ def explain(return_id: str, ledger_url: str | None, out_dir: Path | None, all_ve
     """
     import json
 
-    from .ledger import open_ledger
     from .ledger.decisions import DecisionStore
 
     if ledger_url is None:
@@ -353,15 +351,7 @@ def explain(return_id: str, ledger_url: str | None, out_dir: Path | None, all_ve
         if not (out_dir / "ledger.sqlite").exists():
             raise click.UsageError(f"no ledger at {out_dir / 'ledger.sqlite'}")
         ledger_url = default_url(out_dir)
-    from .ledger import LedgerMissing, LedgerVersionError
-
-    try:
-        ledger = open_ledger(ledger_url)
-    except LedgerUrlError as err:
-        raise click.UsageError(str(err)) from None
-    except (LedgerMissing, LedgerVersionError) as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(EXIT_USAGE)
+    ledger = _open(ledger_url)
     try:
         rows = DecisionStore(ledger).of_return(return_id)
         if not all_versions:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import structlog
 
+from .ledger import scrub
+
 
 class LogNotWritten(OSError):
     """processor.log could not take a line (a full disk, a file-size limit, a folder gone)."""
@@ -56,6 +58,11 @@ class _WholeLines:
         os.close(self.fd)
 
 
+def _scrubbed(_logger, _method, event: dict) -> dict:
+    """No password of a ledger URL reaches the log, whatever message carries it (a driver's error, say)."""
+    return {k: scrub(v) if isinstance(v, str) else v for k, v in event.items()}
+
+
 class BatchLog:
     """One batch's log: every event as a JSON line in the file; `say` also prints a short human line."""
 
@@ -65,7 +72,7 @@ class BatchLog:
         self.broken: LogNotWritten | None = None  # the error that stopped the log: raised again by later events
         self._terminal = True  # False once stderr is gone
         processors = [structlog.processors.TimeStamper(fmt="iso", utc=True), structlog.processors.add_log_level,
-                      structlog.processors.JSONRenderer(ensure_ascii=False, sort_keys=True)]
+                      _scrubbed, structlog.processors.JSONRenderer(ensure_ascii=False, sort_keys=True)]
         if self._fh is not None:
             self._log = structlog.wrap_logger(structlog.WriteLogger(self._fh), processors=processors)
         else:
@@ -94,7 +101,7 @@ class BatchLog:
     def say(self, text: str, event: str | None = None, level: str = "info", **fields) -> None:
         if (not self.quiet or level == "error") and self._terminal:  # --quiet silences progress, never errors
             try:
-                print(text, file=sys.stderr, flush=True)
+                print(scrub(text), file=sys.stderr, flush=True)
             except (OSError, ValueError):  # stderr closed or gone: the log and the reports carry on
                 self._terminal = False
         self.event(level, event or text, **({"message": text} if event else {}), **fields)

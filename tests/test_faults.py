@@ -131,3 +131,58 @@ def test_a_log_that_cannot_take_a_line_fails_the_batch_before_its_commit_and_lea
     assert len(_batch_ids(out)) == 1
     for line in (out / "processor.log").read_text(encoding="utf-8").splitlines():
         json.loads(line)  # whole lines only
+
+
+def test_no_password_reaches_a_terminal_log_or_report_however_the_url_spells_it(tmp_path):
+    """user:password@, ?password=, a mistyped scheme, a server that cannot be reached: the password never shows."""
+    secret = "S3cr3t-Pw"
+    seen = []
+    for url in (f"postgresq://clerk:{secret}@127.0.0.1:1/ledger",  # a mistyped scheme
+                f"sqlite://clerk:{secret}@host/x.sqlite"):  # a sqlite URL with a netloc
+        done = cli("run", "--inbox", DEMO, "--out", tmp_path / "o1", "--ledger", url)
+        assert done.returncode == 2
+        seen.append(done.stdout + done.stderr)
+    for args in (["explain", "R-1", "--ledger", f"postgresql://clerk:{secret}@127.0.0.1:1/ledger"],
+                 ["init", "--ledger", f"postgresql://clerk@127.0.0.1:1/ledger?password={secret}&connect_timeout=2"],
+                 ["report", "--batch", "B1", "--out", tmp_path / "o2", "--ledger",
+                  f"postgresql://clerk:{secret}@127.0.0.1:1/ledger"]):
+        done = cli(*args)
+        assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "Traceback" not in done.stderr and "cannot be opened" in done.stderr
+        seen.append(done.stdout + done.stderr)
+    assert all(secret not in text for text in seen), seen
+    assert "clerk:***@127.0.0.1:1" in seen[0] and "password=***" in seen[3]
+
+
+
+def test_no_file_name_can_sink_a_night_under_any_locale(tmp_path):
+    """A name holding a control character, bytes that are not UTF-8, or Chinese characters: every file is read and
+    stored, each name shown escaped (\\x01, \\xff) in the reports, the same under LC_ALL=C without UTF-8 mode."""
+    import os
+
+    from lxml import etree
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    names = {"01-CEB603-2025Q4-2026Q1.xml": b"r\x01.xml", "02-CEB603-2026Q2-Q4.xml": b"r\xff.xml",
+             "03-CEB603-returned-goods.xml": "退货清单.xml".encode()}
+    for f in DEMO.iterdir():
+        target = names.get(f.name, f.name.encode())
+        with open(os.path.join(os.fsencode(inbox), target), "wb") as fh:
+            fh.write(f.read_bytes())
+    reference = cli("run", "--init", "--quiet", "--inbox", DEMO, "--out", tmp_path / "plain")
+    assert reference.returncode == 0
+    c_locale = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    for out, env in ((tmp_path / "utf8", None), (tmp_path / "c", c_locale)):
+        done = cli("run", "--init", "--quiet", "--inbox", inbox, "--out", out, env=env)
+        assert done.returncode == 0, done.stderr
+        s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        shown = sorted(f["name"] for f in s["files"])
+        assert {"r\\x01.xml", "r\\xff.xml", "退货清单.xml"} <= set(shown)
+        assert all(f["stored"] == f["read"] - f["quarantined"] for f in s["files"])
+        doc = etree.parse(str(out / "reconciliation.xml"))  # well-formed, whatever the names
+        assert {e.get("name") for e in doc.iter("{*}File")} >= {"r\\x01.xml", "r\\xff.xml", "退货清单.xml"}
+        assert (out / "decisions.csv").read_text().split("\n", 1)[1].replace(s["batch_id"], "") == \
+            (tmp_path / "plain" / "decisions.csv").read_text().split("\n", 1)[1].replace(
+                json.loads((tmp_path / "plain" / "summary.json").read_text())["batch_id"], "")
+        assert "退货清单.xml" in (out / "quarantine.csv").read_text(encoding="utf-8-sig")

@@ -62,6 +62,27 @@ def test_postgres_password_is_in_no_output(tmp_path, pg_url):
     assert password not in output
 
 
+
+def test_postgres_password_given_as_a_query_parameter_is_in_no_output(tmp_path, pg_url):
+    """?password= (libpq reads it as well as user:password@): kept out of the reports and the log too."""
+    import psycopg
+
+    password = "not-a-real-secret-91ab"
+    url = pg_url + ("&" if "?" in pg_url else "?") + f"password={password}"
+    try:
+        psycopg.connect(url).close()
+    except psycopg.OperationalError as err:
+        pytest.skip(f"the test server checks passwords: {err}")
+    out = tmp_path / "out"
+    code, s, output = run_batch(DEMO, out, ledger=url)
+    assert code == 0, output
+    assert s["ledger"].endswith("password=***")
+    for path in out.iterdir():
+        if path.is_file() and path.suffix != ".sqlite":
+            assert password not in path.read_text(encoding="utf-8-sig"), path.name
+    assert password not in output
+
+
 def night_of_look_alike_returns(inbox):
     """Four returns of two units each, on the same day, against a list of three: the first in decision order
     holds two, each later one would exceed the list (QTY_EXCEEDS_EXPORT). Their coElNo differ in case and

@@ -82,7 +82,9 @@ class Ledger(Bookkeeping):
 
     def __init__(self, conn, url: str, busy_timeout_s: float = 0.0):
         self.conn = conn
-        self.url = url
+        from . import redact
+
+        self.url = redact(url)  # for messages: never with its password
         self.busy_timeout_s = busy_timeout_s
         for statement in self.dialect.session:
             self.execute(statement)

@@ -74,6 +74,29 @@ def sha256_of(path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
+def shown(name: str) -> str:
+    """A file name as the reports, the log and the ledger carry it: its bytes read as UTF-8 whatever the locale,
+    a byte that is not UTF-8 as \\xff, a control character as \\x01 (U+FFFE, U+FFFF as \\ufffe), a backslash
+    doubled, so that two names never show alike and every one is valid text in XML, CSV, JSON and SQL. A name is
+    data: no name may stop a night (CONTRACT.md 1)."""
+    if name.isascii() and name.isprintable() and "\\" not in name:
+        return name  # nearly every name: as it is
+    out = []
+    for ch in os.fsencode(name).decode("utf-8", "surrogateescape"):
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or 0x7F <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        elif code in (0xFFFE, 0xFFFF):
+            out.append(f"\\u{code:04x}")
+        elif ch == "\\":
+            out.append("\\\\")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def list_inbox(inbox: Path) -> tuple[list[str], list[Problem]]:
     """The paths of the regular files directly in the inbox, by name; anything else is skipped, with a
     warning saying why. Plain strings: a night may bring 40,000 files."""
@@ -89,7 +112,7 @@ def list_inbox(inbox: Path) -> tuple[list[str], list[Problem]]:
         elif not entry.is_file():
             why = "not a regular file (a pipe, socket or device)"
         if why:
-            skipped.append(Problem(entry.name, None, FILE, "", "", f"skipped: {why}", "regular files in the inbox",
+            skipped.append(Problem(shown(entry.name), None, FILE, "", "", f"skipped: {why}", "regular files in the inbox",
                                    WARNING, "SKIPPED_ENTRY"))
         else:
             files.append(entry.path)
@@ -101,7 +124,7 @@ def open_inputs(inbox: Path, notebook, stage=None) -> list[InputFile]:
     `stage` (progress.Stage) is told of each file."""
     paths, skipped = list_inbox(inbox)
     notebook.note(skipped)
-    return inputs_of([(path, os.path.basename(path)) for path in paths], stage)
+    return inputs_of([(path, shown(os.path.basename(path))) for path in paths], stage)
 
 
 def inputs_of(files: list[tuple[str, str]], stage=None) -> list[InputFile]:
