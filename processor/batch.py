@@ -147,6 +147,8 @@ class Batch:
         try:
             ledger.begin()
             clock.lap("wait_for_ledger")
+            ledger.check_storage()  # a damaged ledger is refused before anything is written to it
+            clock.lap("storage_check")
             batch_id = self.batch_id = new_batch_id(ledger, started)
             swept = staged.sweep(report_files())
             if swept:

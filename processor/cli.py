@@ -272,6 +272,36 @@ def _say_result(log, result, out_dir: Path) -> None:
 
 
 @main.command()
+@_ledger_option
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="The --out folder of a run: its default ledger, sqlite:///<out>/ledger.sqlite, is checked.")
+def check(ledger_url: str | None, out_dir: Path | None) -> None:
+    """Check a ledger thoroughly: its storage (SQLite's integrity_check) and the invariants its decisions keep
+    (quantities held within what was exported; every revision pointing at a batch that reported its line).
+
+    A batch runs a quicker storage check before it writes; run this one weekly, or after a crash or a full
+    disk. Exit status 0 when all is well, 1 when something is wrong (each problem printed), 2 for a usage
+    error or a ledger that cannot be opened.
+    """
+    from .ledger.check import check as check_ledger
+
+    if ledger_url is None and out_dir is None:
+        raise click.UsageError("give --ledger URL or the --out folder of a run")
+    ledger = _open(ledger_url or default_url(out_dir))
+    try:
+        problems = check_ledger(ledger)
+    except Exception as err:  # noqa: BLE001 - damage the check itself runs into is a finding too
+        problems = [f"storage: {type(err).__name__}: {err}"]
+    finally:
+        ledger.close()
+    for p in problems:
+        click.echo(f"  {scrub(p)}")
+    click.echo(f"{redact(ledger_url or default_url(out_dir))}: " + (f"{len(problems)} problems" if problems else
+                                                                    "storage and invariants ok"))
+    sys.exit(1 if problems else 0)
+
+
+@main.command()
 @click.option("--batch", "batch_id", required=True, metavar="ID", help="The committed batch whose reports to write.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write them into (created if missing); its ledger is the default, as for `run`.")

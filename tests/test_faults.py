@@ -186,3 +186,55 @@ def test_no_file_name_can_sink_a_night_under_any_locale(tmp_path):
             (tmp_path / "plain" / "decisions.csv").read_text().split("\n", 1)[1].replace(
                 json.loads((tmp_path / "plain" / "summary.json").read_text())["batch_id"], "")
         assert "退货清单.xml" in (out / "quarantine.csv").read_text(encoding="utf-8-sig")
+
+
+def _zero_page_of(ledger: Path, index: str) -> None:
+    """Zero the root page of an index, as a bad sector or a torn write would."""
+    import sqlite3
+    with sqlite3.connect(ledger) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (index,)).fetchone()[0]
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with open(ledger, "r+b") as fh:
+        fh.seek((root - 1) * page_size)
+        fh.write(b"\0" * page_size)
+
+
+def test_a_damaged_ledger_is_refused_before_anything_is_written_and_check_names_the_damage(tmp_path):
+    import hashlib
+
+    out = tmp_path / "out"
+    assert cli("run", "--init", "--quiet", "--inbox", DEMO, "--out", out).returncode == 0
+    assert cli("check", "--out", out).returncode == 0
+    _zero_page_of(out / "ledger.sqlite", "decisions_by_line")
+    before = hashlib.sha256((out / "ledger.sqlite").read_bytes()).hexdigest()
+    done = cli("run", "--inbox", DEMO, "--out", out)
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert "the ledger is damaged (SQLite quick_check:" in last and "nothing was done" in last
+    assert "Traceback" not in done.stderr
+    assert hashlib.sha256((out / "ledger.sqlite").read_bytes()).hexdigest() == before
+    checked = cli("check", "--out", out)
+    assert checked.returncode == 1 and "storage:" in checked.stdout and "problems" in checked.stdout
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "ledger.sqlite").write_bytes(b"this is not a database, just bytes " * 200)
+    done = cli("run", "--inbox", DEMO, "--out", tmp_path / "junk")
+    assert done.returncode == 2 and "not a usable ledger" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_check_finds_decisions_that_break_the_ledgers_invariants(tmp_path):
+    import sqlite3
+
+    out = tmp_path / "out"
+    assert cli("run", "--init", "--quiet", "--inbox", DEMO, "--out", out).returncode == 0
+    with sqlite3.connect(out / "ledger.sqlite") as conn:
+        co, gnum, invt = conn.execute("SELECT co_el_no, gnum, invt_no FROM decisions WHERE decision = 'EXEMPT' "
+                                      "AND status = 'current' ORDER BY co_el_no LIMIT 1").fetchone()
+        conn.execute("UPDATE decisions SET qty = '100000', qty1 = '100000' WHERE co_el_no = ? AND gnum = ?",
+                     (co, gnum))
+        conn.execute("UPDATE decisions SET supersedes = 'B19990101T000000' WHERE co_el_no = ? AND gnum = ?",
+                     (co, gnum))
+    checked = cli("check", "--ledger", f"sqlite:///{out}/ledger.sqlite")
+    assert checked.returncode == 1
+    assert f"export item invtNo {invt} gnum {gnum}: lines in force hold 100000" in checked.stdout
+    assert f"return {co} gnum {gnum} version 1: supersedes batch B19990101T000000" in checked.stdout

@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlparse, urlsplit, urlunsplit
 
-from .base import Ledger, LedgerBusy, LedgerMissing, LedgerVersionError, StoreResult  # noqa: F401 - the interface
+from .base import (Ledger, LedgerBusy, LedgerCorrupt, LedgerMissing, LedgerVersionError,  # noqa: F401 - the interface
+                   StoreResult)
 
 
 class LedgerUrlError(ValueError):

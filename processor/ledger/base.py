@@ -70,6 +70,11 @@ class LedgerVersionError(RuntimeError):
     """A ledger written by a newer release: this one must not write to it."""
 
 
+class LedgerCorrupt(LedgerVersionError):
+    """A ledger whose storage is damaged: no batch may write to it (refused, like a newer release's, with exit
+    status 2 and nothing done)."""
+
+
 class LedgerMissing(RuntimeError):
     """No ledger at the URL: only `processor init` or `run --init` create one (CONTRACT.md 4), so a mistyped
     path never starts an empty ledger whose every return is rejected."""
@@ -122,6 +127,17 @@ class Ledger(Bookkeeping):
             cur.close()
             for statement in self.dialect.stream_after:
                 self.execute(statement)
+
+    def check_storage(self) -> None:
+        """Before a batch writes: the backend's own quick check of its storage (dialect.quick_check), which
+        raises LedgerCorrupt when it finds damage."""
+        if self.dialect.quick_check is None:
+            return
+        found = [" ".join(str(r[0]).split()) for r in self.query(self.dialect.quick_check)]  # one line each
+        if found != ["ok"]:
+            raise LedgerCorrupt(f"{self.url}: the ledger is damaged (SQLite quick_check: {'; '.join(found[:3])}"
+                                + (f"; and {len(found) - 3} more" if len(found) > 3 else "") + "): restore it from a "
+                                "backup; `processor check` tells more")
 
     def schema_version(self) -> str | None:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .base import Ledger, LedgerBusy, LedgerMissing
+from .base import Ledger, LedgerBusy, LedgerCorrupt, LedgerMissing
 from .dialect import CACHE_KIB, SQLITE  # noqa: F401 - CACHE_KIB: bench/floor.py sets up the same
 
 
@@ -31,6 +31,9 @@ class SqliteLedger(Ledger):
             if _busy(err):
                 raise LedgerBusy(f"another batch is running on {path} (waited {busy_timeout_s:g} s)") from None
             raise
+        except sqlite3.DatabaseError as err:  # not a database at all, or one whose first pages are damaged
+            conn.close()
+            raise LedgerCorrupt(f"{path}: not a usable ledger ({err}): restore it from a backup") from None
         except BaseException:
             conn.close()
             raise

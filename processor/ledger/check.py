@@ -1,0 +1,59 @@
+"""`processor check`: the ledger's storage checked thoroughly, and the invariants its decisions must keep.
+
+A batch runs the backend's quick check before it writes (Ledger.check_storage); this is the slow, thorough
+one, for a broker to run weekly or after a scare: SQLite's integrity_check, then what no storage check sees:
+quantities held within what was exported, and every revision pointing at a batch that reported its line.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+HOLDING = ("EXEMPT", "PENDING")  # decisions that hold their quantity against the export item (CONTRACT.md 6)
+
+
+def storage_problems(ledger) -> list[str]:
+    if ledger.dialect.full_check is None:
+        return []
+    found = [" ".join(str(r[0]).split()) for r in ledger.query(ledger.dialect.full_check)]
+    return [] if found == ["ok"] else [f"storage: {f}" for f in found]
+
+
+def held_beyond_export(ledger, limit: int = 100) -> list[str]:
+    """Export items whose lines in force hold more than was exported (qty or qty1)."""
+    out = []
+    sums: dict = {}
+    exported: dict = {}
+    for invt, gnum, qty, qty1, eq, eq1 in ledger.stream(
+            "SELECT d.invt_no, d.gnum, d.qty, d.qty1, i.qty, i.qty1 FROM decisions d "
+            "JOIN export_lists l ON l.invt_no = d.invt_no JOIN export_items i ON i.list_key = l.list_key "
+            "AND i.gnum = d.gnum WHERE d.status = 'current' AND d.decision IN ('EXEMPT', 'PENDING')"):
+        held = sums.setdefault((invt, gnum), [Decimal(0), Decimal(0)])
+        held[0] += Decimal(qty)
+        held[1] += Decimal(qty1)
+        exported[(invt, gnum)] = (Decimal(eq), Decimal(eq1))
+    for key, (q, q1) in sorted(sums.items()):
+        eq, eq1 = exported[key]
+        if q > eq or q1 > eq1:
+            out.append(f"export item invtNo {key[0]} gnum {key[1]}: lines in force hold {q} ({q1}) of {eq} ({eq1}) "
+                       "exported")
+            if len(out) >= limit:
+                break
+    return out
+
+
+def revisions_unanchored(ledger, limit: int = 100) -> list[str]:
+    """REVISED and WITHDRAWN versions whose `supersedes` names no batch that reported that line."""
+    rows = ledger.query(
+        "SELECT d.co_el_no, d.gnum, d.version, d.supersedes FROM decisions d WHERE d.supersedes IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM batch_decisions b WHERE b.batch_id = d.supersedes "
+        f"AND b.co_el_no = d.co_el_no AND b.gnum = d.gnum) ORDER BY d.co_el_no, d.gnum, d.version LIMIT {int(limit)}")
+    return [f"return {co} gnum {gnum} version {v}: supersedes batch {b}, which never reported that line"
+            for co, gnum, v, b in rows]
+
+
+def check(ledger) -> list[str]:
+    """Every problem found, storage first (the invariants are not looked at in a damaged ledger)."""
+    problems = storage_problems(ledger)
+    if problems:
+        return problems
+    return held_beyond_export(ledger) + revisions_unanchored(ledger)
