@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import DEMO, ROOT
+from .helpers import BACKENDS
 
 
 def cli(*args, timeout=300, **kw) -> subprocess.CompletedProcess:
@@ -238,3 +241,29 @@ def test_check_finds_decisions_that_break_the_ledgers_invariants(tmp_path):
     assert checked.returncode == 1
     assert f"export item invtNo {invt} gnum {gnum}: lines in force hold 100000" in checked.stdout
     assert f"return {co} gnum {gnum} version 1: supersedes batch B19990101T000000" in checked.stdout
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_batches_started_together_on_a_new_ledger_create_it_once_and_take_turns(tmp_path, backend):
+    """Nine batches with --init on a ledger nobody has created yet: the schema is created under the batch's own
+    lock, so with --wait they all complete, one after another; without it, those that find the ledger held exit
+    75, and at least one completes. No other outcome (no UniqueViolation, no half-made schema)."""
+    import os
+
+    from processor.ledger.base import SCHEMA_VERSION
+    from tests.helpers import fresh_ledger, ledger_rows
+
+    for wait, allowed in (("120", {0}), ("0", {0, 75})):
+        with fresh_ledger(backend, tmp_path / f"w{wait}") as url:
+            procs = [subprocess.Popen([sys.executable, "-m", "processor.cli", "run", "--init", "--quiet", "--inbox",
+                                       str(DEMO), "--out", str(tmp_path / f"w{wait}" / f"o{i}"), "--ledger", url,
+                                       "--wait", wait], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, env={**os.environ, "PROCESSOR_READ_WORKERS": "0"})
+                     for i in range(9)]
+            results = [(p.wait(timeout=600), p.stderr.read()) for p in procs]
+            statuses = [code for code, _err in results]
+            assert set(statuses) <= allowed and 0 in statuses, results
+            assert all("Traceback" not in err for _c, err in results)
+            assert ledger_rows(url, "SELECT COUNT(*) FROM batches") == [(statuses.count(0),)]
+            assert ledger_rows(url, "SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [
+                (SCHEMA_VERSION,)]

@@ -149,38 +149,56 @@ class Ledger(Bookkeeping):
 
     def create_schema(self, create: bool = False) -> str | None:
         """Create the tables of a new ledger (only when `create`), or upgrade an older one in place
-        (MIGRATIONS, in one transaction); an existing ledger of this version is only read, so no write lock
-        is taken. Returns the schema version found before (None: the ledger was created)."""
+        (MIGRATIONS), in one transaction under the batch's own lock: any number of batches may start together
+        on a new ledger, one creates it and the others find it made (waiting as --wait says, else LedgerBusy).
+        An existing ledger of this version is only read, so no lock is taken. Returns the schema version found
+        before (None: the ledger was created here)."""
         found = self.schema_version()
         if found == SCHEMA_VERSION:
             return found
-        if found is not None and found not in MIGRATIONS:
+        self._refuse(found, create)
+        self.begin()
+        try:
+            now = self._version_in_transaction()  # again, under the lock: another process may have been first
+            self._refuse(now, create)
+            if now is None:
+                text = "\n".join(line.split("--", 1)[0] for line in SCHEMA_SQL.splitlines())
+                for statement in text.split(";"):
+                    if statement.strip():
+                        self.execute(statement)
+                self.execute("INSERT INTO ledger_meta (name, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            else:
+                version = now
+                while version != SCHEMA_VERSION:
+                    for statement in MIGRATIONS[version]:
+                        self.execute(statement)
+                    version = str(int(version) + 1)
+                    self.execute("UPDATE ledger_meta SET value = ? WHERE name = 'schema_version'", (version,))
+            self.commit()
+        except BaseException:
+            self.rollback()
+            raise
+        return now
+
+    def _refuse(self, found: str | None, create: bool) -> None:
+        if found is not None and found != SCHEMA_VERSION and found not in MIGRATIONS:
             raise LedgerVersionError(f"{self.url}: ledger schema version {found}, newer than this release's "
                                      f"{SCHEMA_VERSION}: use the release that wrote it")
         if found is None and not create:
             raise LedgerMissing(f"no ledger at {self.url}: create it with `processor init --ledger URL` or "
                                 "`processor run --init`")
-        if found is None:
-            text = "\n".join(line.split("--", 1)[0] for line in SCHEMA_SQL.splitlines())
-            for statement in text.split(";"):
-                if statement.strip():
-                    self.execute(statement)
-            self.execute("INSERT INTO ledger_meta (name, value) VALUES ('schema_version', ?) "
-                         "ON CONFLICT (name) DO NOTHING", (SCHEMA_VERSION,))
-            return None
-        before = found
-        self.execute(self.dialect.begin)
+
+    def _version_in_transaction(self) -> str | None:
+        """schema_version inside an open transaction: a missing table must not end it (a savepoint takes the
+        failed probe back)."""
+        self.execute("SAVEPOINT probe")
         try:
-            while found != SCHEMA_VERSION:
-                for statement in MIGRATIONS[found]:
-                    self.execute(statement)
-                found = str(int(found) + 1)
-                self.execute("UPDATE ledger_meta SET value = ? WHERE name = 'schema_version'", (found,))
-            self.commit()
-        except BaseException:
-            self.rollback()
-            raise
-        return before
+            rows = self.query("SELECT value FROM ledger_meta WHERE name = 'schema_version'")
+        except Exception:  # noqa: BLE001 - no table yet: a new ledger
+            self.execute("ROLLBACK TO SAVEPOINT probe")
+            rows = []
+        self.execute("RELEASE SAVEPOINT probe")
+        return rows[0][0] if rows else None
 
     def begin(self) -> None:
         """Open the batch's transaction and take the writer's lock: batches on one ledger never interleave."""

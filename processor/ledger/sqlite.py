@@ -9,6 +9,9 @@ from .base import Ledger, LedgerBusy, LedgerCorrupt, LedgerMissing
 from .dialect import CACHE_KIB, SQLITE  # noqa: F401 - CACHE_KIB: bench/floor.py sets up the same
 
 
+SETUP_WAIT_S = 5.0
+
+
 def _busy(err: sqlite3.OperationalError) -> bool:
     return "locked" in str(err) or "busy" in str(err)
 
@@ -22,9 +25,12 @@ class SqliteLedger(Ledger):
             raise LedgerMissing(f"no ledger at {url}: create it with `processor init --ledger URL` or "
                                 "`processor run --init`")
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout_s)
+        # setting WAL mode on a new file takes a lock for a moment: two batches starting together on a new ledger
+        # wait for each other here whatever --wait says (that is for a batch holding the ledger)
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=max(busy_timeout_s, SETUP_WAIT_S))
         try:
             ledger = cls(conn, url, busy_timeout_s)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
             ledger.found_version = ledger.create_schema(create)
         except sqlite3.OperationalError as err:
             conn.close()
