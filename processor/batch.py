@@ -122,6 +122,7 @@ class Batch:
         self.inputs: list = []
         self.batch_id: str | None = None  # once the ledger has given it (for the message of a failed run)
         self.committed = False
+        self.published = False  # its reports are in place
 
     def run(self, started: datetime) -> BatchResult:
         thresholds = gc.get_threshold()
@@ -137,7 +138,11 @@ class Batch:
         clock = Stopwatch()
         if self.inbox is not None:
             stage = self.progress.stage("intake", unit="files")
-            self.inputs = open_inputs(self.inbox, self.notebook, stage)
+            try:
+                self.inputs = open_inputs(self.inbox, self.notebook, stage)
+            except BaseException:
+                self.progress.stop()  # the last word on its own line, not after a live one
+                raise
             stage.end()
         self._setup_warnings()
         clock.lap("open_inputs")
@@ -198,6 +203,7 @@ class Batch:
             self.committed = True
             try:
                 staged.publish()
+                self.published = True
                 clear_incomplete(self.out_dir)
             except OSError as err:  # the batch stands: what failed is only the renaming of its reports
                 raise ReportsNotWritten(batch_id, err) from None

@@ -175,6 +175,8 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
     def failed(status: int, what: str, event: str, mark: bool = True, **fields) -> None:
         """A run that did not complete: one line, the log, and INCOMPLETE.txt beside the earlier reports (each
         as far as the disk allows: the line on the terminal comes first)."""
+        if batch is not None:
+            batch.progress.stop()
         try:
             log.say(what, event, "error", **fields)
         except OSError:
@@ -216,9 +218,10 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
                 from .readers.ahead import described
 
                 name, trace = described(err)  # an error met in a worker process, named as in one process
-                if batch is not None and batch.committed:  # pragma: no cover - nothing after the commit raises so
-                    failed(EXIT_REPORTS, f"error: batch {batch.batch_id} is committed, but then: {name}: {err}",
-                           "failed_after_commit", batch_id=batch.batch_id)
+                if batch is not None and batch.committed:  # the log, say, could not take the timings
+                    failed(EXIT_REPORTS, f"error: batch {batch.batch_id} is committed"
+                           + (" and its reports are in place" if batch.published else "") + f", but then: {name}: "
+                           f"{err}", "failed_after_commit", mark=not batch.published, batch_id=batch.batch_id)
                 try:
                     log.error("batch_failed", error=f"{name}: {err}", trace=trace)
                 except OSError:
@@ -259,7 +262,8 @@ def _say_result(log, result, out_dir: Path) -> None:
                 "counted above", "reported_again_totals")
     w = s["warnings"]
     if w["count"]:
-        log.say(f"  warnings     {w['count']} (all of them in processor.log; what each means: README)", "warnings")
+        log.say(f"  warnings     {w['count']} (in processor.log, each one or, where there are many of a kind, its "
+                "first and their count; what each means: README)", "warnings")
         for kind, seen in w["by_kind"].items():
             log.say(f"    {kind} x{seen['count']}: {seen['meaning']}", "warning_kind")
             for example in seen["first"]:

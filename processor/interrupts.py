@@ -9,6 +9,7 @@ ignore SIGINT (the terminal sends it to the whole process group): the batch ends
 """
 from __future__ import annotations
 
+import os
 import signal
 from contextlib import contextmanager
 
@@ -35,12 +36,17 @@ class _State:
     received: int | None = None  # the first signal received
     raised = False
     holding = False
+    owner: int | None = None  # the batch's process: a worker forked before it set its own handlers is not it
 
 
 _state = _State()
 
 
 def _handler(signum, _frame) -> None:
+    if os.getpid() != _state.owner:  # a worker between its fork and in_worker(): as in_worker() would have it
+        if signum == signal.SIGTERM:
+            os._exit(128 + signum)  # the batch is ending it: quietly, no traceback from multiprocessing
+        return
     if _state.received is None:
         _state.received = signum
     if _state.raised or _state.holding:
@@ -53,7 +59,7 @@ def _handler(signum, _frame) -> None:
 def interruptible():
     """While the batch runs: SIGINT, SIGTERM and SIGHUP raise Interrupted once; the previous handlers come back
     after."""
-    _state.received, _state.raised, _state.holding = None, False, False
+    _state.received, _state.raised, _state.holding, _state.owner = None, False, False, os.getpid()
     previous = {s: signal.signal(s, _handler) for s in SIGNALS}
     try:
         yield

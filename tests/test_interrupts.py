@@ -29,7 +29,15 @@ def pause():
     ready.write_text(str(__import__("os").getpid()))
     time.sleep(120)
 
-if where == "ingest":  # after the first file is stored, in the batch's own process
+if where == "commit":  # once the batch is committed, while its reports are put in place
+    from processor.sinks.files import Staged
+    real_publish = Staged.publish
+    def hooked_publish(self):
+        ready.write_text("committed")
+        time.sleep(3)
+        real_publish(self)
+    Staged.publish = hooked_publish
+elif where == "ingest":  # after the first file is stored, in the batch's own process (the readers are ahead)
     real_ingest = batch.ingest
     def hooked_ingest(*a, **k):
         real_ingest(*a, **k)
@@ -49,10 +57,19 @@ main()
 '''
 
 
-def _start(where: str, out: Path, ready: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", HOOKED, where, str(ready), "run", "--inbox", str(DEMO), "--out",
+def _start(where: str, out: Path, ready: Path, inbox: Path = DEMO) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", HOOKED, where, str(ready), "run", "--inbox", str(inbox), "--out",
                              str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
+
+
+def _busy_night(tmp_path: Path) -> Path:
+    """A night of many files: when the batch pauses after its first, the reader processes are still at work (or
+    waiting with full queues), so a signal finds them alive."""
+    inbox = tmp_path / "busy"
+    subprocess.run([sys.executable, "-m", "processor.cli", "synth", "--items", "30000", "--returns", "300", "--out",
+                    str(inbox)], cwd=ROOT, check=True, capture_output=True)
+    return inbox
 
 
 def _wait_for(path: Path, proc: subprocess.Popen, seconds: float = 120) -> None:
@@ -109,7 +126,7 @@ def test_a_signal_ends_the_batch_cleanly_and_commits_nothing(tmp_path, where, si
     out = tmp_path / "out"
     first = _first_night(out)
     before = (out / "decisions.csv").read_bytes()
-    proc = _start(where, out, tmp_path / "ready")
+    proc = _start(where, out, tmp_path / "ready", _busy_night(tmp_path) if where == "ingest" else DEMO)
     _wait_for(tmp_path / "ready", proc)
     if to_group:
         os.killpg(proc.pid, sig)  # as the terminal's Ctrl-C: the batch and every worker receive it
@@ -182,3 +199,40 @@ def test_the_next_batch_removes_temporary_reports_a_killed_one_left(tmp_path):
     assert not any(f.exists() for f in left) and mine.exists()
     swept = [e for e in _events(out) if e["event"] == "stale_temporary_reports_removed"]
     assert sorted(swept[-1]["files"]) == sorted(f.name for f in left)
+
+
+def test_a_signal_during_the_commit_is_noted_and_the_batch_stands(tmp_path):
+    out = tmp_path / "out"
+    _first_night(out)
+    proc = _start("commit", out, tmp_path / "ready")
+    _wait_for(tmp_path / "ready", proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert stderr.strip().splitlines()[-1].startswith("SIGINT received after the commit: batch ")
+    assert "Traceback" not in stderr
+    assert _batches(out) == 2 and not (out / "INCOMPLETE.txt").exists()
+    assert json.loads((out / "summary.json").read_text())["decisions"]["lines"] == 20
+
+
+def test_runs_that_do_nothing_leave_no_marker_and_quick_runs_no_worker_traceback(tmp_path):
+    """Exit 2 (no ledger) and 75 (the ledger held) change nothing in --out; and a run so short that its workers
+    are ended while they start (an empty inbox) never prints a worker's traceback."""
+    out = tmp_path / "out"
+    _first_night(out)
+    missing = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--inbox", str(DEMO), "--out", str(out),
+                              "--ledger", f"sqlite:///{tmp_path}/nowhere.sqlite"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=300)
+    assert missing.returncode == 2 and not (out / "INCOMPLETE.txt").exists()
+    with sqlite3.connect(out / "ledger.sqlite") as holder:
+        holder.execute("BEGIN IMMEDIATE")
+        busy = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--inbox", str(DEMO), "--out", str(out)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        holder.rollback()
+    assert busy.returncode == 75 and not (out / "INCOMPLETE.txt").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for _ in range(8):
+        done = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--quiet", "--inbox", str(empty), "--out",
+                               str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr

@@ -289,11 +289,15 @@ ENVELOPE_PARTS = ("BaseTransfer", "BaseSubscribe", "Signature", "ExtendMessage")
 
 def _stray(elem, kind: MessageKind) -> bool:
     """An element under the root that is neither a record (nor holds one: a record inside it is reported as
-    misplaced) nor a part of the message's envelope."""
+    misplaced) nor a part of the message's envelope, in the message's own namespace or in none, or a part of a
+    record in any namespace. An element of another namespace (a trace an exchange adds) is what the schemas'
+    xs:any namespace="##other" allows: it is not read, and not a defect."""
     if not isinstance(elem.tag, str):
         return False  # a comment or processing instruction
-    local = split_tag(elem.tag)[1]
+    namespace, local = split_tag(elem.tag)
     if local == kind.record_tag or (kind.envelope and local in ENVELOPE_PARTS):
+        return False
+    if namespace and namespace != kind.namespace and local not in shapes(kind)[0][1].children:
         return False
     return next(elem.iter(f"{{*}}{kind.record_tag}"), None) is None
 

@@ -2,6 +2,7 @@
 thrown away, so that what validate reports is what run would quarantine (clashes between files included)."""
 from __future__ import annotations
 
+import os
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,7 +13,7 @@ from ..logs import BatchLog
 from ..problems import Notebook
 from ..readers.ahead import ReadAhead
 from .ingest import Tally, ingest
-from .intake import inputs_of
+from .intake import inputs_of, shown
 
 SCRATCH_BATCH = "VALIDATE"
 
@@ -40,7 +41,9 @@ def check_files(paths: list[str]):
         try:
             ledger.begin()
             ledger.start_batch(SCRATCH_BATCH, datetime.now(timezone.utc).isoformat(), __version__, {}, "validate")
-            inputs = inputs_of([(p, p) for p in paths])
+            unique = list({os.path.realpath(p): p for p in reversed(paths)}.values())[::-1]  # a file given twice
+            inputs = inputs_of([(p, p) for p in unique])  # named as given, stored in the order run would store
+            inputs.sort(key=lambda f: (f.order, shown(os.path.basename(f.path)), f.name))  # them (by file name)
             ahead = ReadAhead([], 0)
             for f in inputs:
                 ingest(ledger, SCRATCH_BATCH, f, ahead, notebook, Tally(), log)
@@ -48,6 +51,6 @@ def check_files(paths: list[str]):
         finally:
             ledger.close()
     by_path = {f.path: f for f in inputs}
-    for p in paths:
+    for p in unique:
         f = by_path[p]
         yield f, notebook.by_file.get(f.name, [])
