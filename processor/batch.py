@@ -90,6 +90,16 @@ def read_workers() -> int:
     return 0 if cores() < 2 else min(cores(), 3)
 
 
+def _check_limit_mb() -> float:
+    """The largest ledger checked whole before each batch (PROCESSOR_CHECK_WHOLE_MB overrides; 0: a table a
+    night whatever the size)."""
+    wanted = os.environ.get("PROCESSOR_CHECK_WHOLE_MB", "")
+    try:
+        return float(wanted) if wanted.strip() else 2048.0
+    except ValueError:
+        return 2048.0
+
+
 def new_batch_id(ledger: Ledger, now: datetime) -> str:
     base = "B" + now.strftime("%Y%m%dT%H%M%S")
     candidate, n = base, 1
@@ -152,7 +162,8 @@ class Batch:
         try:
             ledger.begin()
             clock.lap("wait_for_ledger")
-            ledger.check_storage()  # a damaged ledger is refused before anything is written to it
+            checked = ledger.check_storage(_check_limit_mb())  # a damaged ledger is refused before any write
+            self.log.info("storage_checked", what=checked)
             clock.lap("storage_check")
             batch_id = self.batch_id = new_batch_id(ledger, started)
             swept = staged.sweep(report_files())

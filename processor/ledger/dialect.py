@@ -23,6 +23,7 @@ class Dialect:
     stream_after: tuple
     named_stream_cursor: bool  # a server-side cursor for long queries (else the plain cursor fetches lazily)
     quick_check: str | None  # the storage check a batch runs before it writes (None: the server checks its own)
+    quick_check_table: str | None  # the same for one table and its indexes ({table})
     full_check: str | None  # the thorough one, for `processor check`
 
 
@@ -33,13 +34,14 @@ SQLITE = Dialect(
              "PRAGMA foreign_keys=ON"),
     begin="BEGIN IMMEDIATE", lock=None,
     stream_before=(f"PRAGMA cache_size=-{STREAM_CACHE_KIB}",), stream_after=(f"PRAGMA cache_size=-{CACHE_KIB}",),
-    named_stream_cursor=False, quick_check="PRAGMA quick_check(20)", full_check="PRAGMA integrity_check(100)")
+    named_stream_cursor=False, quick_check="PRAGMA quick_check(20)", quick_check_table="PRAGMA quick_check('{table}')",
+    full_check="PRAGMA integrity_check(100)")
 
 POSTGRES = Dialect(
     name="postgresql", marker="%s",
     code_point_order=' COLLATE "C"',  # the database's locale may sort "b-1" before "B2"; decisions must not
     session=(), begin="BEGIN", lock="SELECT pg_try_advisory_xact_lock(?)",  # one batch at a time per database
     stream_before=(), stream_after=(), named_stream_cursor=True,
-    quick_check=None, full_check=None)  # PostgreSQL checks its pages itself (checksums, WAL)
+    quick_check=None, quick_check_table=None, full_check=None)  # PostgreSQL checks its pages itself (checksums, WAL)
 
 LOCK_ID = 0x0CEB213  # the advisory lock's key on PostgreSQL
