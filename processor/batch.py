@@ -206,7 +206,10 @@ class Batch:
             ledger.finish_batch(batch_id, finished.isoformat())
             stage = self.progress.stage("report", decisions.new + decisions.revised + decisions.withdrawn
                                         + decisions.reported_again, "rows")
-            result = self._report(staged, ledger, batch_id, started, finished, decisions, clock, stage)
+            try:
+                result = self._report(staged, ledger, batch_id, started, finished, decisions, clock, stage)
+            except OSError as err:  # a full disk, a folder made read-only: say where
+                raise OSError(err.errno, f"{err.strerror or err}, writing the reports in {self.out_dir}") from None
             stage.end()
             clock.lap("reports")
             interrupts.hold()  # committed with its reports, or not at all: a signal from here on is only noted

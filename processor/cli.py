@@ -167,8 +167,13 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
             click.echo(f"error: no ledger at {redact(url)}: nothing was done. Create it with `processor init --ledger "
                        f"URL` (or give `run --init`), or name the existing one with --ledger.", err=True)
             sys.exit(EXIT_USAGE)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log = BatchLog(out_dir / "processor.log", quiet=quiet)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        log = BatchLog(out_dir / "processor.log", quiet=quiet)
+    except OSError as err:
+        click.echo(f"error: cannot write in {err.filename or out_dir}: {err.strerror or err}; nothing was done",
+                   err=True)
+        sys.exit(EXIT_FAILED)
     started = datetime.now(CHINA)
     batch = None
 
@@ -218,6 +223,8 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
                 from .readers.ahead import described
 
                 name, trace = described(err)  # an error met in a worker process, named as in one process
+                if type(err).__module__.split(".")[0] in ("sqlite3", "psycopg"):  # say which ledger
+                    name = f"{name} in the ledger at {redact(url)}"
                 if batch is not None and batch.committed:  # the log, say, could not take the timings
                     failed(EXIT_REPORTS, f"error: batch {batch.batch_id} is committed"
                            + (" and its reports are in place" if batch.published else "") + f", but then: {name}: "

@@ -267,3 +267,67 @@ def test_batches_started_together_on_a_new_ledger_create_it_once_and_take_turns(
             assert ledger_rows(url, "SELECT COUNT(*) FROM batches") == [(statuses.count(0),)]
             assert ledger_rows(url, "SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [
                 (SCHEMA_VERSION,)]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 1 MB tmpfs: a disk that fills up (skipped, saying why, where this machine may not mount one)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def _night(tmp_path: Path, returns: int = 3000) -> Path:
+    inbox = tmp_path / "night"
+    if not inbox.exists():
+        subprocess.run([sys.executable, "-m", "processor.cli", "synth", "--items", "9000", "--returns", str(returns),
+                        "--out", str(inbox)], cwd=ROOT, check=True, capture_output=True)
+    return inbox
+
+
+def test_a_full_disk_under_the_reports_or_the_ledger_fails_the_batch_with_one_line_naming_it(tmp_path, tiny_disk):
+    ledger = f"sqlite:///{tmp_path}/ledger.sqlite"
+    assert cli("init", "--ledger", ledger).returncode == 0
+    out = tiny_disk / "out"
+    done = cli("run", "--quiet", "--inbox", _night(tmp_path), "--out", out, "--ledger", ledger)
+    assert done.returncode == 1, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: the batch could not complete, nothing was committed: ") and str(out) in line
+    assert "No space left on device" in line or "could not take a line" in line
+    from tests.helpers import ledger_rows
+    assert ledger_rows(ledger, "SELECT COUNT(*) FROM batches") == [(0,)]
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    for text in (out / "processor.log").read_text(encoding="utf-8").splitlines():
+        json.loads(text)
+    for p in out.iterdir():
+        p.unlink()
+    on_disk = f"sqlite:///{tiny_disk}/ledger.sqlite"
+    assert cli("init", "--ledger", on_disk).returncode == 0
+    done = cli("run", "--quiet", "--inbox", _night(tmp_path), "--out", tmp_path / "o2", "--ledger", on_disk)
+    assert done.returncode == 1, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line == ("error: the batch could not complete, nothing was committed: OperationalError in the ledger at "
+                    f"{on_disk}: database or disk is full")
+    assert ledger_rows(on_disk, "SELECT COUNT(*) FROM batches") == [(0,)]
+
+
+def test_an_out_folder_that_cannot_be_written_is_one_line(tmp_path):
+    out = tmp_path / "locked"
+    out.mkdir()
+    made = subprocess.run(["chattr", "+i", str(out)], capture_output=True, text=True)
+    if made.returncode:
+        pytest.skip(f"cannot make a folder immutable here (chattr needs root and a file system that has it): "
+                    f"{made.stderr.strip()}")
+    try:
+        done = cli("run", "--init", "--inbox", DEMO, "--out", out, "--ledger", f"sqlite:///{tmp_path}/l.sqlite")
+    finally:
+        subprocess.run(["chattr", "-i", str(out)], capture_output=True)
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"error: cannot write in {out / 'processor.log'}: Operation not permitted; nothing " \
+                                  "was done"

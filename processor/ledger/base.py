@@ -123,10 +123,13 @@ class Ledger(Bookkeeping):
             cur.execute(self.sql(text), params)
             while rows := cur.fetchmany(size):
                 yield from rows
-        finally:
-            cur.close()
-            for statement in self.dialect.stream_after:
-                self.execute(statement)
+        finally:  # also when a failed batch lets the generator go after the ledger has been closed
+            try:
+                cur.close()
+                for statement in self.dialect.stream_after:
+                    self.execute(statement)
+            except Exception:  # noqa: BLE001 - the connection is gone: nothing left to tidy
+                pass
 
     def check_storage(self, max_whole_mb: float = 2048) -> str:
         """Before a batch writes: the backend's quick check of its storage (dialect.quick_check); LedgerCorrupt

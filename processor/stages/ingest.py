@@ -48,6 +48,13 @@ class Tally:
                    for d in (self.records, self.items) for c in d.values())
 
 
+def _storage_failed(err: Exception) -> bool:
+    """An error of the ledger's storage or connection (a full disk, an I/O error, a server gone), as the drivers
+    name them, rather than anything a file holds."""
+    return type(err).__name__ in ("OperationalError", "InterfaceError") and \
+        type(err).__module__.split(".")[0] in ("sqlite3", "psycopg")
+
+
 def ingest(ledger: Ledger, batch_id: str, f: InputFile, ahead: ReadAhead, notebook, tally_all: Tally, log,
            stage=None) -> None:
     """Store one file inside its own savepoint; on any failure keep nothing of it and say why. `stage`
@@ -107,6 +114,8 @@ def ingest(ledger: Ledger, batch_id: str, f: InputFile, ahead: ReadAhead, notebo
     except LogNotWritten:
         raise  # not the file's failure: the batch's record cannot be kept
     except Exception as err:  # noqa: BLE001 - one file's failure must not sink the batch
+        if _storage_failed(err):
+            raise  # the ledger's disk is full or its connection gone: no file's fault, the batch cannot go on
         ledger.file_rollback()
         # a reader process's error is named as a serial run would name it (readers/ahead.py)
         error_type, trace = described(err)
