@@ -331,3 +331,40 @@ def test_an_out_folder_that_cannot_be_written_is_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip() == f"error: cannot write in {out / 'processor.log'}: Operation not permitted; nothing " \
                                   "was done"
+
+
+GROWS = r'''
+import sys
+from processor import batch
+real = batch.open_inputs
+def grown(*a, **k):
+    inputs = real(*a, **k)  # hashed; now a transfer appends to one of them before it is read
+    with open(next(f.path for f in inputs if f.name.startswith("06-")), "a", encoding="utf-8") as fh:
+        fh.write("<!-- a transfer still writing -->\n")
+    return inputs
+batch.open_inputs = grown
+from processor.cli import main
+sys.argv = ["processor"] + sys.argv[1:]
+main()
+'''
+
+
+def test_a_file_that_changes_while_the_night_reads_it_is_quarantined_whole(tmp_path):
+    """The hash a batch reports is that of the bytes it read: a file that changed after it was hashed is kept
+    out whole (nothing of it stored), quarantined with what happened, and flagged in summary.json."""
+    import hashlib
+    import shutil
+
+    inbox = tmp_path / "in"
+    shutil.copytree(DEMO, inbox)
+    hashed = hashlib.sha256((inbox / "06-CEB213-returns.xml").read_bytes()).hexdigest()
+    done = subprocess.run([sys.executable, "-c", GROWS, "run", "--init", "--quiet", "--inbox", str(inbox), "--out",
+                           str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    s = json.loads((tmp_path / "out" / "summary.json").read_text())
+    entry = next(f for f in s["files"] if f["name"] == "06-CEB213-returns.xml")
+    assert entry["changed_while_read"] and entry["quarantined_whole"] and entry["sha256"] == hashed
+    assert entry["stored"] == 0 and entry["quarantined"] == entry["read"] == 18
+    rows = [r for r in quarantine(tmp_path / "out") if r["file"] == "06-CEB213-returns.xml"]
+    assert rows[-1]["problem"].startswith("the file changed while the batch read it (")
+    assert s["decisions"]["lines"] == 0 and s["accounting_balanced"]

@@ -9,7 +9,7 @@ from ..logs import LogNotWritten
 from ..problems import ERROR, Problem
 from ..readers import FILE
 from ..readers.ahead import ReadAhead, described
-from .intake import InputFile
+from .intake import FileChanged, InputFile
 
 CHUNK_RECORDS = 1000
 RETURN_KINDS = ("CEB213", "CEB214", "ReturnClaims")  # records that bring their return line up for a decision
@@ -103,6 +103,8 @@ def ingest(ledger: Ledger, batch_id: str, f: InputFile, ahead: ReadAhead, notebo
                 problems.clear()
         if chunk:
             flush()
+        if reading.kind is not None:
+            f.check_unchanged()  # what was stored came from the bytes the batch hashed, or nothing of it is kept
         problems.extend(reading.problems)
         if reading.kind is None:  # a file that is not an input: quarantined whole, counted as one record
             counts = {**_zero(), "read": 1, "quarantined": 1}
@@ -121,9 +123,13 @@ def ingest(ledger: Ledger, batch_id: str, f: InputFile, ahead: ReadAhead, notebo
         error_type, trace = described(err)
         log.error("file_failed", file=f.name, error=f"{error_type}: {err}", trace=trace)
         problems = [p for p in problems if p.severity == ERROR]
-        problems.append(Problem(f.name, None, kind, "", "", f"the file could not be stored "
-                                f"({error_type}: {err}); nothing of it was kept",
-                                "a file the processor can store (see processor.log)"))
+        if isinstance(err, FileChanged):
+            problems.append(Problem(f.name, None, kind, "", "", f"{err}; nothing of it was kept",
+                                    "a file that is not written to while the batch reads it"))
+        else:
+            problems.append(Problem(f.name, None, kind, "", "", f"the file could not be stored "
+                                    f"({error_type}: {err}); nothing of it was kept",
+                                    "a file the processor can store (see processor.log)"))
         tally = Tally()
         if counts["read"]:
             tally.records[kind] = {**_zero(), "read": counts["read"], "quarantined": counts["read"]}

@@ -31,11 +31,24 @@ class InputFile:
     kind: str | None = None
     root: str | None = None
     complete: bool = True
+    identity: tuple | None = None  # file_identity when hashed
+    changed: bool = False  # it changed while the batch read it: quarantined whole
 
     def open(self) -> Reading:
         if self.reading is None:
             self.reading = open_input(Path(self.path), self.name)
         return self.reading
+
+    def check_unchanged(self) -> None:
+        """FileChanged unless the file is as it was hashed: the bytes read are the bytes hashed."""
+        try:
+            now = file_identity(os.stat(self.path))
+        except OSError as err:
+            raise FileChanged(f"the file went away while the batch read it ({err.strerror})") from None
+        if self.identity is not None and now != self.identity:
+            self.changed = True
+            raise FileChanged(f"the file changed while the batch read it ({self.identity[0]:,} bytes when hashed, "
+                              f"{now[0]:,} now): it is read again, whole, once it has stopped changing")
 
     def done(self) -> None:
         """Keep what the reports say of the file and let its reading go."""
@@ -55,14 +68,15 @@ def _hash_all(paths: list[str], group: int = 256):
             yield from pool.map(_hashed, paths[start:start + group])
 
 
-def _hashed(path: str) -> tuple[str, int, OSError | None]:
+def _hashed(path: str) -> tuple[str, int, tuple | None, OSError | None]:
     try:
         return (*sha256_of(path), None)
     except OSError as err:
-        return "", 0, err
+        return "", 0, None, err
 
 
-def sha256_of(path) -> tuple[str, int]:
+def sha256_of(path) -> tuple[str, int, tuple]:
+    """SHA-256 and size of the file's bytes, and its identity when hashed (file_identity)."""
     h = hashlib.sha256()
     size = 0
     buf = bytearray(1 << 20)  # one buffer, read into: no allocation per block
@@ -71,7 +85,18 @@ def sha256_of(path) -> tuple[str, int]:
         while n := fh.readinto(buf):
             h.update(view[:n])
             size += n
-    return h.hexdigest(), size
+        identity = file_identity(os.fstat(fh.fileno()))
+    return h.hexdigest(), size, identity
+
+
+def file_identity(st: os.stat_result) -> tuple:
+    """What changes when a file's bytes change (size, modification time to the nanosecond, inode): compared
+    after the file is read, so that the hash a batch reports is that of the bytes it read."""
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+class FileChanged(Exception):
+    """The file changed between its hashing and the end of its reading (a transfer still writing it)."""
 
 
 def shown(name: str) -> str:
@@ -134,7 +159,7 @@ def inputs_of(files: list[tuple[str, str]], stage=None) -> list[InputFile]:
     if stage is not None:
         stage.n_files = len(files)
         stage.expect(len(files))
-    for (path, name), (sha, size, err) in zip(files, _hash_all([path for path, _n in files])):
+    for (path, name), (sha, size, identity, err) in zip(files, _hash_all([path for path, _n in files])):
         if stage is not None:
             stage.add(done=1, files=1)
         if err is not None:
@@ -144,7 +169,7 @@ def inputs_of(files: list[tuple[str, str]], stage=None) -> list[InputFile]:
             continue
         reading = open_input(Path(path), name)  # its kind decides its place; opened again when it is read
         order = reading.kind.order if reading.kind else len(KINDS)
-        inputs.append(InputFile(path, name, sha, size, order, None if reading.kind else reading))
+        inputs.append(InputFile(path, name, sha, size, order, None if reading.kind else reading, identity=identity))
     inputs.sort(key=lambda f: (f.order, f.name))
     return inputs
 
@@ -153,4 +178,5 @@ def file_entry(f: InputFile) -> dict:
     """What the reports say of an input file."""
     counts = f.counts or {"read": 0, "stored": 0, "quarantined": 0, "duplicates": 0}
     return {"name": f.name, "sha256": f.sha256, "size_bytes": f.size, "kind": f.kind, "root": f.root, **counts,
-            "complete": f.complete, "quarantined_whole": f.kind is None or f.failed}
+            "complete": f.complete, "quarantined_whole": f.kind is None or f.failed,
+            **({"changed_while_read": True} if f.changed else {})}
