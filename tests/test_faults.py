@@ -368,3 +368,48 @@ def test_a_file_that_changes_while_the_night_reads_it_is_quarantined_whole(tmp_p
     rows = [r for r in quarantine(tmp_path / "out") if r["file"] == "06-CEB213-returns.xml"]
     assert rows[-1]["problem"].startswith("the file changed while the batch read it (")
     assert s["decisions"]["lines"] == 0 and s["accounting_balanced"]
+
+
+def test_a_return_dated_before_its_export_is_rejected_through_the_command_line(tmp_path):
+    """The goods cannot come back before they left: RETURN_BEFORE_EXPORT (CONTRACT.md 6), never EXEMPT."""
+    import shutil
+
+    inbox = tmp_path / "in"
+    shutil.copytree(DEMO, inbox)
+    claims = inbox / "07-claims.xml"
+    claims.write_text(claims.read_text(encoding="utf-8").replace(
+        "<coElNo>BACK-20261120-0001</coElNo><invtNo>33012026E000000001</invtNo><returnDate>20261120</returnDate>",
+        "<coElNo>BACK-20261120-0001</coElNo><invtNo>33012026E000000001</invtNo><returnDate>20250101</returnDate>"),
+        encoding="utf-8")
+    assert cli("run", "--init", "--quiet", "--inbox", inbox, "--out", tmp_path / "out").returncode == 0
+    rows = [r for r in csv.DictReader((tmp_path / "out" / "decisions.csv").open(encoding="utf-8-sig"))
+            if r["return_id"] == "BACK-20261120-0001"]
+    assert rows and all(r["decision"] == "REJECTED" and "RETURN_BEFORE_EXPORT" in r["reasons"].split(";")
+                        and r["return_date"] == "2025-01-01" for r in rows)
+
+
+LOG_FULL_AFTER_COMMIT = r'''
+import sys
+from processor.logs import BatchLog, LogNotWritten
+real = BatchLog.event
+def event(self, level, name, **fields):
+    if name == "timings":  # the first line the batch logs after its commit
+        raise LogNotWritten(27, "processor.log could not take a line: File too large")
+    return real(self, level, name, **fields)
+BatchLog.event = event
+from processor.cli import main
+sys.argv = ["processor"] + sys.argv[1:]
+main()
+'''
+
+
+def test_a_log_that_fills_up_after_the_commit_exits_3_saying_the_batch_stands(tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-c", LOG_FULL_AFTER_COMMIT, "run", "--init", "--quiet", "--inbox",
+                           str(DEMO), "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 3, done.stderr
+    [batch_id] = _batch_ids(out)
+    assert done.stderr.strip() == (f"error: batch {batch_id} is committed and its reports are in place, but then: "
+                                   "LogNotWritten: processor.log could not take a line: File too large")
+    assert not (out / "INCOMPLETE.txt").exists()  # the reports are this batch's: nothing to warn of
+    assert json.loads((out / "summary.json").read_text())["batch_id"] == batch_id
