@@ -356,7 +356,14 @@ def validate(files: tuple[Path, ...]) -> None:
     from .stages.scratch import check_files
 
     bad = False
-    for f, problems in check_files([str(p) for p in files]):
+    regular = []
+    for path in files:
+        if path.is_file():
+            regular.append(str(path))
+        else:  # a pipe or a device would be read for ever; run skips them in an inbox too
+            click.echo(f"{path}: not a regular file (a pipe, socket or device): not read")
+            bad = True
+    for f, problems in check_files(regular):
         c = f.counts
         usable = c["stored"] + c["duplicates"]
         dup = f" ({c['duplicates']} repeating an earlier record)" if c["duplicates"] else ""
