@@ -17,6 +17,8 @@ demo: $(STAMP)
 	@echo
 	@echo "Reports of the demo night are in $(CURDIR)/out/demo:"
 	@ls -1 out/demo
+	@echo
+	@echo "Open these two first: $(CURDIR)/out/demo/report.xlsx (the workbook) and $(CURDIR)/out/demo/report.html (the page)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

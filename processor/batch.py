@@ -33,7 +33,7 @@ from .stages.decide import decide_batch
 from .stages.decide_worker import DecideWorker
 from .stages.ingest import Tally, ingest
 from .stages.intake import file_entry, open_inputs
-from .stages.report import parameters, report_files, settings, summary, write_reports
+from .stages.report import LedgerViews, parameters, report_files, settings, summary, write_reports
 
 CHINA = timezone(timedelta(hours=8))  # batch ids and run times are in China Standard Time, as brokers read them
 
@@ -271,7 +271,8 @@ class Batch:
     def _report(self, staged, ledger, batch_id, started, finished, decisions, clock, stage) -> BatchResult:
         header = BatchHeader(batch_id=batch_id, run_at=started.isoformat(), software_version=__version__,
                              reference=self.reference, settings=settings(self.params, self.reference),
-                             files=(file_entry(f) for f in self.inputs))
+                             files=(file_entry(f) for f in self.inputs),
+                             views=LedgerViews(ledger, batch_id, started.date()))
         totals = write_reports(staged, ledger, batch_id, header, stage)
         s = summary(ledger=ledger, batch_id=batch_id, started=started, finished=finished, inbox=str(self.inbox),
                     ledger_url=redact(self.ledger_url), parameters=self.parameters(),

@@ -10,6 +10,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "ceb" / "samples-export"
 DEMO = ROOT / "fixtures" / "demo"
 
+# report.xlsx and report.html cost a second or two a batch (matplotlib, pandas): the suite leaves them out but for
+# the tests of those reports (tests/test_readable.py), which put them back
+os.environ.setdefault("PROCESSOR_READABLE_REPORTS", "0")
+
 settings.register_profile("ci", deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")

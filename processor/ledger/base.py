@@ -19,7 +19,7 @@ from .store import CHUNK_KEYS, StoreResult  # noqa: F401 - the interface
 from .tables import DECISIONS
 
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # the batch that last reported a line, up to a decision version (reruns count: they report it too)
 _LAST_REPORT = ("SELECT bd.batch_id FROM batch_decisions bd JOIN batches b ON b.batch_id = bd.batch_id WHERE "
                 "bd.co_el_no = decisions.co_el_no AND bd.gnum = decisions.gnum AND bd.version {upto} decisions.version "
@@ -59,6 +59,9 @@ MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger i
           "CREATE INDEX IF NOT EXISTS claims_by_certificate ON claims (certificate_no)"),
     # 4: each batch's summary.json as written (processor report --batch writes it again)
     "3": ("CREATE TABLE IF NOT EXISTS batch_summaries (batch_id TEXT PRIMARY KEY, summary TEXT NOT NULL)",),
+    # 5: the PENDING backlog by window end, for the workbook and the page (every PENDING line in the ledger)
+    "4": ("CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (window_end) WHERE status = 'current' AND "
+          "decision = 'PENDING'",),
 }
 
 

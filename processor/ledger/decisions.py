@@ -21,7 +21,7 @@ QUEUE = ("invt_no", "gnum", "co_el_no", "waits", "cause")
 # What a report reads besides the decision's own columns: the return's parties, the claim's reason, and the
 # decision and amounts of the version before (for the net change a file makes: sinks/reconciliation.py).
 REPORT_EXTRA = (("r.ebc_code", "ebc_code"), ("r.ebp_code", "ebp_code"), ("c.reason_code", "claim_reason"),
-                ("i.currency", "price_currency"),
+                ("i.currency", "price_currency"), ("i.gname", "gname"),
                 ("p.decision", "prev_decision"), *((f"p.{m}", f"prev_{m}") for m in (
                     "customs_value_cny", "import_duty", "consumption_tax", "import_vat", "export_duty_refund",
                     "backpay_vat", "backpay_ct")))
@@ -259,6 +259,31 @@ class DecisionStore:
                 "LEFT JOIN decisions p ON p.co_el_no = d.co_el_no AND p.gnum = d.gnum AND p.version = d.version - 1 "
                 f"WHERE b.batch_id = ? ORDER BY d.return_date{order}, d.co_el_no{order}, d.gnum", (batch_id,)):
             yield dict(zip(names, r))
+
+    def pending(self):
+        """Every PENDING line in force in the ledger, by window end (then return, gnum): the backlog a clerk
+        chases, with the enterprise, the goods and the batch that decided it, streamed."""
+        order = self.ledger.code_point_order
+        names = ("co_el_no", "gnum", "invt_no", "return_date", "window_end", "reasons", "batch_id", "gcode",
+                 "ebc_code", "gname", "decision_date", "version")
+        for r in self.ledger.stream(
+                "SELECT d.co_el_no, d.gnum, d.invt_no, d.return_date, d.window_end, d.reasons, d.batch_id, d.gcode, "
+                "r.ebc_code, n.gname, b.started_at, d.version FROM decisions d "
+                "LEFT JOIN return_apps r ON r.co_el_no = d.co_el_no "
+                "LEFT JOIN return_lines n ON n.co_el_no = d.co_el_no AND n.gnum = d.gnum "
+                "LEFT JOIN batches b ON b.batch_id = d.batch_id "
+                "WHERE d.status = 'current' AND d.decision = 'PENDING' "
+                f"ORDER BY d.window_end{order}, d.co_el_no{order}, d.gnum"):
+            yield dict(zip(names, r))
+
+    def trails(self, keys) -> dict:
+        """(coElNo, gnum, version) -> the decision's trail of rules (JSON text), for the keys given."""
+        out = {}
+        for co, gnum, version, trail in self._in("SELECT co_el_no, gnum, version, trail FROM decisions", "co_el_no",
+                                                 {k[0] for k in keys}):
+            if (co, gnum, version) in keys:
+                out[(co, gnum, version)] = trail
+        return out
 
     def of_return(self, co_el_no: str) -> list[dict]:
         rows = self.ledger.query(f"{DECISIONS.select()} WHERE co_el_no = ? ORDER BY gnum, version", (co_el_no,))

@@ -264,6 +264,7 @@ CREATE INDEX IF NOT EXISTS decisions_by_export ON decisions (invt_no, gnum, stat
 CREATE INDEX IF NOT EXISTS decisions_by_line ON decisions (co_el_no, status);
 -- Lines waiting for their export (NO_SUCH_EXPORT: no export date) or for reference data: looked up every night.
 CREATE INDEX IF NOT EXISTS decisions_orphans ON decisions (invt_no) WHERE status = 'current' AND export_date IS NULL;
+CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (window_end) WHERE status = 'current' AND decision = 'PENDING';
 CREATE INDEX IF NOT EXISTS decisions_waiting ON decisions (batch_id) WHERE status = 'current' AND waits IS NOT NULL;
 
 -- Which decisions each batch reported in its decisions.csv (made then, or reported again unchanged).

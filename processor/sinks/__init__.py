@@ -7,6 +7,8 @@ beside them by the report stage (stages/report.py).
 """
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +40,7 @@ class BatchHeader:
     reference: object  # ReferenceData: policies, clauses, sources
     settings: dict
     files: Iterable  # the input files' entries, an iterable: a night may bring 40,000 (read once)
+    views: object = None  # what the workbook and the page read from the ledger besides the rows (LedgerViews)
 
 
 class Sink(Protocol):
@@ -99,11 +102,23 @@ def _add(t: dict, amounts: tuple, sign: int) -> None:
         t[m] += v if sign > 0 else -v
 
 
+def readable_reports() -> bool:
+    """report.xlsx and report.html are written with every batch; PROCESSOR_READABLE_REPORTS=0 leaves them out
+    (the test suite does, but for the tests of those reports: drawing the charts costs a second or two a run)."""
+    return os.environ.get("PROCESSOR_READABLE_REPORTS", "1").strip() != "0"
+
+
 def decision_sinks() -> tuple:
     from .csv import BackpayCsv, DecisionsCsv
     from .reconciliation import ReconciliationXml
 
-    return (DecisionsCsv(), BackpayCsv(), ReconciliationXml())
+    sinks = (DecisionsCsv(), BackpayCsv(), ReconciliationXml())
+    if not readable_reports():
+        return sinks
+    from .page import Page
+    from .workbook import Workbook
+
+    return (*sinks, Workbook(), Page())
 
 
 def write_decisions(sinks: tuple, staged, header: BatchHeader, rows: Iterable[dict]) -> dict:

@@ -19,7 +19,9 @@ from ..reference import load_reference
 from ..sinks import BatchHeader
 from ..sinks.files import Staged
 from ..sinks.marker import clear_incomplete
-from .report import report_files, write_reports
+from ..ledger.decisions import DecisionStore
+from ..sinks import write_decisions
+from .report import LedgerViews, report_files, write_reports
 
 
 class NoSuchBatch(LookupError):
@@ -49,7 +51,14 @@ class StoredReference:
     clauses: object = field(default=None)
 
 
-def _header(ledger, batch_id: str) -> BatchHeader:
+def latest_batch(ledger) -> str:
+    found = ledger.query("SELECT MAX(batch_id) FROM batches WHERE finished_at IS NOT NULL")
+    if not found or found[0][0] is None:
+        raise NoSuchBatch("no committed batch in this ledger")
+    return found[0][0]
+
+
+def _header(ledger, batch_id: str, as_of: date | None = None) -> BatchHeader:
     found = ledger.query("SELECT started_at, software_version, parameters, finished_at FROM batches "
                          "WHERE batch_id = ?", (batch_id,))
     if not found or found[0][3] is None:
@@ -60,8 +69,10 @@ def _header(ledger, batch_id: str) -> BatchHeader:
                              frozenset(p["eligible_codes"]), p["window_months"], p["announcement"])
                 for p in params.get("policies", [])]
     reference = StoredReference(policies, params.get("reference", {}), load_reference(None).clauses)
+    as_of = as_of or date.fromisoformat(started_at[:10])
     return BatchHeader(batch_id=batch_id, run_at=started_at, software_version=software, reference=reference,
-                       settings=params.get("settings", {}), files=_files(ledger, batch_id))
+                       settings=params.get("settings", {}), files=_files(ledger, batch_id),
+                       views=LedgerViews(ledger, batch_id, as_of))
 
 
 def _files(ledger, batch_id: str) -> list:
@@ -94,3 +105,23 @@ def write_again(ledger, batch_id: str, out_dir: Path) -> list[str]:
         raise
     clear_incomplete(out_dir)
     return [n for n in report_files() if n != "processor.log" and (n != "summary.json" or summary is not None)]
+
+
+def write_readable(ledger, batch_id: str | None, out_dir: Path, as_of: date) -> tuple[str, list[str]]:
+    """report.xlsx and report.html of a batch (the latest by default), with the PENDING backlog as it stands in
+    the ledger, its days left counted from `as_of`: the clerk's morning read, without running a batch."""
+    from ..sinks.page import Page
+    from ..sinks.workbook import Workbook
+
+    batch_id = batch_id or latest_batch(ledger)
+    header = _header(ledger, batch_id, as_of)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staged = Staged(out_dir)
+    sinks = (Workbook(), Page())
+    try:
+        write_decisions(sinks, staged, header, DecisionStore(ledger).of_batch(batch_id))
+        staged.publish()
+    except BaseException:
+        staged.discard()
+        raise
+    return batch_id, [s.file_name for s in sinks]

@@ -3,7 +3,8 @@ reconciliation.xml), its quarantine rows into quarantine.csv, and what it did in
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from .. import __version__
 from ..law.facts import DECISIONS
@@ -34,6 +35,25 @@ def parameters(reference, params) -> dict:
                           "window_months": p.window_months, "announcement": p.announcement}
                          for p in reference.policies],
             "settings": settings(params, reference)}
+
+
+@dataclass
+class LedgerViews:
+    """What the workbook and the page read from the ledger at their close: every PENDING line in the ledger
+    (the backlog, as of `as_of`), the batch's quarantine rows, the trails of the lines they show."""
+
+    ledger: object
+    batch_id: str
+    as_of: date
+
+    def pending(self):
+        return DecisionStore(self.ledger).pending()
+
+    def quarantined(self):
+        return self.ledger.quarantined(self.batch_id)
+
+    def trails(self, keys) -> dict:
+        return DecisionStore(self.ledger).trails(set(keys))
 
 
 def report_files() -> tuple:

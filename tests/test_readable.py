@@ -1,0 +1,165 @@
+"""The reports people read (issue 14): report.xlsx read back with openpyxl (identifiers as text, money as numbers,
+every value equal to decisions.csv, the backlog of the whole ledger sorted by window end and highlighted within
+15 days), report.html checked in a real browser (Debian's chromium driven by Playwright), and `processor report`
+writing both from the ledger alone."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from .conftest import DEMO, ROOT
+
+READABLE = {**os.environ, "PROCESSOR_READABLE_REPORTS": "1"}
+CHROMIUM = "/usr/bin/chromium"
+TEXT_COLUMNS = ("batch_id", "return_id", "return_date", "invt_no", "gcode", "export_date", "trade_mode", "window_end",
+                "policy", "decision", "reasons", "change", "supersedes")
+MONEY = ("customs_value_cny", "import_duty", "consumption_tax", "import_vat", "export_duty_refund", "backpay_vat",
+         "backpay_ct")
+
+
+def cli(*args, env=READABLE) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "processor.cli", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600, env=env)
+
+
+@pytest.fixture(scope="module")
+def demo_night(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("readable") / "out"
+    done = cli("run", "--init", "--inbox", DEMO, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert "report.xlsx" in done.stderr and "report.html" in done.stderr
+    return out
+
+
+def _sheet_rows(ws) -> list[dict]:
+    rows = list(ws.iter_rows(values_only=True))
+    return rows
+
+
+def test_the_workbook_keeps_every_digit_and_equals_decisions_csv(demo_night):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(demo_night / "report.xlsx")
+    assert wb.sheetnames == ["汇总 Summary", "决定 Decisions", "待补 Pending", "补税 Pay-back", "更正 Revisions",
+                             "隔离 Quarantine"]
+    ws = wb["决定 Decisions"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    head = [c.value for c in ws[1]]
+    assert head[1] == "退货单号 Return (coElNo)" and all(re.search(r"[\u4e00-\u9fff]", h) for h in head)
+    with open(demo_night / "decisions.csv", encoding="utf-8-sig") as fh:
+        expected = list(csv.DictReader(fh))
+    from processor.sinks.workbook import DECISION_COLUMNS
+
+    names = [c for c, _k, _w in DECISION_COLUMNS]
+    cells = list(ws.iter_rows(min_row=2, max_row=len(expected) + 1))
+    assert len(cells) == len(expected)
+    for row, want in zip(cells, expected):
+        got = dict(zip(names, row))
+        for col in TEXT_COLUMNS:
+            cell = got[col]
+            assert (cell.value or "") == want[col], (col, cell.value, want[col])
+            if cell.value is not None:
+                assert cell.data_type == "s", (col, cell.value)  # text: 33012026E000000007 stays as written
+        assert got["gnum"].value == int(want["gnum"])
+        assert Decimal(str(got["qty"].value)) == Decimal(want["qty"])
+        for col in MONEY:
+            cell = got[col]
+            if want[col] == "":
+                assert cell.value is None
+            else:
+                assert cell.data_type == "n" and cell.number_format == "#,##0.00"
+                assert Decimal(str(cell.value)).quantize(Decimal("0.01")) == Decimal(want[col]), (col, cell.value)
+        assert got["gname"].value and got["ebc_code"].data_type == "s"
+    total = [c.value for c in ws[len(expected) + 2]]
+    assert total[0] == "合计 Total" and str(total[names.index("import_vat")]).startswith("=SUBTOTAL(109,")
+    # a certificate number of 16 digits and a gcode with a leading zero stay text
+    certs = [c.value for c in ws["AB"][1:len(expected) + 1] if c.value]
+    assert certs and all(isinstance(v, str) and len(v) == 16 for v in certs)
+    gcodes = [c.value for c in ws["F"][1:len(expected) + 1]]
+    assert all(isinstance(v, str) and len(v) == 10 for v in gcodes)
+
+
+def test_the_pending_sheet_is_the_whole_ledgers_backlog_by_window_end(demo_night, tmp_path):
+    import openpyxl
+
+    pending = list(csv.DictReader(open(demo_night / "decisions.csv", encoding="utf-8-sig")))
+    tonight = sorted((r["window_end"], r["return_id"]) for r in pending if r["decision"] == "PENDING")
+    ws = openpyxl.load_workbook(demo_night / "report.xlsx")["待补 Pending"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [(r[7], r[0]) for r in rows] == tonight  # window_end order
+    assert all(r[10] for r in rows)  # what is missing, in words
+    # the next morning, from the ledger alone: a later night's report still lists them, days left counted anew
+    done = cli("report", "--out", tmp_path / "morning", "--ledger", f"sqlite:///{demo_night}/ledger.sqlite",
+               "--as-of", "2027-02-20")
+    assert done.returncode == 0, done.stderr
+    later = openpyxl.load_workbook(tmp_path / "morning" / "report.xlsx")["待补 Pending"]
+    again = list(later.iter_rows(min_row=2))
+    assert [(r[7].value, r[0].value) for r in again] == tonight
+    from datetime import date
+    for r in again:
+        days = (date.fromisoformat(r[7].value) - date(2027, 2, 20)).days
+        assert r[8].value == days
+        assert (r[0].fill.fgColor.rgb or "").endswith("FCE4D6") == (days <= 15), (r[0].value, days)
+    assert (tmp_path / "morning" / "report.html").exists()
+
+
+def _browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM} (.ci/run installs Debian's with apt): the page is NOT checked in a "
+                    "browser")
+    from playwright.sync_api import sync_playwright
+
+    return sync_playwright()
+
+
+def test_the_page_in_a_real_browser(demo_night):
+    summary = json.loads((demo_night / "summary.json").read_text())
+    page_file = demo_night / "report.html"
+    with _browser() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        requests, errors = [], []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_file.as_uri())
+        page.wait_for_load_state("load")
+        assert all(u.startswith("file://") for u in requests), requests
+        assert errors == []
+        for cell in page.query_selector_all("[data-summary]"):
+            path = cell.get_attribute("data-summary").split(".")
+            want = summary
+            for key in path:
+                want = want[key]
+            assert cell.inner_text().strip() == str(want), (path, cell.inner_text(), want)
+        charts = page.query_selector_all("figure[data-chart] svg")
+        assert len(charts) == 3
+        for svg in charts:
+            box = svg.bounding_box()
+            assert box and box["width"] > 100 and box["height"] > 50
+            labels = [t.text_content() or "" for t in svg.query_selector_all("text")]
+            assert len([t for t in labels if t.strip()]) >= 3, labels
+        link = page.query_selector("#decisions a[href^='#r-']")
+        target = link.get_attribute("href")
+        return_id = link.inner_text()
+        link.click()
+        article = page.query_selector(target)
+        assert article is not None and return_id in article.inner_text() and article.is_visible()
+        assert "WINDOW" in article.inner_text() or "window" in article.inner_text()
+        page.evaluate("window.scrollTo(0, 0)")
+        shot = demo_night / "report-1280x800.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+        browser.close()
+    docs = os.environ.get("PROCESSOR_SCREENSHOT_TO")
+    if docs:  # `make screenshot`: the README's picture of the demo night's page
+        shutil.copy(shot, docs)
