@@ -153,6 +153,30 @@ def bench_reassess(work: Path, lines: int) -> dict:
             "revised": summary["decisions"]["revised"]}
 
 
+def bench_readable(work: Path) -> dict:
+    """What report.xlsx and report.html cost: `processor report --batch` of the last timed run's batch, with them
+    and without them (PROCESSOR_READABLE_REPORTS), the difference and the peak memory of the run with them."""
+    import sqlite3
+
+    ledger = work / "run-out" / "ledger.sqlite"
+    with sqlite3.connect(ledger) as con:
+        batch_id = con.execute("SELECT MAX(batch_id) FROM batches").fetchone()[0]
+        lines = con.execute("SELECT COUNT(*) FROM batch_decisions WHERE batch_id = ?", (batch_id,)).fetchone()[0]
+    out = {"lines": lines}
+    for label, flag in (("with", "1"), ("without", "0")):
+        target = work / f"report-{label}"
+        shutil.rmtree(target, ignore_errors=True)
+        os.environ["PROCESSOR_READABLE_REPORTS"] = flag
+        try:
+            m = run_measured(MEASURE, ["report", "--batch", batch_id, "--ledger", f"sqlite:///{ledger.resolve()}",
+                                       "--out", str(target)], None, work / "report.json")
+        finally:
+            os.environ.pop("PROCESSOR_READABLE_REPORTS", None)
+        out[label] = {"seconds": round(m["seconds"], 2), "peak_rss_mb": round(m["max_rss_mb"])}
+    out["readable_s"] = round(out["with"]["seconds"] - out["without"]["seconds"], 2)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100000,1000000")
@@ -204,6 +228,12 @@ def main() -> None:
         print(f"\nreassess of {r['lines']:,} lines (return date on or after {r['since']}) on a ledger of "
               f"{r['ledger_items']:,} export items: {r['seconds']:.2f} s, peak RSS {r['peak_rss_mb']} MB "
               f"({r['decided']} decided, {r['revised']} revised)")
+    if results:
+        r = bench_readable(work)
+        results[-1]["readable_reports"] = r
+        print(f"\nreport.xlsx and report.html for {r['lines']:,} lines: {r['readable_s']:.2f} s more "
+              f"(processor report --batch: {r['with']['seconds']:.2f} s with them, {r['without']['seconds']:.2f} s "
+              f"without), peak RSS {r['with']['peak_rss_mb']} MB")
     (work / "results.json").write_text(json.dumps(results, indent=2))
     print(f"\nresults in {work / 'results.json'}")
 

@@ -76,15 +76,16 @@ class _Sheet:
 
     def add(self, values: dict, highlight: bool = False) -> None:
         self.row += 1
+        ws, row, formats = self.ws, self.row, self.formats
         for c, (col, kind, _w) in enumerate(self.columns):
             value = cell_value(kind, values.get(col))
-            fmt = self.formats[(kind, highlight)]
             if value is None:
-                self.ws.write_blank(self.row, c, None, fmt)
+                if highlight:  # the row's colour across its empty cells too
+                    ws.write_blank(row, c, None, formats[(kind, True)])
             elif kind == TEXT:
-                self.ws.write_string(self.row, c, value, fmt)
+                ws.write_string(row, c, value, formats[(kind, highlight)])
             else:
-                self.ws.write_number(self.row, c, value, fmt)
+                ws.write_number(row, c, value, formats[(kind, highlight)])
 
     def finish(self, totals: dict | None = None) -> None:
         last = len(self.columns) - 1
