@@ -174,9 +174,6 @@ class DecisionStore:
             yield rows
             last = rows[-1][:3]
 
-    def queued(self) -> int:
-        return self.ledger.query("SELECT COUNT(*) FROM decide_queue")[0][0]
-
     def queue_close(self) -> None:
         self.ledger.execute("DROP TABLE IF EXISTS decide_queue")
 
