@@ -163,3 +163,32 @@ def test_the_page_in_a_real_browser(demo_night):
     docs = os.environ.get("PROCESSOR_SCREENSHOT_TO")
     if docs:  # `make screenshot`: the README's picture of the demo night's page
         shutil.copy(shot, docs)
+
+
+def test_the_workbook_keeps_text_that_needs_escaping(tmp_path):
+    """Rows are written as the cell XML XlsxWriter writes; text with markup, quotes, control characters or
+    edge spaces goes through XlsxWriter's own escaping and reads back as it was."""
+    import openpyxl
+
+    from processor.sinks import BatchHeader, Totals
+    from processor.sinks.workbook import Workbook
+
+    tricky = ['a & b <c> "d"', "  leading and trailing  ", "tab\there", "bell\x07", "退货 & <返>", "=1+1"]
+    sink = Workbook()
+    sink.open(tmp_path / "w.xlsx", BatchHeader("B1", "2026-11-30T02:00:00+08:00", "0", None, {}, ()))
+    totals = Totals("B1")
+    for i, text in enumerate(tricky, 1):
+        row = {"co_el_no": f"R-{i}", "return_date": "2026-11-30", "invt_no": "33012026E000000007", "gnum": i,
+               "gcode": "0901210000", "gname": text, "qty": "2", "export_date": None, "trade_mode": "9610",
+               "window_end": None, "policy": None, "decision": "REJECTED", "reasons": "NO_SUCH_EXPORT",
+               "customs_value_cny": None, "import_duty": None, "consumption_tax": None, "import_vat": None,
+               "export_duty_refund": "0.00", "backpay_vat": "0.00", "backpay_ct": "0.00", "change": "NEW",
+               "supersedes": None, "batch_id": "B1", "version": 1}
+        sink.decision(row)
+        totals.add(row)
+    sink.close(totals.by_key)
+    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["决定 Decisions"]
+    got = [ws.cell(row=i + 1, column=7).value for i in range(1, len(tricky) + 1)]
+    # a control character is stored as Excel's _xHHHH_ escape (what XlsxWriter writes; Excel shows the character)
+    assert got == [t.replace("\x07", "_x0007_") for t in tricky]
+    assert ws.cell(row=2, column=6).value == "0901210000"  # the leading zero kept
