@@ -166,7 +166,7 @@ class Batch:
             self.log.info("storage_checked", what=checked)
             clock.lap("storage_check")
             batch_id = self.batch_id = new_batch_id(ledger, started)
-            swept = staged.sweep(report_files())
+            swept = staged.sweep((*report_files(), "report.xlsx", "report.html"))  # whichever a killed batch wrote
             if swept:
                 self.log.info("stale_temporary_reports_removed", files=swept)
             mark_incomplete(self.out_dir, started.isoformat(), batch_id,

@@ -319,27 +319,28 @@ def check(ledger_url: str | None, out_dir: Path | None) -> None:
               help="Folder to write them into (created if missing); its ledger is the default, as for `run`.")
 @_ledger_option
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
-              help="Without --batch: the day the PENDING backlog's days left are counted from (default: today).")
+              help="The day the PENDING backlog's days left are counted from (default: today in China; with "
+                   "--batch, that batch's day).")
 def report(batch_id: str | None, out_dir: Path, ledger_url: str | None, as_of) -> None:
     """Write reports from the ledger alone.
 
     With --batch ID: a committed batch's reports again (decisions.csv, backpay.csv, reconciliation.xml,
-    quarantine.csv, summary.json, report.xlsx, report.html), as the batch wrote them; use it after exit
-    status 3 (the batch is committed but its reports could not all be put in place), or for a copy.
+    quarantine.csv, summary.json, report.xlsx, report.html), its decisions as the batch wrote them (the
+    backlog in the workbook and the page is the ledger's as it stands); use it after exit status 3 (the batch
+    is committed but its reports could not all be put in place), or for a copy.
     Without it: report.xlsx and report.html of the latest batch, with every PENDING line in the ledger and
     its days left as of --as-of: the backlog, readable any morning. Exit status 0 when written, 1 when they
     could not be, 2 for a usage error or a ledger or batch that is not there.
     """
-    from datetime import date as _date
-
     from .stages.again import NoSuchBatch, write_again, write_readable
 
     ledger = _open(ledger_url or default_url(out_dir))
     try:
         if batch_id is not None:
-            written = write_again(ledger, batch_id, out_dir)
+            written = write_again(ledger, batch_id, out_dir, as_of.date() if as_of else None)
         else:
-            batch_id, written = write_readable(ledger, None, out_dir, as_of.date() if as_of else _date.today())
+            batch_id, written = write_readable(ledger, None, out_dir,
+                                               as_of.date() if as_of else datetime.now(CHINA).date())
     except NoSuchBatch as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(EXIT_USAGE)

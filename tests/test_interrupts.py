@@ -193,6 +193,10 @@ def test_the_next_batch_removes_temporary_reports_a_killed_one_left(tmp_path):
         f.write_text("half a report")
     mine = out / ".notes.txt.tmp"
     mine.write_text("the user's own")
+    rows_dir = out / ".report.xlsx.k1ll3d.tmp"  # report.xlsx's row files, as a killed batch leaves them
+    rows_dir.mkdir()
+    (rows_dir / "tmpabc123").write_text("<row r='2'>")
+    left.append(rows_dir)
     done = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--quiet", "--inbox", str(DEMO), "--out",
                            str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

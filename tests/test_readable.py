@@ -173,7 +173,8 @@ def test_the_workbook_keeps_text_that_needs_escaping(tmp_path):
     from processor.sinks import BatchHeader, Totals
     from processor.sinks.workbook import Workbook
 
-    tricky = ['a & b <c> "d"', "  leading and trailing  ", "tab\there", "bell\x07", "退货 & <返>", "=1+1"]
+    tricky = ['a & b <c> "d"', "  leading and trailing  ", "tab\there", "bell\x07", "退货 & <返>", "=1+1",
+              "_x0041_.xml", "x" * 40_000]
     sink = Workbook()
     sink.open(tmp_path / "w.xlsx", BatchHeader("B1", "2026-11-30T02:00:00+08:00", "0", None, {}, ()))
     totals = Totals("B1")
@@ -189,6 +190,44 @@ def test_the_workbook_keeps_text_that_needs_escaping(tmp_path):
     sink.close(totals.by_key)
     ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["决定 Decisions"]
     got = [ws.cell(row=i + 1, column=7).value for i in range(1, len(tricky) + 1)]
-    # a control character is stored as Excel's _xHHHH_ escape (what XlsxWriter writes; Excel shows the character)
-    assert got == [t.replace("\x07", "_x0007_") for t in tricky]
+    # a control character is stored as Excel's _xHHHH_ escape and a literal _xHHHH_ escaped in turn (what
+    # XlsxWriter writes; Excel shows the text as it was); a text longer than a cell holds is cut at 32,767
+    assert got == [t.replace("\x07", "_x0007_").replace("_x0041_", "_x005F_x0041_")[:32_767] for t in tricky]
     assert ws.cell(row=2, column=6).value == "0901210000"  # the leading zero kept
+
+
+def test_the_backlog_is_the_whole_ledgers_and_the_totals_are_summary_jsons_on_a_rerun(tmp_path):
+    """A later night that decides nothing still lists the earlier nights' PENDING lines (decided in their batch,
+    overdue ones with negative days); a rerun's page and workbook show the same totals as its summary.json."""
+    import openpyxl
+
+    out = tmp_path / "out"
+    assert cli("run", "--init", "--quiet", "--inbox", DEMO, "--out", out).returncode == 0
+    first = json.loads((out / "summary.json").read_text())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli("run", "--quiet", "--inbox", empty, "--out", out).returncode == 0
+    rows = list(openpyxl.load_workbook(out / "report.xlsx")["待补 Pending"].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == first["decisions"]["PENDING"] and {r[11] for r in rows} == {first["batch_id"]}
+    late = cli("report", "--out", tmp_path / "late", "--ledger", f"sqlite:///{out}/ledger.sqlite", "--as-of",
+               "2028-01-01")
+    assert late.returncode == 0, late.stderr
+    overdue = list(openpyxl.load_workbook(tmp_path / "late" / "report.xlsx")["待补 Pending"].iter_rows(
+        min_row=2, values_only=True))
+    assert overdue and all(r[8] < 0 for r in overdue)
+    assert "已过期 overdue" in (tmp_path / "late" / "report.html").read_text(encoding="utf-8")
+    assert cli("run", "--quiet", "--inbox", DEMO, "--out", out).returncode == 0  # a rerun: rows reported again
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["totals"]["AGAIN"]["lines"] == 20
+    html = (out / "report.html").read_text(encoding="utf-8")
+    shown = dict(re.findall(r'data-summary="([^"]+)">([^<]*)<', html))
+    assert len(shown) >= 14
+    for path, value in shown.items():
+        want = summary
+        for key in path.split("."):
+            want = want[key]
+        assert value == str(want), (path, value, want)
+    summary_sheet = dict(openpyxl.load_workbook(out / "report.xlsx")["汇总 Summary"].iter_rows(values_only=True))
+    assert summary_sheet["免税 Exempted (net): 进口增值税 Import VAT"] == float(summary["net_change"]["EXEMPT"]["import_vat"])
+    assert summary_sheet["仅重报 Rows reported again only (a rerun)"] == 20
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no row files or temporary reports left

@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -60,12 +61,17 @@ class Staged:
         wanted = tuple(f".{name}." for name in names)
         with os.scandir(self.out_dir) as entries:
             for entry in entries:
-                if entry.name.startswith(wanted) and entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
+                if not (entry.name.startswith(wanted) and entry.name.endswith(".tmp")):
+                    continue
+                if entry.is_file(follow_symlinks=False):
                     try:
                         os.unlink(entry.path)
                         gone.append(entry.name)
                     except FileNotFoundError:
                         pass
+                elif entry.is_dir(follow_symlinks=False):  # report.xlsx's row files (sinks/workbook.py)
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                    gone.append(entry.name)
         return gone
 
     def publish(self) -> None:

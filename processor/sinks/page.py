@@ -64,7 +64,8 @@ class Page:
     def decision(self, r: dict) -> None:
         for code in (r["reasons"].split(";") if r["reasons"] else [r["decision"]]):
             self._reasons[code] += 1
-        if r["decision"] == "EXEMPT" and r.get("change") != "WITHDRAWN":
+        if r["decision"] == "EXEMPT" and r.get("change") != "WITHDRAWN" and r["batch_id"] == self._header.batch_id:
+            # what this batch exempted (a rerun's rows, reported again as an earlier batch decided them, are not)
             self._exempted[(r["policy"] or "-", r["trade_mode"] or "-")] += sum(
                 float(r[m] or 0) for m in EXEMPTED)
         kinds = ["decisions"]
@@ -132,7 +133,7 @@ class Page:
         net = totals["NET"]
         rows = [("报告行数 Lines reported", "decisions.lines", totals["ALL"]["lines"])]
         rows += [(DECISION_WORDS[d], f"decisions.{d}", totals[d]["lines"]) for d in DECISION_WORDS]
-        rows += [(CHANGE_WORDS[c], f"decisions.{c.lower()}", totals[c]["lines"]) for c in CHANGE_WORDS]
+        rows += [(f"{CHANGE_WORDS[c]} rows", f"totals.{c}.lines", totals[c]["lines"]) for c in CHANGE_WORDS]
         rows += [("仅重报 Reported again only (a rerun)", "totals.AGAIN.lines", totals["AGAIN"]["lines"])]
         amounts = [(f"免税 Exempted: {heading(m)}", f"net_change.EXEMPT.{m}", money(net["EXEMPT"][m]))
                    for m in EXEMPTED]

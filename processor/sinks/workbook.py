@@ -13,6 +13,8 @@ frame column by column, which that mode cannot take: the page uses pandas for it
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -57,13 +59,17 @@ def cell_value(kind: str, value):
     if value is None or value == "":
         return None
     if kind == TEXT:
-        return str(value)
+        return str(value)[:MAX_TEXT]
     if kind == INT:
         return int(value)
     return float(Decimal(value))  # Excel keeps doubles; shown with two decimals (money) or as declared (qty)
 
 
-_CAREFUL = re.compile(r'[\x00-\x1f"&<>]|^\s|\s$')  # text that needs XlsxWriter's own escaping
+# text that needs XlsxWriter's own escaping: markup, control characters, edge spaces, a literal _xHHHH_ (Excel
+# would decode it), the two non-characters
+_CAREFUL = re.compile(r'[\x00-\x1f"&<>\ufffe\uffff]|^\s|\s$|_x[0-9A-Fa-f]{4}_')
+MAX_TEXT = 32_767  # characters in a cell (Excel's limit; XlsxWriter truncates longer text the same way)
+MAX_ROWS = 1_048_576  # rows in a sheet, the header included
 
 
 class _Sheet:
@@ -86,9 +92,13 @@ class _Sheet:
         self.ws.set_row(0, 32)
         self.ws.freeze_panes(1, 0)
         self._refs = [xl_col_to_name(c) for c in range(len(columns))]
+        self.beyond = 0  # rows past Excel's limit, not written (the CSV files have them)
         self._xf = {key: fmt._get_xf_index() for key, fmt in formats.items() if isinstance(key, tuple)}
 
     def add(self, values: dict, highlight: bool = False) -> None:
+        if self.row >= MAX_ROWS - 3:  # room kept for the note and the totals row
+            self.beyond += 1
+            return
         self.row += 1
         ws, row, r = self.ws, self.row, self.row + 1
         if row > ws.previous_row:
@@ -118,6 +128,11 @@ class _Sheet:
         last = len(self.columns) - 1
         if self.row:
             self.ws.autofilter(0, 0, self.row, last)
+        if self.beyond:
+            self.row += 1
+            self.ws.write_string(self.row, 0, f"… {self.beyond:,} more rows: beyond a sheet's {MAX_ROWS:,} rows; "
+                                              "decisions.csv and quarantine.csv have them all",
+                                 self.formats["total_text"])
         if totals is None or not self.row:
             return
         below = self.row + 1
@@ -148,9 +163,12 @@ class Workbook:
 
         self._path = path
         self._header = header
+        # its row files in a hidden folder beside the report: removed when the workbook is done or given up, and
+        # by the next batch should this one be killed (Staged.sweep)
+        self._tmpdir = tempfile.mkdtemp(prefix=".report.xlsx.", suffix=".tmp", dir=path.parent)
         book = self._writer = xlsxwriter.Workbook(str(path), {
             "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-            "strings_to_urls": False, "tmpdir": str(path.parent)})
+            "strings_to_urls": False, "tmpdir": self._tmpdir})
         head = {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
         urgent = {"bg_color": "#FCE4D6"}
         self._formats = {"head": book.add_format(head),
@@ -204,7 +222,15 @@ class Workbook:
             self._quarantine.add(dict(zip(("file", "line", "kind", "record_key", "field", "problem", "expected"), q)))
         self._quarantine.finish()
         self._write_summary(totals, backlog, urgent, as_of, n_quarantined)
-        self._writer.close()
+        from xlsxwriter.exceptions import FileCreateError
+
+        try:
+            self._writer.close()
+        except FileCreateError as err:  # a full disk, say: as any other report that cannot be written
+            cause = err.__cause__ or err.__context__
+            raise OSError(getattr(cause, "errno", None), f"report.xlsx could not be written: {cause or err}") from None
+        finally:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
 
     def _write_summary(self, totals: dict, backlog: int, urgent: int, as_of: date, n_quarantined: int) -> None:
         h = self._header
@@ -212,11 +238,14 @@ class Workbook:
                 ("报告日期 As of", as_of.isoformat()),
                 ("报告行数 Lines reported", totals["ALL"]["lines"])]
         rows += [(f"{DECISION_WORDS[d]} lines", totals[d]["lines"]) for d in DECISION_WORDS]
-        rows += [(f"{CHANGE_WORDS[c]} lines", totals[c]["lines"]) for c in CHANGE_WORDS]
-        rows += [(f"净变化 Net change: {heading(m)}", float(totals["NET"]["ALL"][m])) for m in MONEY]
-        rows += [(f"免税 Exempted: {heading(m)}", float(totals["EXEMPT"][m])) for m in
+        rows += [(f"{CHANGE_WORDS[c]} rows", totals[c]["lines"]) for c in CHANGE_WORDS]
+        rows += [("仅重报 Rows reported again only (a rerun)", totals["AGAIN"]["lines"])]
+        # amounts: what this batch decided, net of what it replaced (summary.json net_change, the terminal, the page)
+        rows += [(f"免税 Exempted (net): {heading(m)}", float(totals["NET"]["EXEMPT"][m])) for m in
                  ("import_duty", "consumption_tax", "import_vat", "export_duty_refund")]
-        rows += [(f"补税 Pay-back: {heading(m)}", float(totals["ALL"][m])) for m in ("backpay_vat", "backpay_ct")]
+        rows += [(f"补税 Pay-back (net): {heading(m)}", float(totals["NET"]["ALL"][m]))
+                 for m in ("backpay_vat", "backpay_ct")]
+        rows += [(f"净变化 Net change, all lines: {heading(m)}", float(totals["NET"]["ALL"][m])) for m in MONEY]
         rows += [("待补总数 PENDING lines in the ledger", backlog),
                  (f"{URGENT_DAYS}天内到期 PENDING within {URGENT_DAYS} days", urgent),
                  ("隔离记录 Quarantine rows", n_quarantined)]
@@ -233,7 +262,9 @@ class Workbook:
                 ws.write_number(i, 1, value, self._formats[(AMOUNT if isinstance(value, float) else INT, False)])
 
     def discard(self) -> None:
-        try:
-            self._writer.close()
-        except Exception:  # noqa: BLE001 - a failed batch's half-written workbook: its staged file goes anyway
-            pass
+        """A failed batch's workbook is not assembled: its row files go with their folder."""
+        for ws in self._writer.worksheets():
+            fh = getattr(ws, "row_data_fh", None)
+            if fh is not None and not fh.closed:
+                fh.close()
+        shutil.rmtree(self._tmpdir, ignore_errors=True)

@@ -5,7 +5,8 @@ decisions.csv, backpay.csv, reconciliation.xml and quarantine.csv are streamed f
 sinks, under the header the batch kept (its run time, software, parameters and input files); summary.json is the
 text the batch stored. The files are those the batch wrote, byte for byte, as long as no later batch has changed
 what they show beside the decisions themselves (a later claim's certificate, say): decisions are versions that
-never change, the enterprise fields come from the records as they stand.
+never change, the enterprise fields come from the records as they stand. The workbook's Pending sheet and the
+page's backlog are the ledger's backlog as it stands when they are written (they are for chasing it).
 """
 from __future__ import annotations
 
@@ -52,8 +53,9 @@ class StoredReference:
 
 
 def latest_batch(ledger) -> str:
-    found = ledger.query("SELECT MAX(batch_id) FROM batches WHERE finished_at IS NOT NULL")
-    if not found or found[0][0] is None:
+    found = ledger.query("SELECT batch_id FROM batches WHERE finished_at IS NOT NULL "
+                         "ORDER BY started_at DESC, batch_id DESC LIMIT 1")
+    if not found:
         raise NoSuchBatch("no committed batch in this ledger")
     return found[0][0]
 
@@ -89,9 +91,11 @@ def _files(ledger, batch_id: str) -> list:
     return [entry for _o, _n, entry in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
-def write_again(ledger, batch_id: str, out_dir: Path) -> list[str]:
-    """Write the batch's reports into out_dir, all renamed into place together; the names written."""
-    header = _header(ledger, batch_id)
+def write_again(ledger, batch_id: str, out_dir: Path, as_of: date | None = None) -> list[str]:
+    """Write the batch's reports into out_dir, all renamed into place together; the names written. The
+    decisions are the batch's as it reported them; report.xlsx's Pending sheet and the page's backlog are the
+    ledger's backlog now, its days left counted from `as_of` (default: the batch's day)."""
+    header = _header(ledger, batch_id, as_of)
     summary = ledger.stored_summary(batch_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     staged = Staged(out_dir)
