@@ -240,3 +240,25 @@ def test_runs_that_do_nothing_leave_no_marker_and_quick_runs_no_worker_traceback
         done = subprocess.run([sys.executable, "-m", "processor.cli", "run", "--quiet", "--inbox", str(empty), "--out",
                                str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_ctrl_c_while_waiting_for_the_ledger_acts_at_once(tmp_path):
+    """--wait 300 on a ledger another batch holds: a Ctrl-C ends the wait within a moment, with one line and exit
+    130 (SQLite's own wait is one call Python cannot interrupt: the batch waits in short steps)."""
+    out = tmp_path / "out"
+    _first_night(out)
+    with sqlite3.connect(out / "ledger.sqlite") as holder:
+        holder.execute("BEGIN IMMEDIATE")
+        proc = subprocess.Popen([sys.executable, "-m", "processor.cli", "run", "--inbox", str(DEMO), "--out",
+                                 str(out), "--wait", "300"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True)
+        time.sleep(3)  # well into the wait
+        sent = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        _stdout, stderr = proc.communicate(timeout=60)
+        took = time.monotonic() - sent
+        holder.rollback()
+    assert proc.returncode == 130, stderr
+    assert took < 5, took
+    assert stderr.strip().splitlines()[-1] == "interrupted by SIGINT: nothing was committed"
+    assert "Traceback" not in stderr and _batches(out) == 1

@@ -3,6 +3,7 @@ shared one is declared in dialect.py; this module connects and names a busy ledg
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from .base import Ledger, LedgerBusy, LedgerCorrupt, LedgerMissing
@@ -10,6 +11,7 @@ from .dialect import CACHE_KIB, SQLITE  # noqa: F401 - CACHE_KIB: bench/floor.py
 
 
 SETUP_WAIT_S = 5.0
+WAIT_STEP_S = 0.25  # how long SQLite waits for the lock in one call: a signal acts within this
 
 
 def _busy(err: sqlite3.OperationalError) -> bool:
@@ -46,11 +48,22 @@ class SqliteLedger(Ledger):
         return ledger
 
     def begin(self) -> None:
-        # BEGIN IMMEDIATE takes the write lock now: a second batch on the same ledger waits, then fails here
+        """BEGIN IMMEDIATE takes the write lock now: a second batch on the same ledger waits (--wait), then fails
+        here. It waits in steps of at most WAIT_STEP_S: SQLite's own wait is one call Python cannot interrupt,
+        so a Ctrl-C during a long --wait would only act when the wait ends."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        step = min(self.busy_timeout_s, WAIT_STEP_S)
+        self.conn.execute(f"PRAGMA busy_timeout = {int(step * 1000)}")
         try:
-            super().begin()
-        except sqlite3.OperationalError as err:
-            if _busy(err):
-                raise LedgerBusy(f"another batch is running on this ledger (waited {self.busy_timeout_s:g} s)"
-                                 ) from None
-            raise
+            while True:
+                try:
+                    super().begin()
+                    return
+                except sqlite3.OperationalError as err:
+                    if not _busy(err):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise LedgerBusy(f"another batch is running on this ledger (waited {self.busy_timeout_s:g} "
+                                         "s)") from None
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
