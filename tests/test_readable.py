@@ -161,7 +161,7 @@ def test_the_page_in_a_real_browser(demo_night):
         assert shot.stat().st_size > 10_000
         browser.close()
     docs = os.environ.get("PROCESSOR_SCREENSHOT_TO")
-    if docs:  # `make screenshot`: the README's picture of the demo night's page
+    if docs:  # PROCESSOR_SCREENSHOT_TO=docs/report-demo.png: the README's picture of the demo night's page
         shutil.copy(shot, docs)
 
 
