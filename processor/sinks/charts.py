@@ -33,6 +33,18 @@ def _svg(fig, plt) -> str:
     return _XML_HEAD.sub(r"\1", out.getvalue(), count=1)
 
 
+def _nothing(ax) -> None:
+    """An empty chart says so, rather than showing bare axes."""
+    ax.text(0.5, 0.5, "无 none", ha="center", va="center", transform=ax.transAxes)
+    ax.set_yticks([])
+
+
+def _finished(fig, ax, plt, title: str, xlabel: str) -> str:
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    return _svg(fig, plt)
+
+
 def bar_chart(title: str, labels: list, values: list, xlabel: str, color: str = "#2F5597") -> str:
     """A horizontal bar chart, a bar per label, each with its value written at its end."""
     plt = _pyplot()
@@ -43,11 +55,8 @@ def bar_chart(title: str, labels: list, values: list, xlabel: str, color: str = 
         ax.invert_yaxis()
         ax.bar_label(bars, labels=[f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" for v in values], padding=3)
     else:
-        ax.text(0.5, 0.5, "无 none", ha="center", va="center", transform=ax.transAxes)
-        ax.set_yticks([])
-    ax.set_title(title, loc="left")
-    ax.set_xlabel(xlabel)
-    return _svg(fig, plt)
+        _nothing(ax)
+    return _finished(fig, ax, plt, title, xlabel)
 
 
 def grouped_bars(title: str, frame, xlabel: str) -> str:
@@ -62,8 +71,5 @@ def grouped_bars(title: str, frame, xlabel: str) -> str:
         ax.legend(title="监管方式 code", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         ax.set_ylabel("政策版本 policy")
     else:
-        ax.text(0.5, 0.5, "无 none", ha="center", va="center", transform=ax.transAxes)
-        ax.set_yticks([])
-    ax.set_title(title, loc="left")
-    ax.set_xlabel(xlabel)
-    return _svg(fig, plt)
+        _nothing(ax)
+    return _finished(fig, ax, plt, title, xlabel)
