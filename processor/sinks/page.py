@@ -85,11 +85,10 @@ class Page:
         backlog, buckets = [], Counter()
         n_backlog = 0
         for p in (views.pending() if views is not None else ()):
-            days = (date.fromisoformat(p["window_end"]) - as_of).days if p["window_end"] else None
             n_backlog += 1
-            buckets[_bucket(days)] += 1
+            buckets[_bucket(p["days_left"])] += 1
             if len(backlog) < FIRST_ROWS:
-                backlog.append({**p, "days_left": days})
+                backlog.append(p)
                 self._keys.add((p["co_el_no"], p["gnum"], p["version"]))
         quarantine, n_quarantine = [], 0
         for q in (views.quarantined() if views is not None else ()):
@@ -202,8 +201,7 @@ class Page:
         columns = ("return_id", "gnum", "invt_no", "gname", "window_end", "days_left", "missing")
         yield "<table><tr>" + "".join(f"<th>{escape(heading(c))}</th>" for c in columns) + "</tr>"
         for p in backlog:
-            urgent = p["days_left"] is not None and p["days_left"] <= 15
-            yield (f'<tr{" class=urgent" if urgent else ""}>' + _return_link(p["co_el_no"]) + _td(p["gnum"], True)
+            yield (f'<tr{" class=urgent" if p["urgent"] else ""}>' + _return_link(p["co_el_no"]) + _td(p["gnum"], True)
                    + _td(p["invt_no"]) + _td(p["gname"]) + _td(p["window_end"]) + _td(p["days_left"], True)
                    + _td(missing_words(p["reasons"])) + "</tr>")
         yield "</table></section>\n"

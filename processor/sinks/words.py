@@ -35,6 +35,9 @@ MISSING = {
 }
 
 
+URGENT_DAYS = 15  # a PENDING line whose window ends within this many days is highlighted, in the workbook and page
+
+
 def missing_words(reasons: str) -> str:
     return "; ".join(MISSING.get(c, c) for c in reasons.split(";") if c)
 

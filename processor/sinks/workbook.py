@@ -22,9 +22,8 @@ from pathlib import Path
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 
 from . import MONEY
-from .words import CHANGE_WORDS, DECISION_WORDS, heading, missing_words
+from .words import CHANGE_WORDS, DECISION_WORDS, URGENT_DAYS, heading, missing_words
 
-URGENT_DAYS = 15  # a PENDING line whose window ends within this many days is highlighted
 TEXT = "text"
 INT = "int"
 QTY = "qty"
@@ -209,12 +208,10 @@ class Workbook:
         backlog = urgent = 0
         as_of = views.as_of if views is not None else date.today()
         for p in (views.pending() if views is not None else ()):
-            days = (date.fromisoformat(p["window_end"]) - as_of).days if p["window_end"] else None
             backlog += 1
-            urgent += days is not None and days <= URGENT_DAYS
-            self._pending.add({**p, "return_id": p["co_el_no"], "days_left": days,
-                               "missing": missing_words(p["reasons"]), "decided_in": p["batch_id"]},
-                              highlight=days is not None and days <= URGENT_DAYS)
+            urgent += p["urgent"]
+            self._pending.add({**p, "return_id": p["co_el_no"], "missing": missing_words(p["reasons"]),
+                               "decided_in": p["batch_id"]}, highlight=p["urgent"])
         self._pending.finish()
         n_quarantined = 0
         for q in (views.quarantined() if views is not None else ()):

@@ -14,6 +14,7 @@ from ..ledger.decisions import DecisionStore
 from ..readers import FILE
 from ..readers.messages import KINDS
 from ..sinks import BatchHeader, decision_sinks, money, write_decisions
+from ..sinks.words import URGENT_DAYS
 from ..sinks.files import CsvOut
 
 QUARANTINE_CSV_COLUMNS = ("batch_id", "file", "line", "kind", "record_key", "field", "problem", "expected")
@@ -47,7 +48,11 @@ class LedgerViews:
     as_of: date
 
     def pending(self):
-        return DecisionStore(self.ledger).pending()
+        """The backlog, each line with its days left as of `as_of` (None without a window end) and whether it
+        is urgent (due within URGENT_DAYS): counted here once, for the workbook and the page alike."""
+        for p in DecisionStore(self.ledger).pending():
+            days = (date.fromisoformat(p["window_end"]) - self.as_of).days if p["window_end"] else None
+            yield {**p, "days_left": days, "urgent": days is not None and days <= URGENT_DAYS}
 
     def quarantined(self):
         return self.ledger.quarantined(self.batch_id)
