@@ -298,7 +298,8 @@ def check(ledger_url: str | None, out_dir: Path | None) -> None:
 
     if ledger_url is None and out_dir is None:
         raise click.UsageError("give --ledger URL or the --out folder of a run")
-    ledger = _open(ledger_url or default_url(out_dir))
+    url = ledger_url or default_url(out_dir)
+    ledger = _open(url)
     try:
         problems = check_ledger(ledger)
     except Exception as err:  # noqa: BLE001 - damage the check itself runs into is a finding too
@@ -307,8 +308,7 @@ def check(ledger_url: str | None, out_dir: Path | None) -> None:
         ledger.close()
     for p in problems:
         click.echo(f"  {scrub(p)}")
-    click.echo(f"{redact(ledger_url or default_url(out_dir))}: " + (f"{len(problems)} problems" if problems else
-                                                                    "storage and invariants ok"))
+    click.echo(f"{redact(url)}: " + (f"{len(problems)} problems" if problems else "storage and invariants ok"))
     sys.exit(1 if problems else 0)
 
 
