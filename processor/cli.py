@@ -112,9 +112,15 @@ def init(ledger_url: str) -> None:
 @_ledger_option
 @click.option("--init", "init", is_flag=True,
               help="Create the ledger if there is none (otherwise a missing ledger stops the run with exit status 2).")
+@click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
+              help="embedded: this process and its workers, a SQLite or PostgreSQL ledger. spark: Apache Spark "
+                   "(pip install 'processor[spark]'), the ledger a directory of Parquet tables named "
+                   "file:///ABS/DIR (docs/scale.md).")
+@click.option("--spark-master", default="local[*]", show_default=True, metavar="MASTER",
+              help="With --engine spark: local[N], spark://host:port, k8s://... or Spark Connect sc://host.")
 @_common
-def run(inbox: Path, out_dir: Path, ledger_url: str | None, init: bool, reference_dir: Path | None,
-        rest_day_extension: bool, wait_s: float, quiet: bool) -> None:
+def run(inbox: Path, out_dir: Path, ledger_url: str | None, init: bool, engine: str, spark_master: str,
+        reference_dir: Path | None, rest_day_extension: bool, wait_s: float, quiet: bool) -> None:
     """Run one nightly batch over INBOX into the ledger and write the reports to OUT.
 
     Exit status: 0 when the batch completed (quarantined records and rejected returns are normal
@@ -126,7 +132,67 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, init: bool, referenc
     OUT/INCOMPLETE.txt exists from the start of a batch until its reports are in place: after a failed,
     interrupted or killed run it says the reports in OUT are an earlier batch's.
     """
+    if engine == "spark":
+        _spark_batch(out_dir, ledger_url, reference_dir, rest_day_extension, quiet, inbox, init, spark_master)
+        return
     _batch(out_dir, ledger_url, reference_dir, rest_day_extension, wait_s, quiet, inbox=inbox, init=init)
+
+
+def _spark_batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, rest_day_extension: bool,
+                 quiet: bool, inbox: Path, init: bool, master: str) -> None:
+    """run --engine spark: the same batch on Spark over a lake (processor/spark/); the same exit statuses."""
+    from .lake import Lake, LakeBusy, LakeMissing, lake_path
+
+    url = ledger_url or f"file://{(out_dir / 'lake').resolve()}"
+    try:
+        lake_path(url)
+    except ValueError as err:
+        raise click.UsageError(f"--engine spark: {err}") from None
+    if not init and not Lake(url).exists():
+        click.echo(f"error: no ledger at {url}: nothing was done. Give `run --init` to create it, or name the "
+                   "existing one with --ledger.", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        click.echo("error: --engine spark needs PySpark: pip install 'processor[spark]'", err=True)
+        sys.exit(EXIT_USAGE)
+    from .spark.batch import SparkBatch
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = BatchLog(out_dir / "processor.log", quiet=quiet)
+    started = datetime.now(CHINA)
+    try:
+        with interrupts.interruptible():
+            try:
+                reference = load_reference(reference_dir)
+            except ReferenceError as err:
+                log.say(f"error: reference data: {err}", "reference_invalid", "error")
+                sys.exit(EXIT_FAILED)
+            batch = SparkBatch(inbox, out_dir, url, reference, log, Params(extend_over_rest_days=rest_day_extension),
+                               init=init, master=master)
+            try:
+                result = batch.run(started)
+            except interrupts.Interrupted as sig:
+                log.say(f"interrupted by {sig.name}: nothing was committed", "interrupted", "error")
+                sys.exit(sig.exit_status)
+            except LakeMissing as err:
+                log.say(f"error: {err}; nothing was done", "ledger_unusable", "error")
+                sys.exit(EXIT_USAGE)
+            except LakeBusy as err:
+                log.say(f"error: {err}; nothing was done, run again later", "ledger_busy", "error")
+                sys.exit(EXIT_BUSY)
+            except Exception as err:  # noqa: BLE001 - reported, and the exit status says the batch failed
+                import traceback
+
+                log.error("batch_failed", error=f"{type(err).__name__}: {err}", trace=traceback.format_exc())
+                log.say(f"error: the batch could not complete, nothing was committed: {type(err).__name__}: "
+                        f"{str(err).strip().splitlines()[0] if str(err).strip() else ''}", "batch_failed_reported",
+                        "error")
+                sys.exit(EXIT_FAILED)
+            _say_result(log, result, out_dir)
+    finally:
+        log.close()
 
 
 @main.command()
