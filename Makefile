@@ -4,11 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench fixtures clean
+.PHONY: demo demo-spark test bench fixtures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e '.[test,postgres]'
+	@if [ -n "$$PROCESSOR_WITH_SPARK" ]; then $(BIN)/pip install --quiet -e '.[spark]' || echo "pyspark not installed: the Spark tests will be skipped"; fi
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -19,6 +20,16 @@ demo: $(STAMP)
 	@ls -1 out/demo
 	@echo
 	@echo "Open these two first: $(CURDIR)/out/demo/report.xlsx (the workbook) and $(CURDIR)/out/demo/report.html (the page)"
+
+demo-spark: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[spark]'
+	rm -rf out/demo-spark
+	$(BIN)/processor run --engine spark --spark-master 'local[2]' --init --inbox fixtures/demo --out out/demo-spark \
+		--ledger file://$(CURDIR)/out/demo-spark/lake
+	@echo
+	@echo "Reports of the demo night, decided on Spark, are in $(CURDIR)/out/demo-spark; the ledger is the Parquet lake"
+	@echo "$(CURDIR)/out/demo-spark/lake (one folder per table). They equal out/demo's: make demo, then"
+	@echo "  diff <(cut -d, -f2- out/demo/decisions.csv) <(cut -d, -f2- out/demo-spark/decisions.csv)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -315,8 +315,54 @@ class SparkBatch:
                 setattr(run, k, getattr(run, k) + v)
             run.calendar_notes |= notes
             run.estimated_examples.extend(estimated[:3 - len(run.estimated_examples)])
+        stored = sum(c["stored"] for c in self.tally.records.values())
+        if stored == 0 and self.echoes:
+            run.reported_again = self._report_again(tables, touched, lists_touched, apps)
         self._decision_warnings(run)
         return run
+
+    def _report_again(self, tables, touched, lists_touched, apps) -> int:
+        """A rerun writes the same rows as the first time (CONTRACT.md 6), as DecisionStore.report_again: the rows
+        the night it repeats reported that no later report replaced, of the lines this batch touched."""
+        from pyspark.sql import functions as F
+
+        from ..law.redecide import REFERENCE
+
+        started = _started(tables.lake)
+        origin = max(self.echoes, key=lambda b: (started.get(b, ""), b))
+        bd = tables.all_rows("batch_decisions")
+        decisions = tables.in_force("decisions")
+        latest = decisions.where("status IN ('current', 'withdrawn')")
+        later = (decisions.where("change IS NOT NULL").select("co_el_no", "gnum", F.col("version").alias("v")))
+        mine = bd.where(F.col("batch_id") == tables.batch_id).select("co_el_no", "gnum")
+        via_return = apps.join(touched, "co_el_no").select(F.col("invt_no").alias("t_invt")).distinct()
+        first = bd.where(F.col("batch_id") == origin).select("co_el_no", "gnum", F.col("version").alias("bv"))
+        cand = (first.join(latest, ["co_el_no", "gnum"])
+                .join(later, ["co_el_no", "gnum"], "left")
+                .groupBy("co_el_no", "gnum", "bv").agg(F.max(F.when(F.col("v") > F.col("bv"), 1)).alias("_later"),
+                                                       F.first("version").alias("lv"), F.first("invt_no").alias("invt_no"),
+                                                       F.first("cause").alias("cause"))
+                .where(F.col("_later").isNull())
+                .join(mine, ["co_el_no", "gnum"], "left_anti")
+                .join(touched.withColumn("_t", F.lit(1)), "co_el_no", "left")
+                .join(lists_touched.withColumn("_l", F.lit(1)), "invt_no", "left")
+                .join(via_return.withColumn("_r", F.lit(1)), F.col("invt_no") == F.col("t_invt"), "left")
+                .where(F.col("_t").isNotNull() | F.col("_l").isNotNull() | F.col("_r").isNotNull()
+                       | (F.col("cause") == REFERENCE))
+                .select("co_el_no", "gnum", "bv", "lv").distinct()).cache()
+        rev = tables.next_rev()
+        tables.write("batch_decisions", cand.select(F.lit(tables.batch_id).alias("batch_id"), "co_el_no", "gnum",
+                                                    F.col("bv").alias("version"),
+                                                    F.lit(tables.seq).cast("long").alias("lake_seq"),
+                                                    F.lit(rev).cast("long").alias("lake_rev")))
+        now = (decisions.join(cand.select("co_el_no", "gnum", F.col("lv").alias("version")),
+                              ["co_el_no", "gnum", "version"])
+               .withColumn("reported_in", F.lit(tables.batch_id))
+               .withColumn("lake_seq", F.lit(tables.seq).cast("long")).withColumn("lake_rev", F.lit(rev).cast("long")))
+        tables.write("decisions", now)
+        n = cand.count()
+        cand.unpersist()
+        return n
 
     def _store_results(self, spark, tables, res, rev: int) -> None:
         from pyspark.sql import functions as F
@@ -452,7 +498,16 @@ def _unpickle_cause(batches):
                                           for r in b.to_pylist()], schema=schema)
 
 
+def _started(lake) -> dict:
+    return {b: e.get("started_at", "") for b, e in _entries(lake).items()}
+
+
 def _references(lake) -> dict:
+    return {b: e.get("reference_hash") for b, e in _entries(lake).items()}
+
+
+def _entries(lake) -> dict:
+    """batch_id -> its entry in batches/ (the committed ones)."""
     out = {}
     base = lake.root / "batches"
     if base.is_dir():
@@ -462,7 +517,7 @@ def _references(lake) -> dict:
                     for line in f.read_text(encoding="utf-8").splitlines():
                         if line.strip():
                             row = json.loads(line)
-                            out[row["batch_id"]] = row.get("reference_hash")
+                            out[row["batch_id"]] = row
     return out
 
 

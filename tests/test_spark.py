@@ -1,0 +1,58 @@
+"""The Spark engine decides as the embedded one does (issue #15): the same nights through both, one ledger each,
+and decisions.csv, backpay.csv, quarantine.csv and the Decisions of reconciliation.xml compared, every batch id
+named by its night (tests/engines.py). Skipped where PySpark or Java is missing (the [spark] extra; CI installs
+both)."""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.engines import ROOT, both, run_night
+
+pytestmark = [pytest.mark.spark,
+              pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="pyspark not installed"),
+              pytest.mark.skipif(shutil.which("java") is None, reason="no Java runtime for Spark")]
+
+
+def _same(results):
+    bad = {name: diff for name, diff, _e, _s in results if diff}
+    assert not bad, bad
+
+
+def test_demo_night_identical(tmp_path):
+    _same(both([("demo", ROOT / "fixtures" / "demo", None)], tmp_path))
+
+
+def test_synthetic_night_identical(tmp_path):
+    inbox = tmp_path / "inbox"
+    subprocess.run([sys.executable, "-m", "processor.cli", "synth", "--out", str(inbox), "--items", "100000",
+                    "--returns", "10000"], cwd=ROOT, check=True, capture_output=True)
+    _same(both([("synth", inbox, None)], tmp_path))
+
+
+def test_missing_lake_refused_and_init_creates_it(tmp_path):
+    r = run_night("spark", ROOT / "fixtures" / "demo", tmp_path / "out", tmp_path / "lake", None, init=False)
+    assert r.returncode == 2 and "no ledger at file://" in r.stderr
+    assert not (tmp_path / "lake").exists()
+
+
+def test_killed_batch_leaves_the_lake_as_before(tmp_path):
+    """A batch killed part-way: its partitions are not read (no entry in batches/), the next batch sweeps them,
+    and its reports equal a run on a lake that never saw it."""
+    demo = ROOT / "fixtures" / "demo"
+    lake = tmp_path / "lake"
+    assert run_night("spark", demo, tmp_path / "first", lake, None, init=True).returncode == 0
+    committed = sorted(p.name for p in (lake / "batches").iterdir())
+    # a batch that wrote its rows and died before its commit: its partitions, no entry in batches/
+    ghost = "b=B20991231T000000"
+    for table in ("decisions", "return_apps", "journal"):
+        src = next(p for p in (lake / table).iterdir() if p.name.startswith("b="))
+        shutil.copytree(src, lake / table / ghost)
+    again = run_night("spark", demo, tmp_path / "again", lake, None, init=False)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert not any((lake / t / ghost).exists() for t in ("decisions", "return_apps", "journal"))
+    assert sorted(p.name for p in (lake / "batches").iterdir())[:len(committed)] == committed
