@@ -247,6 +247,8 @@ class SparkBatch:
                    .select("co_el_no"))
         touched = (returns.unionByName(apps.join(lists_touched, "invt_no").select("co_el_no"))
                    .unionByName(orphans).unionByName(waiting).distinct())
+        touched.write.mode("overwrite").parquet(f"{work}/touched")  # as it is before any decision is stored
+        touched = spark.read.parquet(f"{work}/touched")
         lines = tables.in_force("return_lines").drop("lake_seq", "lake_rev")
         cur_lines = (apps.select("co_el_no", F.col("content_hash").alias("_h"), F.col("invt_no").alias("a_invt"))
                      .join(lines, "co_el_no").where(F.col("head_hash") == F.col("_h"))
@@ -317,11 +319,11 @@ class SparkBatch:
             run.estimated_examples.extend(estimated[:3 - len(run.estimated_examples)])
         stored = sum(c["stored"] for c in self.tally.records.values())
         if stored == 0 and self.echoes:
-            run.reported_again = self._report_again(tables, touched, lists_touched, apps)
+            run.reported_again = self._report_again(tables, work, touched, lists_touched, apps)
         self._decision_warnings(run)
         return run
 
-    def _report_again(self, tables, touched, lists_touched, apps) -> int:
+    def _report_again(self, tables, work, touched, lists_touched, apps) -> int:
         """A rerun writes the same rows as the first time (CONTRACT.md 6), as DecisionStore.report_again: the rows
         the night it repeats reported that no later report replaced, of the lines this batch touched."""
         from pyspark.sql import functions as F
@@ -349,7 +351,9 @@ class SparkBatch:
                 .join(via_return.withColumn("_r", F.lit(1)), F.col("invt_no") == F.col("t_invt"), "left")
                 .where(F.col("_t").isNotNull() | F.col("_l").isNotNull() | F.col("_r").isNotNull()
                        | (F.col("cause") == REFERENCE))
-                .select("co_el_no", "gnum", "bv", "lv").distinct()).cache()
+                .select("co_el_no", "gnum", "bv", "lv").distinct())
+        cand.write.mode("overwrite").parquet(f"{work}/again")  # fixed before the writes below change what it reads
+        cand = tables.spark.read.parquet(f"{work}/again")
         rev = tables.next_rev()
         tables.write("batch_decisions", cand.select(F.lit(tables.batch_id).alias("batch_id"), "co_el_no", "gnum",
                                                     F.col("bv").alias("version"),
@@ -360,9 +364,7 @@ class SparkBatch:
                .withColumn("reported_in", F.lit(tables.batch_id))
                .withColumn("lake_seq", F.lit(tables.seq).cast("long")).withColumn("lake_rev", F.lit(rev).cast("long")))
         tables.write("decisions", now)
-        n = cand.count()
-        cand.unpersist()
-        return n
+        return cand.count()
 
     def _store_results(self, spark, tables, res, rev: int) -> None:
         from pyspark.sql import functions as F

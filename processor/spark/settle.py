@@ -78,10 +78,10 @@ def settle(tables) -> tuple[list, list]:
         if reason == r["void_reason"]:
             return None
         return {**r, "void_reason": reason, "lake_seq": seq, "lake_rev": rev}
-    voided = _apply(facts, "export_lists", void).cache()
-    tables.write("export_lists", voided)
+    tables.write("export_lists", _apply(facts, "export_lists", void))
+    # read back as written: the plan, run again, would compare with the rows it has just changed
+    voided = tables.all_rows("export_lists").where((F.col("lake_seq") == seq) & (F.col("lake_rev") == rev))
     touched.extend(r["invt_no"] for r in voided.select("invt_no").collect() if r["invt_no"])
-    voided.unpersist()
     # -- returns withdrawn ---------------------------------------------------------------------------
     apps = tables.in_force("return_apps")
     rr = tables.all_rows("return_receipts")
