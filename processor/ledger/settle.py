@@ -21,38 +21,50 @@ def waiting(ledger, batch_id: str) -> list:
     list or return arrives): receipts and cancellations waiting for their list, claims for returns not in
     the ledger, and certificate numbers presented for more than one return. Each names the file and line
     the record came from."""
-    out = []
     found = ledger.query(
         "SELECT content_hash, list_key, invt_no FROM list_receipts r WHERE batch_id = ? AND NOT EXISTS "
         "(SELECT 1 FROM export_lists l WHERE l.list_key = r.list_key)", (batch_id,))
     where = _sources(ledger, "CEB604", batch_id, [h for h, *_ in found])
-    for h, key, invt in found:
-        out.append(Problem(*where.get(h, ("", None)), "CEB604", f"list={key}", "copNo",
-                           f"a receipt (invtNo {invt or '-'}) for list {key}, which is not in the ledger: kept, and "
-                           "applied when the list arrives", "the CEB603 of the list", WARNING, "WAITING_FOR_LIST"))
+    receipts = [(where.get(h, ("", None)), key, invt) for h, key, invt in found]
     found = ledger.query(
         "SELECT content_hash, cop_no, ebc_code, invt_no FROM list_cancels c WHERE batch_id = ? AND NOT EXISTS "
         "(SELECT 1 FROM export_lists l WHERE l.invt_no = c.invt_no OR l.list_key = c.ebc_code || '|' || c.cop_no)",
         (batch_id,))
     where = _sources(ledger, "CEB605", batch_id, [h for h, *_ in found])
-    for h, cop, ebc, invt in found:
-        out.append(Problem(*where.get(h, ("", None)), "CEB605", f"invtNo={invt or '-'}", "invtNo",
-                           f"a cancellation of list {invt or ebc + '|' + cop}, which is not in the ledger: kept, and "
-                           "applied when the list arrives", "the CEB603 of the list", WARNING, "WAITING_FOR_LIST"))
+    cancels = [(where.get(h, ("", None)), cop, ebc, invt) for h, cop, ebc, invt in found]
     mine = ("FROM batch_touched t JOIN claims c ON c.co_el_no = t.co_el_no AND c.batch_id = t.batch_id "
             "WHERE t.batch_id = ?")  # the claims this batch stored, through the returns it touched
     found = ledger.query(f"SELECT c.content_hash, c.co_el_no {mine} AND NOT EXISTS "
                          "(SELECT 1 FROM return_apps r WHERE r.co_el_no = c.co_el_no)", (batch_id,))
     where = _sources(ledger, "ReturnClaims", batch_id, [h for h, _ in found])
-    for h, co in found:
-        out.append(Problem(*where.get(h, ("", None)), "ReturnClaims", f"coElNo={co}", "coElNo",
+    claims = [(where.get(h, ("", None)), co) for h, co in found]
+    certificates = ledger.query(
+        "SELECT o.certificate_no, o.co_el_no FROM claims o WHERE o.certificate_no IN (SELECT c.certificate_no "
+        f"{mine} AND c.certificate_no IS NOT NULL AND c.certificate_no <> '') "
+        "ORDER BY o.certificate_no, o.co_el_no", (batch_id,))
+    return waiting_problems(receipts, cancels, claims, certificates)
+
+
+def waiting_problems(receipts, cancels, claims, certificates) -> list:
+    """The warnings of waiting(), from what each engine found, each with (file, line) where it was read:
+    receipts (where, list_key, invtNo) and cancellations (where, copNo, ebcCode, invtNo) naming no list,
+    claims (where, coElNo) naming no return, and (certificate number, coElNo) of the claims that share a
+    number with a claim of this batch, in that order."""
+    out = []
+    for at, key, invt in receipts:
+        out.append(Problem(*at, "CEB604", f"list={key}", "copNo",
+                           f"a receipt (invtNo {invt or '-'}) for list {key}, which is not in the ledger: kept, and "
+                           "applied when the list arrives", "the CEB603 of the list", WARNING, "WAITING_FOR_LIST"))
+    for at, cop, ebc, invt in cancels:
+        out.append(Problem(*at, "CEB605", f"invtNo={invt or '-'}", "invtNo",
+                           f"a cancellation of list {invt or ebc + '|' + cop}, which is not in the ledger: kept, and "
+                           "applied when the list arrives", "the CEB603 of the list", WARNING, "WAITING_FOR_LIST"))
+    for at, co in claims:
+        out.append(Problem(*at, "ReturnClaims", f"coElNo={co}", "coElNo",
                            f"a claim for return {co}, which is not in the ledger: kept, and applied when its CEB213 "
                            "arrives", "the CEB213 of the return", WARNING, "CLAIM_WITHOUT_RETURN"))
     shared: dict = {}
-    for no, co in ledger.query(
-            "SELECT o.certificate_no, o.co_el_no FROM claims o WHERE o.certificate_no IN (SELECT c.certificate_no "
-            f"{mine} AND c.certificate_no IS NOT NULL AND c.certificate_no <> '') "
-            "ORDER BY o.certificate_no, o.co_el_no", (batch_id,)):
+    for no, co in certificates:
         shared.setdefault(no, []).append(co)
     for no, cos in shared.items():
         if len(cos) > 1:
@@ -80,7 +92,18 @@ def _number_lists(ledger, batch_id: str) -> list:
     wanted = {key: invt_no_from_receipts(pairs) for key, pairs in sorted(receipts.items())}
     taken = {i: k for k, i in ledger._lookup("SELECT list_key, invt_no FROM export_lists", "invt_no",
                                              list(wanted.values()))}
-    fills, problems = [], []
+    numbered, problems = number(wanted, taken)
+    fills = [(invt_no, batch_id, key) for key, invt_no in numbered.items()]
+    ledger.executemany("UPDATE export_lists SET invt_no = ?, invt_batch_id = ? WHERE list_key = ?", fills)
+    ledger.touch_lists(invt_no for invt_no, _b, _k in fills)
+    return problems
+
+
+def number(wanted: dict, taken: dict) -> tuple[dict, list]:
+    """list_key -> the invtNo its receipts give, for the lists in key order; `taken`: invtNo -> the list that
+    holds it. A list whose invtNo another list holds keeps waiting, and says so (INVT_NO_TAKEN)."""
+    taken = dict(taken)
+    fills, problems = {}, []
     for key, invt_no in wanted.items():
         if invt_no in taken and taken[invt_no] != key:
             problems.append(Problem("", None, "CEB604", f"list={key}", "invtNo",
@@ -88,10 +111,8 @@ def _number_lists(ledger, batch_id: str) -> list:
                                     "an invtNo not used by another list", WARNING, "INVT_NO_TAKEN"))
             continue
         taken[invt_no] = key
-        fills.append((invt_no, batch_id, key))
-    ledger.executemany("UPDATE export_lists SET invt_no = ?, invt_batch_id = ? WHERE list_key = ?", fills)
-    ledger.touch_lists(invt_no for invt_no, _b, _k in fills)
-    return problems
+        fills[key] = invt_no
+    return fills, problems
 
 
 def _void_lists(ledger, batch_id: str) -> None:

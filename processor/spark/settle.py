@@ -6,7 +6,7 @@ as a new rev of the batch. Returns the warnings (few: collected) and the invtNo 
 from __future__ import annotations
 
 from ..law.versions import REFUSED, invt_no_from_receipts, list_void_reason, return_withdrawal
-from ..problems import WARNING, Problem
+from ..ledger.settle import number, waiting_problems
 from .frames import arrow_schema, batches_of, spark_schema
 
 
@@ -30,26 +30,19 @@ def settle(tables) -> tuple[list, list]:
     receipts = tables.all_rows("list_receipts")
     waiting = (lists.where(F.col("invt_no").isNull()).select("list_key")
                .join(receipts.where("invt_no <> ''").select("list_key", "invt_no", "return_time"), "list_key"))
-    wanted = [(k, invt_no_from_receipts([(t, i) for t, i in pairs])) for k, pairs in sorted(
-        (r["list_key"], r["pairs"]) for r in waiting.groupBy("list_key").agg(
-            F.collect_list(F.struct("return_time", "invt_no")).alias("pairs")).collect())]
+    wanted = dict(sorted((r["list_key"], invt_no_from_receipts([(t, i) for t, i in r["pairs"]])) for r in
+                         waiting.groupBy("list_key").agg(F.collect_list(F.struct("return_time", "invt_no"))
+                                                         .alias("pairs")).collect()))
     touched: list = []
     if wanted:
-        taken = {r["invt_no"]: r["list_key"] for r in lists.where(F.col("invt_no").isin([i for _k, i in wanted]))
+        taken = {r["invt_no"]: r["list_key"] for r in lists.where(F.col("invt_no").isin(list(wanted.values())))
                  .select("invt_no", "list_key").collect()}
-        fills = {}
-        for key, invt_no in wanted:
-            if invt_no in taken and taken[invt_no] != key:
-                problems.append(Problem("", None, "CEB604", f"list={key}", "invtNo",
-                                        f"receipt gives invtNo {invt_no}, already held by list {taken[invt_no]}",
-                                        "an invtNo not used by another list", WARNING, "INVT_NO_TAKEN"))
-                continue
-            taken[invt_no] = key
-            fills[key] = invt_no
+        fills, problems = number(wanted, taken)
         rev = tables.next_rev()
         filled = tables.spark.createDataFrame(list(fills.items()), "list_key string, new_invt string")
         rows = (lists.join(filled, "list_key").withColumn("invt_no", F.col("new_invt"))
-                .withColumn("invt_batch_id", F.lit(b)).withColumn("lake_seq", F.lit(seq)).withColumn("lake_rev", F.lit(rev)))
+                .withColumn("invt_batch_id", F.lit(b)).withColumn("lake_seq", F.lit(seq))
+                .withColumn("lake_rev", F.lit(rev)))
         tables.write("export_lists", rows)
         touched.extend(fills.values())
     # -- voiding -------------------------------------------------------------------------------------
@@ -108,49 +101,31 @@ def waiting_warnings(tables) -> list:
     lists = tables.in_force("export_lists")
     journal = tables.all_rows("journal").where(F.col("batch_id") == b)
     files = tables.files  # sha256 -> file name (the batch's)
-    out = []
 
     def where(kind, hashes):
         rows = journal.where((F.col("kind") == kind) & F.col("content_hash").isin(list(hashes))) \
             .select("content_hash", "file_sha256", "line").collect() if hashes else []
-        return {r["content_hash"]: (files.get(r["file_sha256"], ""), r["line"]) for r in rows}
+        at = {r["content_hash"]: (files.get(r["file_sha256"], ""), r["line"]) for r in rows}
+        return lambda h: at.get(h, ("", None))
 
-    rec = tables.all_rows("list_receipts").where(F.col("batch_id") == b)
-    found = rec.join(lists.select("list_key"), "list_key", "left_anti").select("content_hash", "list_key",
-                                                                               "invt_no").collect()
+    found = tables.all_rows("list_receipts").where(F.col("batch_id") == b).join(
+        lists.select("list_key"), "list_key", "left_anti").select("content_hash", "list_key", "invt_no").collect()
     at = where("CEB604", [r[0] for r in found])
-    for h, key, invt in found:
-        out.append(Problem(*at.get(h, ("", None)), "CEB604", f"list={key}", "copNo",
-                           f"a receipt (invtNo {invt or '-'}) for list {key}, which is not in the ledger: kept, and "
-                           "applied when the list arrives", "the CEB603 of the list", WARNING, "WAITING_FOR_LIST"))
-    can = tables.all_rows("list_cancels").where(F.col("batch_id") == b)
+    receipts = [(at(h), key, invt) for h, key, invt in found]
     known = lists.select(F.col("invt_no").alias("l_invt"), F.col("list_key").alias("l_key"))
-    found = (can.join(known, (F.col("invt_no") == F.col("l_invt")) |
-                      (F.concat_ws("|", "ebc_code", "cop_no") == F.col("l_key")), "left_anti")
+    found = (tables.all_rows("list_cancels").where(F.col("batch_id") == b)
+             .join(known, (F.col("invt_no") == F.col("l_invt")) |
+                   (F.concat_ws("|", "ebc_code", "cop_no") == F.col("l_key")), "left_anti")
              .select("content_hash", "cop_no", "ebc_code", "invt_no").collect())
     at = where("CEB605", [r[0] for r in found])
-    for h, cop, ebc, invt in found:
-        out.append(Problem(*at.get(h, ("", None)), "CEB605", f"invtNo={invt or '-'}", "invtNo",
-                           f"a cancellation of list {invt or ebc + '|' + cop}, which is not in the ledger: kept, and "
-                           "applied when the list arrives", "the CEB603 of the list", WARNING, "WAITING_FOR_LIST"))
+    cancels = [(at(h), cop, ebc, invt) for h, cop, ebc, invt in found]
     claims = tables.in_force("claims")
     mine = claims.where(F.col("batch_id") == b)
     found = mine.join(tables.in_force("return_apps").select("co_el_no"), "co_el_no", "left_anti") \
         .select("content_hash", "co_el_no").collect()
     at = where("ReturnClaims", [r[0] for r in found])
-    for h, co in sorted(found, key=lambda r: r[1]):
-        out.append(Problem(*at.get(h, ("", None)), "ReturnClaims", f"coElNo={co}", "coElNo",
-                           f"a claim for return {co}, which is not in the ledger: kept, and applied when its CEB213 "
-                           "arrives", "the CEB213 of the return", WARNING, "CLAIM_WITHOUT_RETURN"))
+    orphans = [(at(h), co) for h, co in sorted(found, key=lambda r: r[1])]
     nos = mine.where("certificate_no IS NOT NULL AND certificate_no <> ''").select("certificate_no").distinct()
-    shared: dict = {}
-    for r in sorted(claims.join(nos, "certificate_no").select("certificate_no", "co_el_no").collect(),
-                    key=lambda r: (r[0], r[1])):
-        shared.setdefault(r[0], []).append(r[1])
-    for no, cos in shared.items():
-        if len(cos) > 1:
-            out.append(Problem("", None, "ReturnClaims", f"certificate={no}", "certificate/@no",
-                               f"certificate {no} is presented for {len(cos)} returns: {', '.join(cos[:20])}"
-                               + (" ..." if len(cos) > 20 else ""), "one certificate per return", WARNING,
-                               "CERTIFICATE_SHARED"))
-    return out
+    certificates = sorted(tuple(r) for r in claims.join(nos, "certificate_no").select("certificate_no",
+                                                                                      "co_el_no").collect())
+    return waiting_problems(receipts, cancels, orphans, certificates)
