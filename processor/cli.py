@@ -132,67 +132,8 @@ def run(inbox: Path, out_dir: Path, ledger_url: str | None, init: bool, engine: 
     OUT/INCOMPLETE.txt exists from the start of a batch until its reports are in place: after a failed,
     interrupted or killed run it says the reports in OUT are an earlier batch's.
     """
-    if engine == "spark":
-        _spark_batch(out_dir, ledger_url, reference_dir, rest_day_extension, quiet, inbox, init, spark_master)
-        return
-    _batch(out_dir, ledger_url, reference_dir, rest_day_extension, wait_s, quiet, inbox=inbox, init=init)
-
-
-def _spark_batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, rest_day_extension: bool,
-                 quiet: bool, inbox: Path, init: bool, master: str) -> None:
-    """run --engine spark: the same batch on Spark over a lake (processor/spark/); the same exit statuses."""
-    from .lake import Lake, LakeBusy, LakeMissing, lake_path
-
-    url = ledger_url or f"file://{(out_dir / 'lake').resolve()}"
-    try:
-        lake_path(url)
-    except ValueError as err:
-        raise click.UsageError(f"--engine spark: {err}") from None
-    if not init and not Lake(url).exists():
-        click.echo(f"error: no ledger at {url}: nothing was done. Give `run --init` to create it, or name the "
-                   "existing one with --ledger.", err=True)
-        sys.exit(EXIT_USAGE)
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        click.echo("error: --engine spark needs PySpark: pip install 'processor[spark]'", err=True)
-        sys.exit(EXIT_USAGE)
-    from .spark.batch import SparkBatch
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log = BatchLog(out_dir / "processor.log", quiet=quiet)
-    started = datetime.now(CHINA)
-    try:
-        with interrupts.interruptible():
-            try:
-                reference = load_reference(reference_dir)
-            except ReferenceError as err:
-                log.say(f"error: reference data: {err}", "reference_invalid", "error")
-                sys.exit(EXIT_FAILED)
-            batch = SparkBatch(inbox, out_dir, url, reference, log, Params(extend_over_rest_days=rest_day_extension),
-                               init=init, master=master)
-            try:
-                result = batch.run(started)
-            except interrupts.Interrupted as sig:
-                log.say(f"interrupted by {sig.name}: nothing was committed", "interrupted", "error")
-                sys.exit(sig.exit_status)
-            except LakeMissing as err:
-                log.say(f"error: {err}; nothing was done", "ledger_unusable", "error")
-                sys.exit(EXIT_USAGE)
-            except LakeBusy as err:
-                log.say(f"error: {err}; nothing was done, run again later", "ledger_busy", "error")
-                sys.exit(EXIT_BUSY)
-            except Exception as err:  # noqa: BLE001 - reported, and the exit status says the batch failed
-                import traceback
-
-                log.error("batch_failed", error=f"{type(err).__name__}: {err}", trace=traceback.format_exc())
-                log.say(f"error: the batch could not complete, nothing was committed: {type(err).__name__}: "
-                        f"{str(err).strip().splitlines()[0] if str(err).strip() else ''}", "batch_failed_reported",
-                        "error")
-                sys.exit(EXIT_FAILED)
-            _say_result(log, result, out_dir)
-    finally:
-        log.close()
+    _batch(out_dir, ledger_url, reference_dir, rest_day_extension, wait_s, quiet, inbox=inbox, init=init,
+           engine=engine, master=spark_master)
 
 
 @main.command()
@@ -215,13 +156,18 @@ def reassess(out_dir: Path, ledger_url: str | None, since, reference_dir: Path |
 
 
 def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, rest_day_extension: bool,
-           wait_s: float, quiet: bool, inbox: Path | None = None, **kw) -> None:
+           wait_s: float, quiet: bool, inbox: Path | None = None, engine: str = "embedded", master: str = "",
+           **kw) -> None:
     from .ledger import LedgerMissing, LedgerVersionError, ledger_exists
 
-    url = ledger_url or default_url(out_dir)
+    if engine == "spark":
+        url, make = _spark_engine(out_dir, ledger_url, master)
+        exists = _lake_exists
+    else:
+        url, make, exists = ledger_url or default_url(out_dir), make_batch, ledger_exists
     if not kw.get("init"):
         try:
-            found = ledger_exists(url)
+            found = exists(url)
         except LedgerUrlError as err:
             raise click.UsageError(str(err)) from None
         except LedgerVersionError as err:
@@ -230,8 +176,10 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
         except Exception:  # noqa: BLE001 - an unreachable server, say: the batch below reports it as it fails
             found = True
         if not found:  # before --out is made: a mistyped path creates nothing at all
-            click.echo(f"error: no ledger at {redact(url)}: nothing was done. Create it with `processor init --ledger "
-                       f"URL` (or give `run --init`), or name the existing one with --ledger.", err=True)
+            create = "Give `run --init` to create it" if engine == "spark" else \
+                "Create it with `processor init --ledger URL` (or give `run --init`)"
+            click.echo(f"error: no ledger at {redact(url)}: nothing was done. {create}, or name the existing one with "
+                       "--ledger.", err=True)
             sys.exit(EXIT_USAGE)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -266,8 +214,8 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
                     reference = load_reference(reference_dir)
                 except ReferenceError as err:
                     failed(EXIT_FAILED, f"error: reference data: {err}", "reference_invalid")
-                batch = make_batch(inbox, out_dir, url, reference, log, busy_timeout_s=wait_s,
-                                   params=Params(extend_over_rest_days=rest_day_extension), **kw)
+                batch = make(inbox, out_dir, url, reference, log, busy_timeout_s=wait_s,
+                             params=Params(extend_over_rest_days=rest_day_extension), **kw)
                 result = batch.run(started)
             except ReportsNotWritten as err:
                 failed(EXIT_REPORTS, f"error: batch {err.batch_id} is committed, but its reports could not all be "
@@ -312,6 +260,34 @@ def _batch(out_dir: Path, ledger_url: str | None, reference_dir: Path | None, re
                        f"processor.log could not be written ({err.strerror or err})", "log_not_written", mark=False)
     finally:
         log.close()
+
+
+def _spark_engine(out_dir: Path, ledger_url: str | None, master: str):
+    """run --engine spark: the lake's URL (checked) and what makes its batch (processor/spark/)."""
+    from .lake import lake_path
+
+    url = ledger_url or f"file://{(out_dir / 'lake').resolve()}"
+    try:
+        lake_path(url)
+    except ValueError as err:
+        raise click.UsageError(f"--engine spark: {err}") from None
+    try:
+        from .spark.batch import SparkBatch
+        import pyspark  # noqa: F401 - imported lazily by the batch: checked here, before anything is made
+    except ImportError:
+        click.echo("error: --engine spark needs PySpark: pip install 'processor[spark]'", err=True)
+        sys.exit(EXIT_USAGE)
+
+    def make(inbox, out_dir, url, reference, log, busy_timeout_s=0.0, params=None, init=False):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return SparkBatch(inbox, out_dir, url, reference, log, params, init=init, master=master)
+    return url, make
+
+
+def _lake_exists(url: str) -> bool:
+    from .lake import Lake
+
+    return Lake(url).exists()
 
 
 def _say_result(log, result, out_dir: Path) -> None:

@@ -3,9 +3,9 @@
 The tables are the embedded ledger's (ledger/schema.sql: the same names, the same columns), each row also
 carrying `lake_seq` (the order of its batch among the committed ones) and `lake_rev` (the step of the batch that wrote
 it). Nothing is updated in place: a batch writes the rows whose state it changed, under
-`TABLE/b=BATCH/`, and a row in force is the latest of its key (IN_FORCE_KEY) by lake_seq, then lake_rev. A batch becomes visible all at
-once when its entry is written in `batches/` (the batch table, written last, through Spark's file commit);
-readers take only the partitions of committed batches, so a batch killed part-way leaves the lake as it was
+`TABLE/b=BATCH/`, and a row in force is the latest of its key (IN_FORCE_KEY) by lake_seq, then lake_rev. A batch
+becomes visible all at once when its entry is written in `batches/` (the batch table, written last, through Spark's
+file commit); readers take only the partitions of committed batches, so a batch killed part-way leaves the lake as it was
 and its partitions are swept by the next batch. One batch at a time: `_lock`, created exclusively.
 
     DIR/_lake.json                       what this directory is (written by --init)
@@ -23,6 +23,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
+
+from ..ledger.base import LedgerBusy, LedgerMissing
 
 FORMAT = "processor-lake"
 VERSION = 1
@@ -42,12 +44,12 @@ PARTS = {"export_items": "export_lists", "return_lines": "return_apps", "claim_i
 LAKE_ONLY = ("lake_seq", "lake_rev")
 
 
-class LakeMissing(Exception):
-    pass
+class LakeMissing(LedgerMissing):
+    """No lake at the URL, or one this release cannot read: handled as a missing ledger (exit 2)."""
 
 
-class LakeBusy(Exception):
-    pass
+class LakeBusy(LedgerBusy):
+    """Another batch holds the lake (exit 75)."""
 
 
 @lru_cache(maxsize=None)

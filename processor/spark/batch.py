@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+import sys
 from datetime import datetime
 
 from .. import __version__, interrupts
-from ..batch import CHINA, BatchResult, Stopwatch
+from ..batch import CHINA, Batch, BatchResult, ReportsNotWritten, Stopwatch
 from ..lake import Lake
 from ..law.redecide import RELEASED
 from ..ledger.decisions import REPORT_EXTRA
@@ -26,11 +27,12 @@ from ..readers import FILE
 from ..sinks import BatchHeader
 from ..sinks.files import CsvOut, Staged, write_json
 from ..sinks.marker import clear_incomplete, mark_incomplete
-from ..stages.ingest import RETURN_KINDS, Tally
+from ..stages.ingest import OUTCOME_COLUMN, RETURN_KINDS, Tally
 from ..stages.intake import file_entry, open_inputs
 from ..stages.report import QUARANTINE_CSV_COLUMNS, parameters, report_files, settings, summary
 from ..sinks import decision_sinks, write_decisions
-from .frames import Tables, schema_of
+from .frames import Tables, schema_of, spark_schema
+from .settle import settle
 from .session import spark_session
 
 
@@ -42,7 +44,7 @@ class SparkBatch:
         self.inbox, self.out_dir, self.url, self.reference, self.log = inbox, out_dir, lake_url, reference, log
         self.params, self.init, self.master = params, init, master
         self.notebook = Notebook(log)
-        self.progress = Progress(log, __import__("sys").stderr)
+        self.progress = Progress(log, sys.stderr)
         self.tally = Tally()
         self.inputs: list = []
         self.batch_id = None
@@ -88,7 +90,7 @@ class SparkBatch:
             stage.end()
             clock.lap("ingest")
             stage = self.progress.stage("settle")
-            warnings, more_lists = __import__("processor.spark.settle", fromlist=["settle"]).settle(tables)
+            warnings, more_lists = settle(tables)
             self.notebook.note(warnings)
             stage.end()
             clock.lap("settle")
@@ -105,9 +107,12 @@ class SparkBatch:
             _commit(spark, lake, batch_id, seq, started, finished, self.inbox, self.reference.fingerprint,
                     parameters(self.reference, self.params))
             self.committed = True
-            staged.publish()
-            self.published = True
-            clear_incomplete(self.out_dir)
+            try:
+                staged.publish()
+                self.published = True
+                clear_incomplete(self.out_dir)
+            except OSError as err:  # the batch stands: what failed is only the renaming of its reports
+                raise ReportsNotWritten(batch_id, err) from None
             clock.lap("commit")
             self.log.info("timings", **clock.laps)
             return result
@@ -149,8 +154,8 @@ class SparkBatch:
                 .join(firsts, (F.col("kind") == "CEB603") & (F.col("invt_no") == F.col("f_invt")), "left")
                 .withColumn("taken_by", F.when(F.col("o_key").isNotNull() & (F.col("o_key") != F.col("key")),
                                                F.col("o_key"))
-                            .when(F.col("o_key").isNull() & F.col("f_key").isNotNull() & (F.col("f_key") != F.col("key")),
-                                  F.col("f_key"))))
+                            .when(F.col("o_key").isNull() & F.col("f_key").isNotNull()
+                                  & (F.col("f_key") != F.col("key")), F.col("f_key"))))
         heads = (lists.select(F.lit("CEB603").alias("h_kind"), F.col("list_key").alias("h_key"), "app_time",
                               "app_type", "content_hash")
                  .unionByName(tables.in_force("return_apps").select(
@@ -171,7 +176,6 @@ class SparkBatch:
         for table in ("journal", "export_lists", "export_items", "return_apps", "return_lines", "claims",
                       "claim_items", "list_receipts", "list_cancels", "return_receipts"):
             rows = out.where((F.col("tag") == "row") & (F.col("table") == table))
-            from .frames import spark_schema
             tables.write(table, rows.select("payload").mapInArrow(decode_rows(table, tables.seq, rev),
                                                                   spark_schema(table)))
         self._account(night, out, accounts)
@@ -194,34 +198,26 @@ class SparkBatch:
         for r in night.where("tag = 'void'").groupBy("idx", "kind").agg(
                 F.count("*").alias("n"), F.sum("lines").alias("items")).collect():
             per.setdefault(r["idx"], []).append((r["kind"], "quarantined", r["n"], r["items"]))
-        column = {"stored": "stored", "duplicate": "duplicates", "quarantined": "quarantined"}
         for i, f in enumerate(self.inputs):
             a = accounts[i]
             kind = a["kind"]
             counts = {"read": 0, "stored": 0, "quarantined": 0, "duplicates": 0}
             if kind is None:
                 counts.update(read=1, quarantined=1)
-                self._tally(FILE, "quarantined", 1, 0)
+                self.tally.add(FILE, "quarantined", 0)
             elif a["failed"]:
                 counts.update(read=a["read"], quarantined=a["read"])
                 f.failed = True
                 f.changed = a["changed"]
-                self._tally(kind, "quarantined", a["read"], a["items"])
+                self.tally.add(kind, "quarantined", a["items"], a["read"])
             else:
                 for k, outcome, n, items in per.get(i, []):
                     counts["read"] += n
-                    counts[column[outcome]] += n
-                    self._tally(k, outcome, n, items or 0)
+                    counts[OUTCOME_COLUMN[outcome]] += n
+                    self.tally.add(k, outcome, items or 0, n)
             f.counts, f.kind, f.root, f.complete = counts, kind, a["root"], a["complete"]
         self.files_rows = [(f.name, f.sha256, f.size, f.kind or (f.root or "unreadable"), f.counts, f.complete)
                            for f in self.inputs]
-
-    def _tally(self, kind, outcome, n, items) -> None:
-        column = {"stored": "stored", "duplicate": "duplicates", "quarantined": "quarantined"}[outcome]
-        for d, v in ((self.tally.records, n), (self.tally.items, items)):
-            c = d.setdefault(kind, {"read": 0, "stored": 0, "quarantined": 0, "duplicates": 0})
-            c["read"] += v
-            c[column] += v
 
     # -- decide --------------------------------------------------------------------------------------
     def _decide(self, spark, tables, work, touched_lists, more_lists, returns):
@@ -279,8 +275,8 @@ class SparkBatch:
                                                                                     "left_anti")
         rejected = latest.where("status = 'current' AND decision = 'REJECTED'").where(
             F.array_contains(F.split("reasons", ";"), "QTY_EXCEEDS_EXPORT"))
-        rq = (rejected.select("invt_no", "gnum", "co_el_no").join(released.withColumn("waits", F.lit(0)).unionByName(maybe.withColumn("waits", F.lit(1))),
-                            ["invt_no", "gnum"])
+        freed = released.withColumn("waits", F.lit(0)).unionByName(maybe.withColumn("waits", F.lit(1)))
+        rq = (rejected.select("invt_no", "gnum", "co_el_no").join(freed, ["invt_no", "gnum"])
               .select("invt_no", "gnum", "co_el_no", "waits", F.lit(RELEASED).alias("cause"), F.lit(1).alias("_p")))
         todo = cls.where("tag = 'queue'").mapInArrow(_unpickle_cause, "invt_no string, gnum long, co_el_no string, "
                                                                       "waits long, cause string") \
@@ -342,7 +338,8 @@ class SparkBatch:
         cand = (first.join(latest, ["co_el_no", "gnum"])
                 .join(later, ["co_el_no", "gnum"], "left")
                 .groupBy("co_el_no", "gnum", "bv").agg(F.max(F.when(F.col("v") > F.col("bv"), 1)).alias("_later"),
-                                                       F.first("version").alias("lv"), F.first("invt_no").alias("invt_no"),
+                                                       F.first("version").alias("lv"),
+                                                       F.first("invt_no").alias("invt_no"),
                                                        F.first("cause").alias("cause"))
                 .where(F.col("_later").isNull())
                 .join(mine, ["co_el_no", "gnum"], "left_anti")
@@ -369,22 +366,19 @@ class SparkBatch:
     def _store_results(self, spark, tables, res, rev: int) -> None:
         from pyspark.sql import functions as F
 
-        from .frames import spark_schema
         from .store import decode_rows
 
         rows = res.where(F.col("tag").isin("decision", "withdrawn", "superseded")).select("payload")
         tables.write("decisions", rows.mapInArrow(decode_rows("decisions", tables.seq, rev),
                                                   spark_schema("decisions")))
-        rep = res.where("tag = 'reported'").select(F.lit(tables.batch_id).alias("batch_id"), F.col("co").alias("co_el_no"),
+        rep = res.where("tag = 'reported'").select(F.lit(tables.batch_id).alias("batch_id"),
+                                                   F.col("co").alias("co_el_no"),
                                                    "gnum", F.col("waits").alias("version"),
                                                    F.lit(tables.seq).cast("long").alias("lake_seq"),
                                                    F.lit(rev).cast("long").alias("lake_rev"))
         tables.write("batch_decisions", rep)
 
-    def _decision_warnings(self, decisions) -> None:
-        if decisions.estimated_windows:
-            from ..batch import Batch
-            Batch._decision_warnings(self, decisions)
+    _decision_warnings = Batch._decision_warnings  # the same warning for estimated window ends
 
     # -- report --------------------------------------------------------------------------------------
     def _rows(self, tables):

@@ -185,7 +185,8 @@ def gather_frame(tables, queue):
                                    .alias("_p")))
     ci = per_co.join(citems.withColumnRenamed("gnum", "ci_gnum"), F.col("q_co") == F.col("co_el_no"))
     parts.append(ci.select("invt_no", "gnum", F.lit("citem").alias("tag"), F.col("co_el_no").alias("co"),
-                           F.struct(*[F.col("ci_gnum" if c == "gnum" else c) for c in CLAIM_ITEMS.columns]).alias("_p")))
+                           F.struct(*[F.col("ci_gnum" if c == "gnum" else c) for c in CLAIM_ITEMS.columns])
+                           .alias("_p")))
     rr = per_co.join(tables.all_rows("return_receipts").select(F.col("co_el_no").alias("r_co"),
                                                                F.col("content_hash").alias("r_h")),
                      F.col("q_co") == F.col("r_co"))

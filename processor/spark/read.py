@@ -75,7 +75,8 @@ def read_one(f: dict):
             as_rows(parsed)
             rec = parsed.record
             chunk.append(_row(
-                "rec", idx, seq=seq, kind=kind, key=ledger_key(kind, rec), pkey=parsed.key, file=f["name"], sha256=f["sha256"],
+                "rec", idx, seq=seq, kind=kind, key=ledger_key(kind, rec), pkey=parsed.key, file=f["name"],
+                sha256=f["sha256"],
                 content_hash=parsed.content_hash,
                 invt_no=getattr(rec, "invt_no", None) or None, app_time=_app_time(rec),
                 app_type=getattr(rec, "app_type", None), lines=parsed.lines, line=parsed.line,

@@ -27,12 +27,12 @@ class Tally:
     records: dict = field(default_factory=dict)
     items: dict = field(default_factory=dict)
 
-    def add(self, kind: str, outcome: str, n_items: int) -> None:
+    def add(self, kind: str, outcome: str, n_items: int, n_records: int = 1) -> None:
         r = self.records.setdefault(kind, _zero())
         i = self.items.setdefault(kind, _zero())
         key = OUTCOME_COLUMN[outcome]
-        r["read"] += 1
-        r[key] += 1
+        r["read"] += n_records
+        r[key] += n_records
         i["read"] += n_items
         i[key] += n_items
 
