@@ -136,8 +136,9 @@ class Lake:
         (self.root / "_lock").unlink(missing_ok=True)
 
     # -- batches -----------------------------------------------------------------------------------
-    def committed(self) -> dict:
-        """batch_id -> its seq, for the committed batches (their entry in batches/ is complete)."""
+    def entries(self) -> dict:
+        """batch_id -> its entry in batches/ (seq, started_at, reference_hash...), for the committed batches:
+        those whose entry is complete."""
         out = {}
         base = self.root / "batches"
         if not base.is_dir():
@@ -149,8 +150,12 @@ class Lake:
                 for line in f.read_text(encoding="utf-8").splitlines():
                     if line.strip():
                         row = json.loads(line)
-                        out[row["batch_id"]] = int(row["seq"])
+                        out[row["batch_id"]] = row
         return out
+
+    def committed(self) -> dict:
+        """batch_id -> its seq, for the committed batches."""
+        return {b: int(e["seq"]) for b, e in self.entries().items()}
 
     def table_dir(self, table: str) -> Path:
         return self.root / table

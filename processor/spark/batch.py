@@ -82,7 +82,8 @@ class SparkBatch:
             spark = spark_session(self.master)
             clock.lap("spark_session")
             tables = Tables(spark, lake, committed, batch_id, seq)
-            tables.references = {**_references(lake), batch_id: self.reference.fingerprint}
+            tables.references = {**{b: e.get("reference_hash") for b, e in lake.entries().items()},
+                                batch_id: self.reference.fingerprint}
             tables.files = {f.sha256: f.name for f in self.inputs}
             work = f"{lake.url}/_work/{batch_id}"
             stage = self.progress.stage("ingest", sum(f.size for f in self.inputs), "bytes", len(self.inputs))
@@ -326,8 +327,8 @@ class SparkBatch:
 
         from ..law.redecide import REFERENCE
 
-        started = _started(tables.lake)
-        origin = max(self.echoes, key=lambda b: (started.get(b, ""), b))
+        entries = tables.lake.entries()
+        origin = max(self.echoes, key=lambda b: (entries.get(b, {}).get("started_at", ""), b))
         bd = tables.all_rows("batch_decisions")
         decisions = tables.in_force("decisions")
         latest = decisions.where("status IN ('current', 'withdrawn')")
@@ -492,29 +493,6 @@ def _unpickle_cause(batches):
         yield pa.RecordBatch.from_pylist([{"invt_no": r["invt_no"], "gnum": r["gnum"], "co_el_no": r["co"],
                                            "waits": r["waits"], "cause": pickle.loads(r["payload"])}
                                           for r in b.to_pylist()], schema=schema)
-
-
-def _started(lake) -> dict:
-    return {b: e.get("started_at", "") for b, e in _entries(lake).items()}
-
-
-def _references(lake) -> dict:
-    return {b: e.get("reference_hash") for b, e in _entries(lake).items()}
-
-
-def _entries(lake) -> dict:
-    """batch_id -> its entry in batches/ (the committed ones)."""
-    out = {}
-    base = lake.root / "batches"
-    if base.is_dir():
-        for part in base.iterdir():
-            if (part / "_SUCCESS").exists():
-                for f in part.glob("part-*"):
-                    for line in f.read_text(encoding="utf-8").splitlines():
-                        if line.strip():
-                            row = json.loads(line)
-                            out[row["batch_id"]] = row
-    return out
 
 
 def _commit(spark, lake, batch_id, seq, started, finished, inbox, reference_hash, params) -> None:
