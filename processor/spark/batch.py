@@ -33,7 +33,7 @@ from ..stages.report import QUARANTINE_CSV_COLUMNS, parameters, report_files, se
 from ..sinks import decision_sinks, write_decisions
 from .frames import Tables, schema_of, spark_schema
 from .settle import settle
-from .session import spark_session
+from .session import partitions, spark_session
 
 
 class SparkBatch:
@@ -87,18 +87,18 @@ class SparkBatch:
             tables.files = {f.sha256: f.name for f in self.inputs}
             work = f"{lake.url}/_work/{batch_id}"
             stage = self.progress.stage("ingest", sum(f.size for f in self.inputs), "bytes", len(self.inputs))
-            touched_lists, returns = self._ingest(spark, tables, work)
+            touched_lists, returns = self._ingest(spark, tables, work, clock)
             stage.end()
-            clock.lap("ingest")
+            clock.lap("ingest_write")
             stage = self.progress.stage("settle")
             warnings, more_lists = settle(tables)
             self.notebook.note(warnings)
             stage.end()
             clock.lap("settle")
             stage = self.progress.stage("decide", unit="lines")
-            decisions = self._decide(spark, tables, work, touched_lists, more_lists, returns)
+            decisions = self._decide(spark, tables, work, touched_lists, more_lists, returns, clock)
             stage.end()
-            clock.lap("decide")
+            clock.lap("decide_write")
             finished = datetime.now(CHINA)
             stage = self.progress.stage("report", unit="rows")
             result = self._report(spark, tables, staged, batch_id, started, finished, decisions, clock)
@@ -126,15 +126,16 @@ class SparkBatch:
             lake.unlock()
 
     # -- read and store ------------------------------------------------------------------------------
-    def _ingest(self, spark, tables, work: str):
+    def _ingest(self, spark, tables, work: str, clock):
         from pyspark.sql import functions as F
 
         from .read import read_night
-        from .store import OUT, decode_rows, store_groups
+        from .store import OUT, decode_rows, store_partitions
 
         night_path = f"{work}/night"
-        read_night(spark, self.inputs).write.mode("overwrite").parquet(night_path)
+        read_night(spark, self.inputs, partitions(spark)).write.mode("overwrite").parquet(night_path)
         night = spark.read.parquet(night_path)
+        clock.lap("ingest_read")
         accounts = {r["idx"]: pickle.loads(r["payload"]) for r in night.where("tag = 'file'")
                     .select("idx", "payload").collect()}
         failed = [i for i, a in accounts.items() if a["failed"]]
@@ -170,9 +171,10 @@ class SparkBatch:
                 "app_type", "lines", "line", "payload", "known", "taken_by", "held_time", "held_type", "held_hash",
                 "batch_id"]
         out_path = f"{work}/stored"
-        (recs.select(*cols).groupBy("kind", "key").applyInArrow(store_groups, schema_of(OUT))
-         .write.mode("overwrite").parquet(out_path))
+        (recs.select(*cols).repartition(partitions(spark), "kind", "key").sortWithinPartitions("kind", "key", "idx", "seq")
+         .mapInArrow(store_partitions, schema_of(OUT)).write.mode("overwrite").parquet(out_path))
         out = spark.read.parquet(out_path)
+        clock.lap("ingest_store")
         rev = tables.next_rev()
         for table in ("journal", "export_lists", "export_items", "return_apps", "return_lines", "claims",
                       "claim_items", "list_receipts", "list_cancels", "return_receipts"):
@@ -221,7 +223,7 @@ class SparkBatch:
                            for f in self.inputs]
 
     # -- decide --------------------------------------------------------------------------------------
-    def _decide(self, spark, tables, work, touched_lists, more_lists, returns):
+    def _decide(self, spark, tables, work, touched_lists, more_lists, returns, clock):
         from pyspark.sql import functions as F
 
         from ..stages.decide import DecisionRun
@@ -270,6 +272,7 @@ class SparkBatch:
         gathered.mapInArrow(classify_rows(b, self.reference.fingerprint), schema_of(RESULT)) \
             .write.mode("overwrite").parquet(cls_path)
         cls = spark.read.parquet(cls_path)
+        clock.lap("decide_classify")
         # lines rejected for quantity on the items where quantity is (waits 0) or may be (1) released
         released = cls.where("tag = 'released'").select("invt_no", "gnum").distinct()
         maybe = cls.where("tag = 'maybe'").select("invt_no", "gnum").distinct().join(released, ["invt_no", "gnum"],
@@ -300,12 +303,13 @@ class SparkBatch:
         g_path = f"{work}/gathered"
         frame.write.mode("overwrite").parquet(g_path)
         gathered = spark.read.parquet(g_path)
-        shuffle = int(spark.conf.get("spark.sql.shuffle.partitions"))
+        clock.lap("decide_gather")
         d_path = f"{work}/decided"
-        (gathered.repartition(shuffle, "invt_no", "gnum").sortWithinPartitions("invt_no", "gnum", "tag")
+        (gathered.repartition(partitions(spark), "invt_no", "gnum").sortWithinPartitions("invt_no", "gnum", "tag")
          .mapInArrow(decide_rows(b, self.reference, self.params), schema_of(RESULT))
          .write.mode("overwrite").parquet(d_path))
         decided = spark.read.parquet(d_path)
+        clock.lap("decide_items")
         rev = tables.next_rev()
         self._store_results(spark, tables, decided, rev)
         for r in decided.where("tag = 'stats'").select("payload").toLocalIterator():

@@ -79,18 +79,15 @@ def _withdraw(co, current: dict, batch_id: str, why: str, gnums):
 
 def classify_rows(batch_id: str, reference_hash: str):
     """mapInArrow over the touched returns gathered one per row -> RESULT rows."""
-    schema = arrow_of(RESULT)
-
-    def run(batches):
+    def rows(batches):
         for b in batches:
             for r in b.to_pylist():
                 head = {"content_hash": r["content_hash"], "withdrawn": r["withdrawn"]} if r["content_hash"] else None
                 latest = [pickle.loads(p) for p in (r["latest"] or [])]
                 state = export_state(r["l_hash"], r["l_invt"], r["l_void"])
-                yield from batches_of(classify_return(
-                    r["co_el_no"], head, r["lines"] or [], r["claim_hash"], r["receipts"] or [], latest, state,
-                    batch_id, reference_hash), schema)
-    return run
+                yield from classify_return(r["co_el_no"], head, r["lines"] or [], r["claim_hash"],
+                                           r["receipts"] or [], latest, state, batch_id, reference_hash)
+    return lambda batches: batches_of(rows(batches), arrow_of(RESULT))
 
 
 # -- deciding, an export item at a time ---------------------------------------------------------------

@@ -24,12 +24,16 @@ READ = {"tag": "str", "idx": "int", "seq": "int", "pos": "int", "kind": "str", "
 END = 1 << 40  # a file's own problems come after every record's
 
 
-def read_files(batches):
-    """mapInArrow: rows of input files (idx, name, path, identity) -> READ rows."""
+def read_bins(bins: list):
+    """mapInArrow over a range with one id per task: the files of bin `id`, read in turn -> READ rows."""
     schema = arrow_of(READ)
-    for batch in batches:
-        for f in batch.to_pylist():
-            yield from batches_of(read_one(f), schema)
+
+    def run(batches):
+        for batch in batches:
+            for b in batch.column("id").to_pylist():
+                for f in bins[b]:
+                    yield from batches_of(read_one(f), schema)
+    return run
 
 
 def _row(tag, idx, **kw) -> dict:
@@ -114,14 +118,18 @@ def _app_time(rec) -> str | None:
     return t if isinstance(t, str) or t is None else to_ledger(t)
 
 
-def read_night(spark, files: list):
-    """The night's frame: READ rows of every input file (InputFile, in batch order), read on the executors,
-    a task per file."""
+def read_night(spark, files: list, tasks: int):
+    """The night's frame: READ rows of every input file (InputFile, in batch order), read on the executors.
+    The files are dealt, largest first, into at most `tasks` bins of about equal bytes, a task per bin: a Python
+    task costs tens of milliseconds to start, more than reading a small file."""
     from .frames import schema_of
 
-    rows = [(i, f.name, f.path, f.sha256, pickle.dumps(f.identity) if f.identity else None)
-            for i, f in enumerate(files)]
-    df = spark.createDataFrame(rows, schema_of({"idx": "int", "name": "str", "path": "str", "sha256": "str",
-                                                "identity": "bin"}))
-    df = df.repartition(max(1, len(rows)), "idx") if rows else df
-    return df.mapInArrow(read_files, schema_of(READ))
+    n = max(1, min(tasks, len(files)))
+    bins: list = [[] for _ in range(n)]
+    load = [0] * n
+    for i, f in sorted(enumerate(files), key=lambda x: (-x[1].size, x[0])):
+        b = load.index(min(load))
+        bins[b].append({"idx": i, "name": f.name, "path": f.path, "sha256": f.sha256,
+                        "identity": pickle.dumps(f.identity) if f.identity else None})
+        load[b] += f.size + 1
+    return spark.range(0, n, 1, n).mapInArrow(read_bins(bins), schema_of(READ))

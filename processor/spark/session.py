@@ -32,3 +32,9 @@ def spark_session(master: str = "local[*]", app: str = "processor"):
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def partitions(spark) -> int:
+    """How many pieces a stage's work is cut into (PROCESSOR_SPARK_PARTITIONS, 8 unless set): the shuffle
+    partitions, and the tasks that read the inbox."""
+    return int(spark.conf.get("spark.sql.shuffle.partitions"))
