@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo demo-spark test bench fixtures clean
+.PHONY: demo demo-spark test bench bench-spark fixtures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ fixtures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+bench-spark: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[spark]'
+	$(BIN)/python bench/spark.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) out bench-out .pytest_cache

@@ -28,6 +28,22 @@ def test_demo_night_identical(tmp_path):
     _same(both([("demo", ROOT / "fixtures" / "demo", None)], tmp_path))
 
 
+def test_casebook_nights_identical(tmp_path):
+    """The casebook's nights in turn on one ledger per engine (tests/casebook: every rule, versions, voids,
+    withdrawals, claims replaced, re-decisions when an input changes, the follow-up nights), and the rerun of
+    night 2, whose CEB605 voids a list a return holds."""
+    from tests.casebook.cases import NIGHTS
+    from tests.test_casebook import reference_dir, write_inbox
+
+    nights = []
+    for n in NIGHTS:
+        write_inbox(n, tmp_path / f"inbox-{n}")
+        nights.append((f"night{n}", tmp_path / f"inbox-{n}", reference_dir(n)))
+        if n == 2:
+            nights.append(("night2-rerun", tmp_path / "inbox-2", reference_dir(2)))
+    _same(both(nights, tmp_path))
+
+
 def test_synthetic_night_identical(tmp_path):
     """A synthetic night (PROCESSOR_SPARK_SYNTH_ITEMS export items, 100,000 by hand; CI's default is smaller to
     keep within its time) with a return for one item in ten."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import shutil
 import sys
 from datetime import datetime
 
@@ -34,6 +33,7 @@ from ..sinks import decision_sinks, write_decisions
 from .frames import Tables, schema_of, spark_schema
 from .settle import settle
 from .session import partitions, spark_session
+from .views import LakeViews
 
 
 class SparkBatch:
@@ -82,10 +82,13 @@ class SparkBatch:
             spark = spark_session(self.master)
             clock.lap("spark_session")
             tables = Tables(spark, lake, committed, batch_id, seq)
-            tables.references = {**{b: e.get("reference_hash") for b, e in lake.entries().items()},
+            entries = lake.entries()
+            tables.references = {**{b: e.get("reference_hash") for b, e in entries.items()},
                                 batch_id: self.reference.fingerprint}
+            self.started_at = {**{b: e.get("started_at") for b, e in entries.items()},
+                               batch_id: started.isoformat()}
             tables.files = {f.sha256: f.name for f in self.inputs}
-            work = f"{lake.url}/_work/{batch_id}"
+            work = lake.work(batch_id)
             stage = self.progress.stage("ingest", sum(f.size for f in self.inputs), "bytes", len(self.inputs))
             touched_lists, returns = self._ingest(spark, tables, work, clock)
             stage.end()
@@ -103,7 +106,7 @@ class SparkBatch:
             stage = self.progress.stage("report", unit="rows")
             result = self._report(spark, tables, staged, batch_id, started, finished, decisions, clock)
             stage.end()
-            clock.lap("reports")
+            clock.lap("report_summary")
             interrupts.hold()
             _commit(spark, lake, batch_id, seq, started, finished, self.inbox, self.reference.fingerprint,
                     parameters(self.reference, self.params))
@@ -116,13 +119,14 @@ class SparkBatch:
                 raise ReportsNotWritten(batch_id, err) from None
             clock.lap("commit")
             self.log.info("timings", **clock.laps)
+            self.log.info("peak_memory_mb", **clock.peak_rss_mb)  # the driver's Python process
             return result
         except BaseException:
             self.progress.stop()
             staged.discard()
             raise
         finally:
-            shutil.rmtree(lake.root / "_work" / str(self.batch_id), ignore_errors=True)
+            lake.drop_work(str(self.batch_id))
             lake.unlock()
 
     # -- read and store ------------------------------------------------------------------------------
@@ -331,8 +335,7 @@ class SparkBatch:
 
         from ..law.redecide import REFERENCE
 
-        entries = tables.lake.entries()
-        origin = max(self.echoes, key=lambda b: (entries.get(b, {}).get("started_at", ""), b))
+        origin = max(self.echoes, key=lambda b: (self.started_at.get(b) or "", b))
         bd = tables.all_rows("batch_decisions")
         decisions = tables.in_force("decisions")
         latest = decisions.where("status IN ('current', 'withdrawn')")
@@ -434,13 +437,14 @@ class SparkBatch:
                                  "expected": p.expected})
         header = BatchHeader(batch_id=batch_id, run_at=started.isoformat(), software_version=__version__,
                              reference=self.reference, settings=settings(self.params, self.reference),
-                             files=(file_entry(f) for f in self.inputs), views=None)
-        sinks = tuple(s for s in decision_sinks() if s.file_name not in ("report.xlsx", "report.html"))
-        totals = write_decisions(sinks, staged, header, self._rows(tables))
+                             files=(file_entry(f) for f in self.inputs),
+                             views=LakeViews(tables, batch_id, started.date(), self.started_at, quarantine))
+        totals = write_decisions(decision_sinks(), staged, header, self._rows(tables))
         tables.write_rows("quarantine", [(batch_id, i, *row) for i, row in enumerate(quarantine)], tables.next_rev())
         tables.write_rows("input_files", [(batch_id, n, sha, size, kind, c["read"], c["stored"], c["quarantined"],
                                            c["duplicates"], int(complete))
                                           for n, sha, size, kind, c, complete in self.files_rows], tables.next_rev())
+        clock.lap("report")
         counts = _Counts(tables)
         s = summary(ledger=counts, batch_id=batch_id, started=started, finished=finished, inbox=str(self.inbox),
                     ledger_url=self.url, parameters=parameters(self.reference, self.params),

@@ -63,6 +63,7 @@ class Tables:
         self.rev = 0
         self.references: dict = {}  # batch_id -> the reference data's fingerprint it ran with
         self.files: dict = {}  # sha256 -> the name of the batch's input file
+        self._present: dict = {}  # table -> the batches with a partition of it
 
     def batches_frame(self):
         return batches_frame_of(self)
@@ -82,8 +83,9 @@ class Tables:
         from pyspark.sql import functions as F
 
         schema = spark_schema(table)
-        base = self.lake.table_dir(table)
-        parts = [f"{self.lake.url}/{table}/b={b}" for b in self.visible if (base / f"b={b}").is_dir()]
+        if table not in self._present:  # the committed batches' partitions do not change under the lock
+            self._present[table] = self.lake.batches_in(table)
+        parts = [self.lake.partition(table, b) for b in self.visible if b in self._present[table]]
         if not parts:
             return self.spark.createDataFrame([], schema)
         return self.spark.read.schema(schema).parquet(*parts).select(*[F.col(c) for c in columns(table)])
@@ -104,6 +106,7 @@ class Tables:
         """Rows of this batch (a DataFrame with the table's columns) appended to its partition: invisible to
         every other reader until the batch commits."""
         df.select(*columns(table)).write.mode("append").parquet(self.lake.partition(table, self.batch_id))
+        self._present.setdefault(table, self.lake.batches_in(table)).add(self.batch_id)
 
     def write_rows(self, table: str, rows: list, rev: int) -> None:
         """Rows made on the driver (few: the batch's own bookkeeping)."""

@@ -50,15 +50,20 @@ class LedgerViews:
     def pending(self):
         """The backlog, each line with its days left as of `as_of` (None without a window end) and whether it
         is urgent (due within URGENT_DAYS): counted here once, for the workbook and the page alike."""
-        for p in DecisionStore(self.ledger).pending():
-            days = (date.fromisoformat(p["window_end"]) - self.as_of).days if p["window_end"] else None
-            yield {**p, "days_left": days, "urgent": days is not None and days <= URGENT_DAYS}
+        return with_days_left(DecisionStore(self.ledger).pending(), self.as_of)
 
     def quarantined(self):
         return self.ledger.quarantined(self.batch_id)
 
     def trails(self, keys) -> dict:
         return DecisionStore(self.ledger).trails(set(keys))
+
+
+def with_days_left(pending, as_of: date):
+    """PENDING lines with their days left as of `as_of` (None without a window end) and whether each is urgent."""
+    for p in pending:
+        days = (date.fromisoformat(p["window_end"]) - as_of).days if p["window_end"] else None
+        yield {**p, "days_left": days, "urgent": days is not None and days <= URGENT_DAYS}
 
 
 def report_files() -> tuple:
