@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ COMPARED = ("decisions.csv", "backpay.csv", "quarantine.csv")
 
 
 def run_night(engine: str, inbox: Path, out: Path, ledger: Path, reference: Path | None, init: bool,
-              master: str = "local[2]") -> subprocess.CompletedProcess:
+              master: str = "local[2]", readable: bool = False) -> subprocess.CompletedProcess:
     if engine == "spark":
         cmd = [*PROCESSOR, "run", "--engine", "spark", "--spark-master", master, "--ledger",
                f"file://{ledger.resolve()}"]
@@ -27,7 +28,7 @@ def run_night(engine: str, inbox: Path, out: Path, ledger: Path, reference: Path
     cmd += ["--inbox", str(inbox), "--out", str(out), "--quiet"] + (["--init"] if init else [])
     if reference is not None:
         cmd += ["--reference", str(reference)]
-    env = {**os.environ, "PROCESSOR_READABLE_REPORTS": "0"}
+    env = {**os.environ, "PROCESSOR_READABLE_REPORTS": "1" if readable else "0"}
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
 
 
@@ -65,12 +66,27 @@ def differences(a: Path, b: Path, names: dict) -> dict:
     if x != y:
         found["reconciliation.xml"] = ([r for r in x if r not in y][:3], [r for r in y if r not in x][:3], len(x),
                                        len(y))
+    if (a / "report.html").exists() or (b / "report.html").exists():
+        x, y = _page(a / "report.html", names), _page(b / "report.html", names)
+        if x != y:
+            found["report.html"] = ([r for r in x if r not in y][:3], [r for r in y if r not in x][:3], len(x),
+                                    len(y))
     return found
 
 
-def both(nights: list, base: Path, master: str = "local[2]") -> list:
-    """nights: (name, inbox, reference); each run on both engines in turn, one ledger each. Returns, per night,
-    (name, differences, embedded run, spark run)."""
+def _page(path: Path, names: dict) -> list:
+    """report.html's text, tag by tag, with batch ids named by night and the run's time left out."""
+    if not path.exists():
+        return ["(missing)"]
+    text = path.read_text(encoding="utf-8")
+    for b, n in names.items():
+        text = text.replace(b, n)
+    return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00", "(run time)", text).split(">")
+
+
+def both(nights: list, base: Path, master: str = "local[2]", readable: bool = False) -> list:
+    """nights: (name, inbox, reference); each run on both engines in turn, one ledger each (`readable`: with
+    report.html, compared too). Returns, per night, (name, differences, embedded run, spark run)."""
     names: dict = {}
     results = []
     for i, (name, inbox, reference) in enumerate(nights):
@@ -78,7 +94,7 @@ def both(nights: list, base: Path, master: str = "local[2]") -> list:
         for engine in ("embedded", "spark"):
             out = base / engine / name
             runs[engine] = run_night(engine, inbox, out, base / engine / "ledger", reference, init=(i == 0),
-                                     master=master)
+                                     master=master, readable=readable)
             if runs[engine].returncode == 0:
                 names[batch_of(out)] = f"night:{name}"
         if any(r.returncode != 0 for r in runs.values()):

@@ -25,7 +25,8 @@ def _same(results):
 
 
 def test_demo_night_identical(tmp_path):
-    _same(both([("demo", ROOT / "fixtures" / "demo", None)], tmp_path))
+    """With the readable reports: report.html (the backlog and trails read from the lake) compared too."""
+    _same(both([("demo", ROOT / "fixtures" / "demo", None)], tmp_path, readable=True))
 
 
 def test_casebook_nights_identical(tmp_path):
