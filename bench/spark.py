@@ -1,11 +1,11 @@
 """make bench-spark: the Spark engine's rate per executor core and its memory, for docs/scale.md (issue #15).
 
 For each size and each master: a deterministic synthetic night (`processor synth`, kept in bench-out/ between
-runs), run once with `processor run --engine spark --init` on a fresh lake; a `local[N]` run is held to N
-cores (its JVM's own threads and its Python workers included), so its rate per core is one core's. Prints the wall time, items/s and
-items/s per core, the time of each stage (summary.json timings_s), and the peak resident memory of the
-driver's Python process, of the JVM (in local mode the driver and the executors share it) and of the Python
-workers together, sampled from /proc every half second (Linux).
+runs), run once with `processor run --engine spark --init` on a fresh lake. A `local[N]` run is held to N
+cores (its JVM's own threads and its Python workers included), so its rate per core is one core's. Prints the
+wall time, items/s and items/s per core, the time of each stage (summary.json timings_s), and the peak
+resident memory of the driver's Python process, of the JVM (in local mode the driver and the executors share
+it) and of the Python workers together, sampled from /proc every half second (Linux).
 
     python bench/spark.py [--sizes 100000,1000000] [--masters 'local[1],local[2]'] [--work bench-out]
 """

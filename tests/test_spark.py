@@ -46,9 +46,9 @@ def test_casebook_nights_identical(tmp_path):
 
 
 def test_synthetic_night_identical(tmp_path):
-    """A synthetic night (PROCESSOR_SPARK_SYNTH_ITEMS export items, 100,000 by hand; CI's default is smaller to
-    keep within its time) with a return for one item in ten."""
-    items = int(os.environ.get("PROCESSOR_SPARK_SYNTH_ITEMS", "20000"))
+    """A synthetic night of 100,000 export items (PROCESSOR_SPARK_SYNTH_ITEMS to change it) with a return for
+    one item in ten: about two minutes for both engines."""
+    items = int(os.environ.get("PROCESSOR_SPARK_SYNTH_ITEMS", "100000"))
     inbox = tmp_path / "inbox"
     subprocess.run([sys.executable, "-m", "processor.cli", "synth", "--out", str(inbox), "--items", str(items),
                     "--returns", str(items // 10)], cwd=ROOT, check=True, capture_output=True)

@@ -91,6 +91,9 @@ class SparkBatch:
             work = lake.work(batch_id)
             stage = self.progress.stage("ingest", sum(f.size for f in self.inputs), "bytes", len(self.inputs))
             touched_lists, returns = self._ingest(spark, tables, work, clock)
+            stage.add(done=sum(f.size for f in self.inputs), files=len(self.inputs),
+                      records=sum(c["read"] for c in self.tally.records.values()),
+                      items=sum(c["read"] for c in self.tally.items.values()))
             stage.end()
             clock.lap("ingest_write")
             stage = self.progress.stage("settle")
@@ -100,11 +103,13 @@ class SparkBatch:
             clock.lap("settle")
             stage = self.progress.stage("decide", unit="lines")
             decisions = self._decide(spark, tables, work, touched_lists, more_lists, returns, clock)
+            stage.add(done=decisions.decided)
             stage.end()
             clock.lap("decide_write")
             finished = datetime.now(CHINA)
             stage = self.progress.stage("report", unit="rows")
             result = self._report(spark, tables, staged, batch_id, started, finished, decisions, clock)
+            stage.add(done=result.summary["decisions"]["lines"])
             stage.end()
             clock.lap("report_summary")
             interrupts.hold()

@@ -126,6 +126,8 @@ def waiting_warnings(tables) -> list:
     at = where("ReturnClaims", [r[0] for r in found])
     orphans = [(at(h), co) for h, co in sorted(found, key=lambda r: r[1])]
     nos = mine.where("certificate_no IS NOT NULL AND certificate_no <> ''").select("certificate_no").distinct()
-    certificates = sorted(tuple(r) for r in claims.join(nos, "certificate_no").select("certificate_no",
-                                                                                      "co_el_no").collect())
+    presented = claims.join(nos, "certificate_no").select("certificate_no", "co_el_no")
+    shared = presented.groupBy("certificate_no").count().where("count > 1").select("certificate_no")
+    # only the certificates presented for more than one return reach the driver, not every claim of the night
+    certificates = sorted(tuple(r) for r in presented.join(shared, "certificate_no").collect())
     return waiting_problems(receipts, cancels, orphans, certificates)
