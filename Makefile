@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo demo-spark test bench bench-spark fixtures clean
+.PHONY: demo demo-spark test bench bench-nights bench-spark fixtures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ fixtures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+# consecutive nights on one ledger: NIGHTS (12) of NIGHT_ITEMS (300000) export items each (bench/nights.py)
+bench-nights: $(STAMP)
+	$(BIN)/python bench/bench.py --nights $(or $(NIGHTS),12) --night-items $(or $(NIGHT_ITEMS),300000) $(BENCH_ARGS)
 
 bench-spark: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[spark]'

@@ -12,6 +12,7 @@ calendar to decisions already made (issue #11: at most 60 s for 100k lines on a 
 
     python bench/bench.py [--sizes 100000,1000000] [--ten-million] [--runs 3] [--modes one,all] [--work bench-out]
         [--reassess-lines 100000]
+    python bench/bench.py --nights 12 [--night-items 300000] [--ledger URL]    (bench/nights.py)
 """
 from __future__ import annotations
 
@@ -186,7 +187,18 @@ def main() -> None:
     ap.add_argument("--modes", default="one,all", help="one, all or one,all: the core limits to time")
     ap.add_argument("--reassess-lines", type=int, default=100_000,
                     help="lines of the largest night's ledger to reassess (0: skip)")
+    ap.add_argument("--nights", type=int, default=0,
+                    help="instead: this many consecutive nights on one ledger (bench/nights.py)")
+    ap.add_argument("--night-items", type=int, default=300_000, help="export items per night, with --nights")
+    ap.add_argument("--ledger", default=None, help="with --nights: the ledger's URL (a fresh SQLite file unless set)")
     args = ap.parse_args()
+    if args.nights:
+        from nights import bench_nights
+        work = Path(args.work)
+        print(f"{args.nights} consecutive nights of {args.night_items:,} export items on one ledger")
+        r = bench_nights(work, args.nights, args.night_items, args.ledger, run_measured, MEASURE)
+        (work / f"nights-{args.night_items}.json").write_text(json.dumps(r, indent=2))
+        return
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.ten_million:
         sizes.append(10_000_000)

@@ -495,12 +495,15 @@ def explain(return_id: str, ledger_url: str | None, out_dir: Path | None, all_ve
 @click.option("--returns", type=click.IntRange(min=0), default=100, show_default=True,
               help="Return applications (CEB213) with their claims, drawn from the exports.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed: the same seed gives the same files.")
+@click.option("--night", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Night N of consecutive nights on one ledger: keys unique across nights, exports dated the days "
+                   "before night N, returns drawn from the 60 nights before it (the first night: its own).")
 @click.option("--demo", is_flag=True, help="Write the demo night of fixtures/demo instead (ignores --items/--returns).")
-def synth(out_dir: Path, items: int, returns: int, seed: int, demo: bool) -> None:
+def synth(out_dir: Path, items: int, returns: int, seed: int, night: int | None, demo: bool) -> None:
     """Generate a deterministic synthetic night of input files, for demos and benchmarks."""
     from .synth import demo_night, synth_night
 
-    facts = demo_night(out_dir) if demo else synth_night(out_dir, items, returns, seed)
+    facts = demo_night(out_dir) if demo else synth_night(out_dir, items, returns, seed, night=night)
     click.echo(" ".join(f"{k}={v}" for k, v in facts.items()) + f" -> {out_dir}")
 
 

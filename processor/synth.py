@@ -432,20 +432,41 @@ def demo_night(out_dir: Path, seed: int = 20261126) -> dict:
 
 
 # -- nights of any size, for benchmarks ----------------------------------------------------------------------
+DAY0 = date(2026, 5, 1)
+RETURNS_FROM_NIGHTS = 60  # a night's returns are drawn from the exports of the nights before it, this many back
+
+
+def night_date(night: int) -> date:
+    """The day of consecutive night `night` (1 is DAY0)."""
+    return DAY0 + timedelta(days=night - 1)
+
+
+def night_list(seed: int, night: int, local: int, items: int) -> tuple:
+    """(spec, its own random source) of the `local`-th list of consecutive night `night` of `items` export items:
+    drawn from its own seed, so a later night can name it again (for a return) without writing the night anew.
+    Serials, copNo and invtNo are unique across nights."""
+    serial = (night - 1) * items + local
+    rng = random.Random((seed << 40) + serial)
+    ie = night_date(night) - timedelta(days=local % 3)
+    return _random_list(rng, serial, ie, ELIGIBLE[serial % 4], with_invt=True), rng
+
+
 def synth_night(out_dir: Path, items: int, returns: int, seed: int = 7, lists_per_file: int = 100,
-                bad_every: int = 997) -> dict:
+                bad_every: int = 997, night: int | None = None) -> dict:
     """A night of `items` export items (1-5 per list, all four codes) and `returns` returns with claims.
 
     Every `bad_every`-th list carries a defect (an impossible date, a wrong ieFlag or an over-long field)
-    so that validation always has work to do. Returns are drawn from the exports written.
+    so that validation always has work to do. Returns are drawn from the exports written; with `night` (one of
+    consecutive nights on one ledger, 1 the first), keys are unique across nights, the night's exports are
+    dated in the three days before it, and its returns are drawn from the exports of the RETURNS_FROM_NIGHTS
+    nights before it (the first night's from its own).
     """
-    rng = random.Random(seed)
+    rng = random.Random(seed if night is None else seed * 100_003 + night)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = 0
     serial = 0
     file_no = 0
     picks: list = []  # reservoir of (spec) for returns
-    day0 = date(2026, 5, 1)
     defects = 0
     while written < items:
         file_no += 1
@@ -457,15 +478,21 @@ def synth_night(out_dir: Path, items: int, returns: int, seed: int = 7, lists_pe
                 if written >= items:
                     break
                 serial += 1
-                ie = day0 + timedelta(days=serial % 180)
-                spec = _random_list(rng, serial, ie, ELIGIBLE[serial % 4], with_invt=True)
+                if night is None:
+                    ie = DAY0 + timedelta(days=serial % 180)
+                    spec, list_rng = _random_list(rng, serial, ie, ELIGIBLE[serial % 4], with_invt=True), rng
+                else:
+                    spec, list_rng = night_list(seed, night, serial, items)
+                    ie = spec.ie_date
                 spec.items = spec.items[: max(1, min(len(spec.items), items - written))]
-                xml = inventory_xml(spec, rng)
-                if serial % bad_every == 0:
+                xml = inventory_xml(spec, list_rng)
+                if _defective(spec, bad_every):
                     defects += 1
                     xml = [xml.replace("<ceb:ieFlag>E</ceb:ieFlag>", "<ceb:ieFlag>X</ceb:ieFlag>"),
                            xml.replace(f"<ceb:ieDate>{ie:%Y%m%d}</ceb:ieDate>", f"<ceb:ieDate>{ie:%Y%m}32</ceb:ieDate>"),
-                           xml.replace("<ceb:currency>", "<ceb:currency>1", 1)][serial % 3]
+                           xml.replace("<ceb:currency>", "<ceb:currency>1", 1)][_serial(spec) % 3]
+                elif night is not None:
+                    pass
                 elif len(picks) < returns:
                     picks.append(spec)
                 elif returns:
@@ -477,22 +504,48 @@ def synth_night(out_dir: Path, items: int, returns: int, seed: int = 7, lists_pe
             fh.write("<ceb:BaseTransfer><ceb:copCode>%s</ceb:copCode><ceb:copName>%s</ceb:copName><ceb:dxpMode>DXP"
                      "</ceb:dxpMode><ceb:dxpId>DXPENT0000012345</ceb:dxpId></ceb:BaseTransfer>\n"
                      "</ceb:CEB603Message>\n" % AGENT)
+    if night is not None:
+        picks = _earlier_exports(rng, seed, night, items, returns, bad_every)
     rets, claims = [], []
     reasons = ("UNSOLD", "BUYER_RETURN", "BUYER_RETURN", "OTHER")
     for n, spec in enumerate(picks[:returns], 1):
-        co = f"BACK-SYN-{n:08d}"
+        co = f"BACK-SYN-{n:08d}" if night is None else f"BACK-N{night:04d}-{n:08d}"
         it = spec.items[0]
-        rets.append(ReturnSpec(co, spec, [(it.gnum, 1)], datetime.combine(spec.ie_date, datetime.min.time())
-                               + timedelta(days=30 + n % 200)))
-        ret_day = spec.ie_date + timedelta(days=30 + n % 200)
+        if night is None:
+            ret_day = spec.ie_date + timedelta(days=30 + n % 200)
+        else:
+            ret_day = night_date(night)
+        rets.append(ReturnSpec(co, spec, [(it.gnum, 1)], datetime.combine(ret_day, datetime.min.time())))
         reason = reasons[n % 4]
+        cert = f"CERT{n:010d}" if night is None else f"CERT{night:04d}{n:08d}"
         claims.append(ClaimSpec(co, spec.invt_no, f"{ret_day:%Y%m%d}", reason, [{"gnum": it.gnum}],
                                 self_declaration="SD-SYN" if reason == "UNSOLD" else None,
                                 return_record="RMA-SYN" if reason == "BUYER_RETURN" else None,
-                                certificate=("NOT_REFUNDED", f"CERT{n:010d}") if n % 5 else None))
+                                certificate=("NOT_REFUNDED", cert) if n % 5 else None))
     for i in range(0, len(rets), 100):
         write_ceb213(out_dir / f"CEB213-{i // 100 + 1:06d}.xml", rets[i:i + 100], rng)
     for i in range(0, len(claims), 10000):
         write_claims(out_dir / f"claims-{i // 10000 + 1:04d}.xml", claims[i:i + 10000])
     return {"items": written, "lists": serial, "defective_lists": defects, "returns": len(rets),
             "files": file_no + (len(rets) + 99) // 100 + (len(claims) + 9999) // 10000}
+
+
+def _serial(spec) -> int:
+    return int(spec.cop_no[11:])  # COP + yyyymmdd + serial
+
+
+def _defective(spec, bad_every: int) -> bool:
+    return _serial(spec) % bad_every == 0
+
+
+def _earlier_exports(rng: random.Random, seed: int, night: int, items: int, returns: int, bad_every: int) -> list:
+    """The export lists a night's returns come back for: each from one of the RETURNS_FROM_NIGHTS nights before
+    (the first night: its own), one of that night's first items // 5 lists, which no night cuts short."""
+    picks = []
+    cap = max(1, items // 5 - 1)
+    while len(picks) < returns:
+        m = night if night == 1 else night - 1 - rng.randrange(min(RETURNS_FROM_NIGHTS, night - 1))
+        spec, _ = night_list(seed, m, rng.randint(1, cap), items)
+        if not _defective(spec, bad_every):
+            picks.append(spec)
+    return picks

@@ -1,0 +1,34 @@
+"""Consecutive synthetic nights (`processor synth --night N`, issue #16): keys unique across nights, returns
+drawn from the exports of the 60 nights before, the same bytes for the same night."""
+from __future__ import annotations
+
+import re
+
+from processor import synth
+
+ITEMS = 2000
+
+
+def _keys(folder, tag: str, files: str = "*.xml") -> set:
+    return {m for f in sorted(folder.glob(files)) for m in re.findall(rf"<(?:ceb:)?{tag}>([^<]+)<", f.read_text())}
+
+
+def test_keys_unique_across_nights_and_returns_from_earlier_nights(tmp_path):
+    for n in (1, 2, 70):
+        synth.synth_night(tmp_path / f"n{n}", ITEMS, 100, night=n)
+    exported = {n: _keys(tmp_path / f"n{n}", "copNo") for n in (1, 2, 70)}
+    assert not exported[1] & exported[2] and not exported[2] & exported[70]
+    returned = {n: _keys(tmp_path / f"n{n}", "coElNo") for n in (1, 2, 70)}
+    assert not returned[1] & returned[2] and len(returned[70]) == 100
+    # night 70's returns name lists of nights 10-69: their serials, (night - 1) * ITEMS + local
+    nights = {(int(i[-9:]) - 1) // ITEMS + 1 for i in _keys(tmp_path / "n70", "invtNo", "CEB213-*.xml")}
+    assert nights and min(nights) >= 10 and max(nights) <= 69
+    # night 1 has no night before it: its returns are its own exports
+    assert _keys(tmp_path / "n1", "invtNo", "CEB213-*.xml") <= _keys(tmp_path / "n1", "invtNo", "CEB603-*.xml")
+
+
+def test_the_same_night_gives_the_same_bytes(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    synth.synth_night(a, 500, 20, night=5)
+    synth.synth_night(b, 500, 20, night=5)
+    assert [p.read_bytes() for p in sorted(a.iterdir())] == [p.read_bytes() for p in sorted(b.iterdir())]
