@@ -62,6 +62,20 @@ def _peak_rss_mb() -> float | None:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def publish_reports(batch, staged, batch_id: str, clock: Stopwatch) -> None:
+    """After the commit, on either engine: the staged reports put in place and the batch's timings and peak
+    memory logged. A failure here raises ReportsNotWritten: the batch stands."""
+    try:
+        staged.publish()
+        batch.published = True
+        clear_incomplete(batch.out_dir)
+    except OSError as err:  # the batch stands: what failed is only the renaming of its reports
+        raise ReportsNotWritten(batch_id, err) from None
+    clock.lap("commit")
+    batch.log.info("timings", **clock.laps)
+    batch.log.info("peak_memory_mb", **clock.peak_rss_mb)
+
+
 class ReportsNotWritten(Exception):
     """The batch is committed, but its reports could not all be put in place (exit status 3)."""
 
@@ -215,15 +229,7 @@ class Batch:
             interrupts.hold()  # committed with its reports, or not at all: a signal from here on is only noted
             ledger.commit()
             self.committed = True
-            try:
-                staged.publish()
-                self.published = True
-                clear_incomplete(self.out_dir)
-            except OSError as err:  # the batch stands: what failed is only the renaming of its reports
-                raise ReportsNotWritten(batch_id, err) from None
-            clock.lap("commit")
-            self.log.info("timings", **clock.laps)
-            self.log.info("peak_memory_mb", **clock.peak_rss_mb)
+            publish_reports(self, staged, batch_id, clock)
         except BaseException:
             self.progress.stop()
             ledger.rollback()

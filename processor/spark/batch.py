@@ -15,7 +15,7 @@ import sys
 from datetime import datetime
 
 from .. import __version__, interrupts
-from ..batch import CHINA, Batch, BatchResult, ReportsNotWritten, Stopwatch
+from ..batch import CHINA, Batch, BatchResult, Stopwatch, publish_reports
 from ..lake import Lake
 from ..law.redecide import RELEASED
 from ..ledger.decisions import REPORT_EXTRA
@@ -25,7 +25,7 @@ from ..progress import Progress
 from ..readers import FILE
 from ..sinks import BatchHeader
 from ..sinks.files import CsvOut, Staged, write_json
-from ..sinks.marker import clear_incomplete, mark_incomplete
+from ..sinks.marker import mark_incomplete
 from ..stages.ingest import OUTCOME_COLUMN, RETURN_KINDS, Tally
 from ..stages.intake import file_entry, open_inputs
 from ..stages.report import QUARANTINE_CSV_COLUMNS, parameters, report_files, settings, summary
@@ -116,15 +116,7 @@ class SparkBatch:
             _commit(spark, lake, batch_id, seq, started, finished, self.inbox, self.reference.fingerprint,
                     parameters(self.reference, self.params))
             self.committed = True
-            try:
-                staged.publish()
-                self.published = True
-                clear_incomplete(self.out_dir)
-            except OSError as err:  # the batch stands: what failed is only the renaming of its reports
-                raise ReportsNotWritten(batch_id, err) from None
-            clock.lap("commit")
-            self.log.info("timings", **clock.laps)
-            self.log.info("peak_memory_mb", **clock.peak_rss_mb)  # the driver's Python process
+            publish_reports(self, staged, batch_id, clock)  # peak memory: the driver's Python process
             return result
         except BaseException:
             self.progress.stop()
