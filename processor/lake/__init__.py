@@ -55,7 +55,7 @@ def sql_columns() -> dict:
     """table -> ((column, 'TEXT' | 'INTEGER'), ...), as ledger/schema.sql declares them."""
     text = resources.files("processor.ledger").joinpath("schema.sql").read_text(encoding="utf-8")
     out = {}
-    for name, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", text, re.S):
+    for name, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\)(?: WITHOUT ROWID)?;", text, re.S):
         cols = []
         for raw in body.splitlines():
             line = raw.split("--")[0].strip().rstrip(",")

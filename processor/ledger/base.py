@@ -16,14 +16,43 @@ from .bookkeeping import Bookkeeping
 from . import store as storing
 from .dialect import LOCK_ID, Dialect
 from .store import CHUNK_KEYS, StoreResult  # noqa: F401 - the interface
-from .tables import DECISIONS
+from .tables import DECISIONS, Table
 
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
+GROWN_ROWS = 5000  # rows a batch adds to a table before its statistics are refreshed (dialect.analyze)
 # the batch that last reported a line, up to a decision version (reruns count: they report it too)
 _LAST_REPORT = ("SELECT bd.batch_id FROM batch_decisions bd JOIN batches b ON b.batch_id = bd.batch_id WHERE "
                 "bd.co_el_no = decisions.co_el_no AND bd.gnum = decisions.gnum AND bd.version {upto} decisions.version "
                 "ORDER BY b.started_at DESC, bd.batch_id DESC LIMIT 1")
+
+
+def schema_statements(dialect: Dialect) -> list:
+    """schema.sql's statements as this backend runs them (its WITHOUT ROWID as the dialect says)."""
+    text = "\n".join(line.split("--", 1)[0] for line in SCHEMA_SQL.splitlines())
+    return [s.strip().replace(" WITHOUT ROWID", dialect.without_rowid) for s in text.split(";") if s.strip()]
+
+
+REBUILT_IN_6 = ("journal", "export_items", "return_lines", "claim_items", "batch_decisions", "batch_touched")
+
+
+def _to_6(ledger) -> list:
+    """6: trails and citations packed (packing.py: new rows; older ones read as they are); the journal keeps each
+    record's outcome when stored, so its index by key, there only to demote replaced versions, goes; on SQLite the
+    tables whose primary key is most of their row are rebuilt WITHOUT ROWID (docs/performance.md, session 9)."""
+    out = ["DROP INDEX IF EXISTS journal_by_key"]
+    if not ledger.dialect.without_rowid:
+        return out
+    creates = {s.split("(", 1)[0].split()[-1]: s for s in schema_statements(ledger.dialect)
+               if s.startswith("CREATE TABLE")}
+    for t in REBUILT_IN_6:
+        columns = ", ".join(r[1] for r in ledger.query(f"PRAGMA table_info({t})"))
+        out += [creates[t].replace(f"CREATE TABLE IF NOT EXISTS {t} (", f"CREATE TABLE {t}_v6 ("),
+                f"INSERT INTO {t}_v6 ({columns}) SELECT {columns} FROM {t}",
+                f"DROP TABLE {t}", f"ALTER TABLE {t}_v6 RENAME TO {t}"]
+    return out
+
+
 _DECISION_COLUMNS = DECISIONS.columns  # as of schema 3
 MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger in place
     "1": ("ALTER TABLE decisions ADD COLUMN citations TEXT",),
@@ -62,6 +91,7 @@ MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger i
     # 5: the PENDING backlog by window end, for the workbook and the page (every PENDING line in the ledger)
     "4": ("CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (window_end) WHERE status = 'current' AND "
           "decision = 'PENDING'",),
+    "5": _to_6,  # statements that depend on the backend
 }
 
 
@@ -94,6 +124,7 @@ class Ledger(Bookkeeping):
 
         self.url = redact(url)  # for messages: never with its password
         self.busy_timeout_s = busy_timeout_s
+        self._growth: dict = {}  # table -> (rows when last analysed, rows added since): dialect.analyze
         for statement in self.dialect.session:
             self.execute(statement)
 
@@ -113,6 +144,33 @@ class Ledger(Bookkeeping):
     def executemany(self, text: str, rows) -> None:
         if rows:
             self.conn.cursor().executemany(self.sql(text), rows)
+
+    def append(self, table: Table, rows) -> None:
+        """Rows new to `table` (no conflict clause: none of them is there already), in bulk as the dialect says."""
+        if not rows:
+            return
+        if not self.dialect.copy_rows:
+            self.conn.cursor().executemany(table.insert(), rows)
+        else:
+            with self.conn.cursor().copy(f"COPY {table.name} ({', '.join(table.columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        if self.dialect.analyze is not None:
+            self._grown(table.name, len(rows))
+
+    def _grown(self, table: str, added: int) -> None:
+        """Analyse a table again once this batch has added as many rows as it had when last analysed (at least
+        GROWN_ROWS): a handful of times a night, each a sample of at most 30,000 rows, seen by this transaction."""
+        known, since = self._growth.get(table) or (self._rows_estimated(table), 0)
+        since += added
+        if since >= max(known, GROWN_ROWS):
+            self.execute(self.dialect.analyze.format(table=table))
+            known, since = known + since, 0
+        self._growth[table] = (known, since)
+
+    def _rows_estimated(self, table: str) -> int:
+        found = self.query(self.dialect.rows_estimated, (table,))
+        return max(int(found[0][0]), 0) if found else 0  # -1: never analysed
 
     def query(self, text: str, params=()) -> list:
         return self.execute(text, params).fetchall()
@@ -179,15 +237,14 @@ class Ledger(Bookkeeping):
             now = self._version_in_transaction()  # again, under the lock: another process may have been first
             self._refuse(now, create)
             if now is None:
-                text = "\n".join(line.split("--", 1)[0] for line in SCHEMA_SQL.splitlines())
-                for statement in text.split(";"):
-                    if statement.strip():
-                        self.execute(statement)
+                for statement in schema_statements(self.dialect):
+                    self.execute(statement)
                 self.execute("INSERT INTO ledger_meta (name, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             else:
                 version = now
                 while version != SCHEMA_VERSION:
-                    for statement in MIGRATIONS[version]:
+                    steps = MIGRATIONS[version]
+                    for statement in steps(self) if callable(steps) else steps:
                         self.execute(statement)
                     version = str(int(version) + 1)
                     self.execute("UPDATE ledger_meta SET value = ? WHERE name = 'schema_version'", (version,))

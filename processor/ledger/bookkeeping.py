@@ -6,6 +6,7 @@ import json
 
 from ..problems import ERROR
 from .store import CHUNK_KEYS
+from .tables import QUARANTINE
 
 
 class Bookkeeping:
@@ -47,8 +48,7 @@ class Bookkeeping:
         """Store the errors among `problems`; returns the next sequence number."""
         rows = [(batch_id, first_seq + i, p.file, p.line, p.kind, p.record_key, p.field, p.problem, p.expected)
                 for i, p in enumerate(p for p in problems if p.severity == ERROR)]
-        self.executemany("INSERT INTO quarantine (batch_id, seq, file_name, line, kind, record_key, field, problem, "
-                         "expected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.append(QUARANTINE, rows)
         return first_seq + len(rows)
 
     def quarantined(self, batch_id: str):

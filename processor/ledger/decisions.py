@@ -9,8 +9,9 @@ from decimal import Decimal
 from ..law.facts import Decision, ExportFacts, Held, LineFacts
 from ..law.redecide import REFERENCE, WITHDRAWN, Previous, export_state, waits_for_reference
 from ..records import Claim, ClaimItem
-from .tables import (CLAIM_ITEMS, CLAIMS, DECISIONS, EXPORT_FACTS, EXPORT_FACTS_FROM, LINE_FACTS, LINE_FACTS_FROM,
-                     REPORTED, from_row, to_ledger)
+from .packing import pack, unpack, unpacked
+from .tables import (BATCH_DECISIONS, CLAIM_ITEMS, CLAIMS, DECISIONS, EXPORT_FACTS, EXPORT_FACTS_FROM, LINE_FACTS,
+                     LINE_FACTS_FROM, REPORTED, from_row, to_ledger)
 
 RETURN_HEAD = ("co_el_no", "content_hash", "withdrawn")
 PREVIOUS = ("d.co_el_no", "d.gnum", "d.version", "d.decision", "d.reasons", "d.fingerprint", "d.status",
@@ -179,7 +180,7 @@ class DecisionStore:
 
     # -- writing -------------------------------------------------------------------------------------
     def insert(self, rows: list) -> None:
-        self.ledger.executemany(DECISIONS.insert(), rows)
+        self.ledger.append(DECISIONS, rows)
 
     def supersede(self, previous: list) -> None:
         """(coElNo, gnum, version): versions a new one replaces."""
@@ -211,8 +212,7 @@ class DecisionStore:
 
     def reported(self, batch_id: str, keys) -> None:
         """Record (coElNo, gnum, version) as reported by the batch."""
-        self.ledger.executemany("INSERT INTO batch_decisions (batch_id, co_el_no, gnum, version) VALUES (?, ?, ?, ?)",
-                                [(batch_id, co, g, v) for co, g, v in keys])
+        self.ledger.append(BATCH_DECISIONS, [(batch_id, co, g, v) for co, g, v in keys])
 
     def report_again(self, batch_id: str, echoes) -> int:
         """A rerun writes the same rows as the first time (CONTRACT.md 6). Called for a batch that stored nothing
@@ -274,17 +274,17 @@ class DecisionStore:
             yield dict(zip(names, r))
 
     def trails(self, keys) -> dict:
-        """(coElNo, gnum, version) -> the decision's trail of rules (JSON text), for the keys given."""
+        """(coElNo, gnum, version) -> the decision's trail of rules (JSON text, unpacked), for the keys given."""
         out = {}
         for co, gnum, version, trail in self._in("SELECT co_el_no, gnum, version, trail FROM decisions", "co_el_no",
                                                  {k[0] for k in keys}):
             if (co, gnum, version) in keys:
-                out[(co, gnum, version)] = trail
+                out[(co, gnum, version)] = unpack(trail)
         return out
 
     def of_return(self, co_el_no: str) -> list[dict]:
         rows = self.ledger.query(f"{DECISIONS.select()} WHERE co_el_no = ? ORDER BY gnum, version", (co_el_no,))
-        return [dict(zip(DECISIONS.columns, r)) for r in rows]
+        return [unpacked(dict(zip(DECISIONS.columns, r))) for r in rows]
 
 
 def previous_of(d: dict) -> Previous:
@@ -349,7 +349,7 @@ def build_holders(rows: list, wanted: set) -> dict:
     return out
 
 
-_CITATIONS: dict = {}  # a decision's citations as JSON, by their content: a night has a few hundred distinct
+_CITATIONS: dict = {}  # a decision's citations as JSON, packed, by their content: a night has a few hundred distinct
 
 
 def _citations_json(citations: dict) -> str:
@@ -358,7 +358,7 @@ def _citations_json(citations: dict) -> str:
     if text is None:
         if len(_CITATIONS) > 4096:
             _CITATIONS.clear()
-        text = _CITATIONS[key] = json.dumps(citations, ensure_ascii=False, separators=(",", ":"))
+        text = _CITATIONS[key] = pack(json.dumps(citations, ensure_ascii=False, separators=(",", ":")))
     return text
 
 
@@ -377,7 +377,7 @@ def ledger_row(d: Decision, batch_id: str, fingerprint: str, return_hash: str, c
         "export_duty_refund": str(d.export_duty_refund), "backpay_vat": str(d.backpay_vat),
         "backpay_ct": str(d.backpay_ct), "certificate_type": claim.certificate_type if claim else None,
         "certificate_no": claim.certificate_no if claim else None, "fingerprint": fingerprint,
-        "return_hash": return_hash, "trail": json.dumps(d.trail, ensure_ascii=False, separators=(",", ":")),
+        "return_hash": return_hash, "trail": pack(json.dumps(d.trail, ensure_ascii=False, separators=(",", ":"))),
         "status": "current", "citations": _citations_json(d.citations), "change": None, "supersedes": None,
         "reported_in": None, "cause": None,
         "waits": "reference" if waits_for_reference(d.decision, d.reasons) else None}

@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS input_files (
 );
 
 -- Every record ever stored, by the hash of its content: reading the same record again is a duplicate.
+-- Tables that end WITHOUT ROWID are their primary key's b-tree on SQLite (one copy of each row, not a table and
+-- an index holding most of it again); on PostgreSQL the clause is dropped (dialect.py).
 CREATE TABLE IF NOT EXISTS journal (
     kind         TEXT NOT NULL,
     content_hash TEXT NOT NULL,
@@ -46,10 +48,10 @@ CREATE TABLE IF NOT EXISTS journal (
     batch_id     TEXT NOT NULL,
     file_sha256  TEXT NOT NULL,
     line         INTEGER,
-    outcome      TEXT NOT NULL,  -- current: the record now in force; superseded: an older version kept for the record
+    outcome      TEXT NOT NULL,  -- when stored: current (it went in force) or superseded (a later version was);
+                                 -- the version in force now is the one whose hash its table holds
     PRIMARY KEY (kind, content_hash)
-);
-CREATE INDEX IF NOT EXISTS journal_by_key ON journal (kind, record_key, outcome);
+) WITHOUT ROWID;
 
 -- CEB603 lists in force, keyed by the sender's copNo until (and after) customs gives them an invtNo.
 CREATE TABLE IF NOT EXISTS export_lists (
@@ -100,7 +102,7 @@ CREATE TABLE IF NOT EXISTS export_items (
     price       TEXT NOT NULL,
     total_price TEXT NOT NULL,
     PRIMARY KEY (list_key, gnum)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS list_receipts (
     content_hash  TEXT PRIMARY KEY,
@@ -161,7 +163,7 @@ CREATE TABLE IF NOT EXISTS return_lines (
     qty2     TEXT,
     unit2    TEXT,
     PRIMARY KEY (co_el_no, gnum)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS return_receipts (
     content_hash  TEXT PRIMARY KEY,
@@ -205,7 +207,7 @@ CREATE TABLE IF NOT EXISTS claim_items (
     refunded_ct        TEXT NOT NULL,
     customs_value      TEXT,
     PRIMARY KEY (co_el_no, gnum)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS quarantine (
     batch_id   TEXT NOT NULL,
@@ -274,11 +276,11 @@ CREATE TABLE IF NOT EXISTS batch_decisions (
     gnum     INTEGER NOT NULL,
     version  INTEGER NOT NULL,
     PRIMARY KEY (batch_id, co_el_no, gnum)
-);
+) WITHOUT ROWID;
 
 -- The returns a batch read (its CEB213, CEB214 and claims), whose lines come up for a decision.
 CREATE TABLE IF NOT EXISTS batch_touched (
     batch_id TEXT NOT NULL,
     co_el_no TEXT NOT NULL,
     PRIMARY KEY (batch_id, co_el_no)
-);
+) WITHOUT ROWID;

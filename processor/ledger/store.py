@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 from ..law.versions import CONFLICT, NEW, REPLACES, SUPERSEDED, in_force, version_of
 from ..problems import Problem
-from .tables import (CLAIM_ITEMS, CLAIMS, EXPORT_ITEMS, EXPORT_LISTS, LIST_CANCELS, LIST_RECEIPTS, RETURN_APPS,
-                     RETURN_LINES, RETURN_RECEIPTS, Table, to_ledger, to_row)
+from .tables import (CLAIM_ITEMS, CLAIMS, EXPORT_ITEMS, EXPORT_LISTS, JOURNAL, LIST_CANCELS, LIST_RECEIPTS,
+                     RETURN_APPS, RETURN_LINES, RETURN_RECEIPTS, Table, to_ledger, to_row)
 
 CHUNK_KEYS = 500  # keys per IN (...) look-up: well under every backend's parameter limit
 
@@ -65,8 +65,7 @@ def store(ledger, kind: str, parsed: list, batch_id: str, file_sha: str) -> Stor
             continue
         result.outcomes[i] = "stored"
         journal.append((kind, p.content_hash, ledger_key(kind, p.record), batch_id, file_sha, p.line, outcome))
-    ledger.executemany("INSERT INTO journal (kind, content_hash, record_key, batch_id, file_sha256, line, outcome) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)", journal)
+    ledger.append(JOURNAL, journal)
     return result
 
 
@@ -83,7 +82,7 @@ def _store_versioned(ledger, fresh, batch_id, result, *, head: Table, child: Tab
                      child_rows, unique_check=None):
     """Keyed records that later versions replace: the version in force is the law's (versions.in_force).
 
-    An older version is kept in the journal as superseded; a different record with the same key, time
+    An older version is journalled as superseded; a different record with the same key, time
     and type is a conflict and quarantined (the sender must send a change, appType 2).
     """
     keys = [getattr(p.record, key_column) for p in fresh]
@@ -124,13 +123,11 @@ def _store_versioned(ledger, fresh, batch_id, result, *, head: Table, child: Tab
             owners[rec.invt_no] = key
         pending[key] = p
         outcomes.append("current")
-    for k in replace:  # superseded in-force versions: their rows go, their journal entries are demoted
+    for k in replace:  # superseded in-force versions: their rows go (their journal entries stay as stored)
         ledger.execute(f"DELETE FROM {child.name} WHERE {key_column} = ?", (k,))
         ledger.execute(f"DELETE FROM {head.name} WHERE {key_column} = ?", (k,))
-    ledger.executemany("UPDATE journal SET outcome = 'superseded' WHERE kind = ? AND record_key = ? "
-                       "AND outcome = 'current'", [(fresh[0].kind, k) for k in replace])
-    ledger.executemany(head.insert(), [head_row(p, batch_id) for p in pending.values()])
-    ledger.executemany(child.insert(), [row for key, p in pending.items() for row in child_rows(p.record, key)])
+    ledger.append(head, [head_row(p, batch_id) for p in pending.values()])
+    ledger.append(child, [row for key, p in pending.items() for row in child_rows(p.record, key)])
     # records replaced later in the same chunk are superseded
     return ["superseded" if outcome == "current" and pending.get(key) is not p else outcome
             for p, key, outcome in zip(fresh, keys, outcomes)]
@@ -212,20 +209,17 @@ def store_claims(ledger, fresh, batch_id, result):
         marks = ",".join("?" * len(part))
         ledger.execute(f"DELETE FROM claim_items WHERE co_el_no IN ({marks})", part)
         ledger.execute(f"DELETE FROM claims WHERE co_el_no IN ({marks})", part)
-    ledger.executemany("UPDATE journal SET outcome = 'superseded' WHERE kind = 'ReturnClaims' AND record_key = ? "
-                       "AND outcome = 'current'", [(k,) for k in latest])
-    ledger.executemany(CLAIMS.insert(), [to_row(CLAIMS, p.record, content_hash=p.content_hash, batch_id=batch_id)
-                                         for p in latest.values()])
-    ledger.executemany(CLAIM_ITEMS.insert(), [to_row(CLAIM_ITEMS, it, co_el_no=p.record.co_el_no)
-                                              for p in latest.values() for it in p.record.items])
+    ledger.append(CLAIMS, [to_row(CLAIMS, p.record, content_hash=p.content_hash, batch_id=batch_id)
+                           for p in latest.values()])
+    ledger.append(CLAIM_ITEMS, [to_row(CLAIM_ITEMS, it, co_el_no=p.record.co_el_no)
+                                for p in latest.values() for it in p.record.items])
     return ["current" if latest[p.record.co_el_no] is p else "superseded" for p in fresh]
 
 
 def _plain_store(table: Table):
     """Records kept as they came (receipts, cancellations): their row is their fields, by name."""
     def storer(ledger, fresh, batch_id, result):
-        ledger.executemany(table.insert(), [to_row(table, p.record, content_hash=p.content_hash, batch_id=batch_id)
-                                            for p in fresh])
+        ledger.append(table, [to_row(table, p.record, content_hash=p.content_hash, batch_id=batch_id) for p in fresh])
         return ["current"] * len(fresh)
     return storer
 

@@ -52,6 +52,10 @@ LIST_CANCELS = Table("list_cancels", ("content_hash", "cop_no", "invt_no", "ebc_
                                       "batch_id"))
 RETURN_RECEIPTS = Table("return_receipts", ("content_hash", "co_el_no", "invt_no", "return_status", "return_time",
                                             "return_info", "batch_id"))
+JOURNAL = Table("journal", ("kind", "content_hash", "record_key", "batch_id", "file_sha256", "line", "outcome"))
+QUARANTINE = Table("quarantine", ("batch_id", "seq", "file_name", "line", "kind", "record_key", "field", "problem",
+                                  "expected"))
+BATCH_DECISIONS = Table("batch_decisions", ("batch_id", "co_el_no", "gnum", "version"))
 DECISIONS = Table("decisions", (
     "co_el_no", "gnum", "version", "batch_id", "invt_no", "return_date", "gcode", "qty", "qty1", "export_date",
     "trade_mode", "window_end", "policy", "decision", "reasons", "customs_value_cny", "import_duty", "consumption_tax",

@@ -15,6 +15,7 @@ from lxml import etree
 
 from ..law.clauses import announcement_of
 from ..law.facts import DECISIONS
+from ..ledger.packing import unpack
 from . import CHANGES, MONEY, money
 
 NS = "urn:cbec-returns:reconciliation:1"
@@ -129,8 +130,8 @@ class ReconciliationXml:
 
 @lru_cache(maxsize=4096)
 def _loaded(text: str) -> dict:
-    """A decision's citations, parsed once per distinct text (a night has a few hundred)."""
-    return json.loads(text)
+    """A decision's citations as stored (packed), parsed once per distinct text (a night has a few hundred)."""
+    return json.loads(unpack(text))
 
 
 @lru_cache(maxsize=4096)

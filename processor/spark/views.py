@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..ledger.packing import unpack
 from ..stages.report import with_days_left
 
 PENDING = ("co_el_no", "gnum", "invt_no", "return_date", "window_end", "reasons", "batch_id", "gcode", "ebc_code",
@@ -43,12 +44,12 @@ class LakeViews:
         return iter(self._quarantine)
 
     def trails(self, keys) -> dict:
-        """(coElNo, gnum, version) -> the decision's trail (JSON text), for the few keys a report shows."""
+        """(coElNo, gnum, version) -> the decision's trail (JSON text, unpacked), for the few keys a report shows."""
         from pyspark.sql import functions as F
 
         if not keys:
             return {}
         want = self.tables.spark.createDataFrame(sorted(keys), "co_el_no string, gnum long, version long")
         found = self.tables.in_force("decisions").join(F.broadcast(want), ["co_el_no", "gnum", "version"])
-        return {(r["co_el_no"], r["gnum"], r["version"]): r["trail"]
+        return {(r["co_el_no"], r["gnum"], r["version"]): unpack(r["trail"])
                 for r in found.select("co_el_no", "gnum", "version", "trail").collect()}
