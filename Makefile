@@ -37,12 +37,15 @@ test: $(STAMP)
 fixtures: $(STAMP)
 	$(BIN)/processor synth --demo --out fixtures/demo
 
+# PG_URL=postgresql://user@host/db: also the 100k night on that server against SQLite (bench/postgres.py)
 bench: $(STAMP)
-	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench.py $(if $(PG_URL),--pg $(PG_URL)) $(BENCH_ARGS)
 
-# consecutive nights on one ledger: NIGHTS (12) of NIGHT_ITEMS (300000) export items each (bench/nights.py)
+# consecutive nights on one ledger: NIGHTS (12) of NIGHT_ITEMS (300000) export items each (bench/nights.py);
+# PG_URL=postgresql://user@host/db: the nights on a fresh database of that server instead of a SQLite file
 bench-nights: $(STAMP)
-	$(BIN)/python bench/bench.py --nights $(or $(NIGHTS),12) --night-items $(or $(NIGHT_ITEMS),300000) $(BENCH_ARGS)
+	$(BIN)/python bench/bench.py --nights $(or $(NIGHTS),12) --night-items $(or $(NIGHT_ITEMS),300000) \
+		$(if $(PG_URL),--pg $(PG_URL)) $(BENCH_ARGS)
 
 bench-spark: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[spark]'

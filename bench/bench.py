@@ -12,7 +12,8 @@ calendar to decisions already made (issue #11: at most 60 s for 100k lines on a 
 
     python bench/bench.py [--sizes 100000,1000000] [--ten-million] [--runs 3] [--modes one,all] [--work bench-out]
         [--reassess-lines 100000]
-    python bench/bench.py --nights 12 [--night-items 300000] [--ledger URL]    (bench/nights.py)
+    python bench/bench.py --nights 12 [--night-items 300000] [--ledger URL | --pg SERVER_URL]    (bench/nights.py)
+    python bench/bench.py --pg postgresql://user@host/db [--sizes ''] [--runs 3]    (bench/postgres.py)
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from logged import stages
 
 ROOT = Path(__file__).resolve().parent.parent
 MEASURE = r"""
@@ -94,14 +97,7 @@ def bench_size(work: Path, items: int, runs: int, modes=("one core", "all cores"
             m = run_measured(MEASURE, ["run", "--init", "--inbox", str(inbox), "--out", str(target), "--quiet"], cores,
                              work / "run.json")
             summary = json.loads((target / "summary.json").read_text())
-            m["timings"] = summary.get("timings_s", {})
-            for line in (target / "processor.log").read_text(encoding="utf-8").splitlines():
-                if '"timings"' in line:  # the log's last word on timings includes the reports and the commit
-                    event = json.loads(line)
-                    m["timings"] = {k: v for k, v in event.items() if isinstance(v, (int, float))}
-                elif '"peak_memory_mb"' in line:  # the batch's peak memory at the end of each stage
-                    event = json.loads(line)
-                    m["memory"] = {k: v for k, v in event.items() if isinstance(v, (int, float))}
+            m["timings"], m["memory"] = stages(target)
             m["decisions"] = summary["decisions"]["lines"]
             bucket.append(m)
     med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
@@ -191,13 +187,16 @@ def main() -> None:
                     help="instead: this many consecutive nights on one ledger (bench/nights.py)")
     ap.add_argument("--night-items", type=int, default=300_000, help="export items per night, with --nights")
     ap.add_argument("--ledger", default=None, help="with --nights: the ledger's URL (a fresh SQLite file unless set)")
+    ap.add_argument("--pg", default=None, metavar="URL",
+                    help="a PostgreSQL server (postgresql://user@host/db): also the 100k night on it against SQLite "
+                         "(bench/postgres.py; it creates and drops the database processor_bench)")
     args = ap.parse_args()
     if args.nights:
         from nights import bench_nights
         work = Path(args.work)
         print(f"{args.nights} consecutive nights of {args.night_items:,} export items on one ledger")
-        r = bench_nights(work, args.nights, args.night_items, args.ledger, run_measured, MEASURE)
-        (work / f"nights-{args.night_items}.json").write_text(json.dumps(r, indent=2))
+        r = bench_nights(work, args.nights, args.night_items, args.ledger, run_measured, MEASURE, args.pg)
+        (work / f"nights-{args.night_items}{'-pg' if args.pg else ''}.json").write_text(json.dumps(r, indent=2))
         return
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.ten_million:
@@ -240,6 +239,11 @@ def main() -> None:
         print(f"\nreassess of {r['lines']:,} lines (return date on or after {r['since']}) on a ledger of "
               f"{r['ledger_items']:,} export items: {r['seconds']:.2f} s, peak RSS {r['peak_rss_mb']} MB "
               f"({r['decided']} decided, {r['revised']} revised)")
+    if args.pg:
+        from postgres import bench_postgres, show
+        r = bench_postgres(work, night(work, 100_000), args.runs, args.pg, run_measured, MEASURE)
+        show(r, 100_000, args.runs)
+        (work / "postgres.json").write_text(json.dumps(r, indent=2))
     if results:
         r = bench_readable(work)
         results[-1]["readable_reports"] = r

@@ -1,6 +1,6 @@
 """Consecutive nights on one ledger (issue #16): does a night cost more as the ledger ages?
 
-`python bench/bench.py --nights K [--night-items N] [--ledger URL]` (or `make bench BENCH_ARGS='--nights 12'`)
+`python bench/bench.py --nights K [--night-items N] [--ledger URL | --pg SERVER_URL]` (`make bench-nights`)
 writes K synthetic nights with `processor synth --night n` (keys unique across nights, each night's returns
 drawn from the exports of the 60 nights before it; kept in bench-out/ between runs), runs them in turn on
 one fresh ledger with every core, and prints each night's time, peak memory, the ledger's size and its bytes
@@ -15,6 +15,8 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+from logged import stages
 
 ROOT = Path(__file__).resolve().parent.parent
 BOUND = 1.15
@@ -32,18 +34,26 @@ def night_inbox(work: Path, n: int, items: int) -> Path:
     return inbox
 
 
-def ledger_bytes(url: str) -> int | None:
-    """The SQLite ledger's size on disk (with its WAL); None for a server's ledger (docs/performance.md)."""
-    if not url.startswith("sqlite:///"):
-        return None
-    path = Path(url[len("sqlite:///"):])
-    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+def ledger_bytes(url: str) -> int:
+    """The ledger's size on disk: the SQLite file with its WAL, or the PostgreSQL database."""
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
 
 
-def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, measure_code: str) -> dict:
+def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, measure_code: str,
+                 pg_server: str | None = None) -> dict:
+    """`url`: the ledger (a fresh SQLite file when None); `pg_server`: instead, a fresh database on that server."""
     base = work / f"nights-{items}"
     base.mkdir(parents=True, exist_ok=True)
-    if url is None:
+    if pg_server:
+        from postgres import fresh_database
+        url = fresh_database(pg_server)
+    elif url is None:
         db = base / "ledger.db"
         for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
             p.unlink(missing_ok=True)
@@ -59,14 +69,15 @@ def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, 
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         stored += summary["inputs"]["CEB603"]["items"]["stored"]
         size = ledger_bytes(url)
+        timings, _memory = stages(out)
         row = {"night": n, "seconds": round(m["seconds"], 2), "peak_rss_mb": round(m["max_rss_mb"]),
-               "ledger_mb": None if size is None else round(size / 1e6, 1), "items_in_ledger": stored,
-               "bytes_per_item": None if size is None else round(size / stored),
-               "stages_s": summary.get("timings_s", {})}
+               "ledger_mb": round(size / 1e6, 1), "items_in_ledger": stored, "bytes_per_item": round(size / stored),
+               "stages_s": timings}
         rows.append(row)
+        shown = ("open_inputs", "storage_check", "ingest", "settle", "decide", "reports", "commit")
         print(f"  night {n:>3}: {row['seconds']:>7.2f} s  peak RSS {row['peak_rss_mb']:>5} MB  "
-              f"ledger {row['ledger_mb'] if size is not None else '-':>8} MB  {stored:>11,} items  "
-              f"{row['bytes_per_item'] if size is not None else '-':>5} B/item", flush=True)
+              f"ledger {row['ledger_mb']:>8} MB  {stored:>11,} items  {row['bytes_per_item']:>5} B/item  "
+              f"({', '.join(f'{s} {timings[s]:.1f}' for s in shown if s in timings)})", flush=True)
     first = statistics.median(r["seconds"] for r in rows[:3])
     last = statistics.median(r["seconds"] for r in rows[-3:])
     ratio = round(last / first, 3)
