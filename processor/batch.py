@@ -104,14 +104,17 @@ def read_workers() -> int:
     return 0 if cores() < 2 else min(cores(), 3)
 
 
+CHECK_WHOLE_MB = 512.0  # about 1 s warm: above it, a night's check costs one table's share, not the ledger's
+
+
 def _check_limit_mb() -> float:
     """The largest ledger checked whole before each batch (PROCESSOR_CHECK_WHOLE_MB overrides; 0: a table a
     night whatever the size)."""
     wanted = os.environ.get("PROCESSOR_CHECK_WHOLE_MB", "")
     try:
-        return float(wanted) if wanted.strip() else 2048.0
+        return float(wanted) if wanted.strip() else CHECK_WHOLE_MB
     except ValueError:
-        return 2048.0
+        return CHECK_WHOLE_MB
 
 
 def new_batch_id(ledger: Ledger, now: datetime) -> str:

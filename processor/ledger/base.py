@@ -37,12 +37,14 @@ REBUILT_IN_6 = ("journal", "export_items", "return_lines", "claim_items", "batch
 
 
 def _to_6(ledger) -> list:
-    """6: trails and citations packed (packing.py: new rows; older ones read as they are); the journal keeps each
-    record's outcome when stored, so its index by key, there only to demote replaced versions, goes; on SQLite the
-    tables whose primary key is most of their row are rebuilt WITHOUT ROWID (docs/performance.md, session 9)."""
+    """6: trails and citations packed (packing.py: new rows; older ones read as they are); the journal keyed by
+    record key and content hash, and keeping each record's outcome when stored (its index by key, there only to
+    demote replaced versions, goes); on SQLite the tables whose primary key is most of their row are rebuilt
+    WITHOUT ROWID (docs/performance.md, session 9)."""
     out = ["DROP INDEX IF EXISTS journal_by_key"]
-    if not ledger.dialect.without_rowid:
-        return out
+    if not ledger.dialect.without_rowid:  # PostgreSQL: only the journal's key changes
+        return out + ["ALTER TABLE journal DROP CONSTRAINT journal_pkey",
+                      "ALTER TABLE journal ADD PRIMARY KEY (kind, record_key, content_hash)"]
     creates = {s.split("(", 1)[0].split()[-1]: s for s in schema_statements(ledger.dialect)
                if s.startswith("CREATE TABLE")}
     for t in REBUILT_IN_6:
@@ -192,7 +194,7 @@ class Ledger(Bookkeeping):
             except Exception:  # noqa: BLE001 - the connection is gone: nothing left to tidy
                 pass
 
-    def check_storage(self, max_whole_mb: float = 2048) -> str:
+    def check_storage(self, max_whole_mb: float = 512) -> str:
         """Before a batch writes: the backend's quick check of its storage (dialect.quick_check); LedgerCorrupt
         when it finds damage. A ledger up to `max_whole_mb` is checked whole (about 1 s per GB with a warm page
         cache, docs/performance.md); a bigger one, one table (with its indexes) a night in turn, so that each

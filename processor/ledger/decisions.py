@@ -257,9 +257,9 @@ class DecisionStore:
                 f"WHERE b.batch_id = ? ORDER BY d.return_date{order}, d.co_el_no{order}, d.gnum", (batch_id,)):
             yield dict(zip(names, r))
 
-    def pending(self):
-        """Every PENDING line in force in the ledger, by window end (then return, gnum): the backlog a clerk
-        chases, with the enterprise, the goods and the batch that decided it, streamed."""
+    def pending(self, first: int | None = None):
+        """Every PENDING line in force in the ledger (or the `first` of them), by window end (then return, gnum):
+        the backlog a clerk chases, with the enterprise, the goods and the batch that decided it, streamed."""
         order = self.ledger.code_point_order
         names = ("co_el_no", "gnum", "invt_no", "return_date", "window_end", "reasons", "batch_id", "gcode",
                  "ebc_code", "gname", "decision_date", "version")
@@ -270,8 +270,14 @@ class DecisionStore:
                 "LEFT JOIN return_lines n ON n.co_el_no = d.co_el_no AND n.gnum = d.gnum "
                 "LEFT JOIN batches b ON b.batch_id = d.batch_id "
                 "WHERE d.status = 'current' AND d.decision = 'PENDING' "
-                f"ORDER BY d.window_end{order}, d.co_el_no{order}, d.gnum"):
+                f"ORDER BY d.window_end{order}, d.co_el_no{order}, d.gnum"
+                + ("" if first is None else f" LIMIT {int(first)}")):
             yield dict(zip(names, r))
+
+    def pending_by_window_end(self) -> list:
+        """(window end, lines) of the backlog: counted on the index of PENDING lines, whatever its size."""
+        return self.ledger.query("SELECT window_end, COUNT(*) FROM decisions WHERE status = 'current' AND "
+                                 "decision = 'PENDING' GROUP BY window_end")
 
     def trails(self, keys) -> dict:
         """(coElNo, gnum, version) -> the decision's trail of rules (JSON text, unpacked), for the keys given."""

@@ -38,7 +38,10 @@ CREATE TABLE IF NOT EXISTS input_files (
     PRIMARY KEY (batch_id, file_name)
 );
 
--- Every record ever stored, by the hash of its content: reading the same record again is a duplicate.
+-- Every record ever stored, by the key it is kept under and the hash of its content: reading the same record
+-- again is a duplicate (the same content has the same key). Keyed so, a night's entries go near one another
+-- (keys grow with time), where by the hash alone each went to a page of its own anywhere in the table: a night
+-- dirtied more pages the older the ledger (docs/performance.md, session 9).
 -- Tables that end WITHOUT ROWID are their primary key's b-tree on SQLite (one copy of each row, not a table and
 -- an index holding most of it again); on PostgreSQL the clause is dropped (dialect.py).
 CREATE TABLE IF NOT EXISTS journal (
@@ -50,7 +53,7 @@ CREATE TABLE IF NOT EXISTS journal (
     line         INTEGER,
     outcome      TEXT NOT NULL,  -- when stored: current (it went in force) or superseded (a later version was);
                                  -- the version in force now is the one whose hash its table holds
-    PRIMARY KEY (kind, content_hash)
+    PRIMARY KEY (kind, record_key, content_hash)
 ) WITHOUT ROWID;
 
 -- CEB603 lists in force, keyed by the sender's copNo until (and after) customs gives them an invtNo.

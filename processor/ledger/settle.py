@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..law.versions import REFUSED, invt_no_from_receipts, list_void_reason, return_withdrawal
 from ..problems import WARNING, Problem
+from .store import journalled
 
 
 def settle(ledger, batch_id: str) -> list:
@@ -24,19 +25,19 @@ def waiting(ledger, batch_id: str) -> list:
     found = ledger.query(
         "SELECT content_hash, list_key, invt_no FROM list_receipts r WHERE batch_id = ? AND NOT EXISTS "
         "(SELECT 1 FROM export_lists l WHERE l.list_key = r.list_key)", (batch_id,))
-    where = _sources(ledger, "CEB604", batch_id, [h for h, *_ in found])
+    where = _sources(ledger, "CEB604", batch_id, [(key, h) for h, key, _i in found])
     receipts = [(where.get(h, ("", None)), key, invt) for h, key, invt in found]
     found = ledger.query(
         "SELECT content_hash, cop_no, ebc_code, invt_no FROM list_cancels c WHERE batch_id = ? AND NOT EXISTS "
         "(SELECT 1 FROM export_lists l WHERE l.invt_no = c.invt_no OR l.list_key = c.ebc_code || '|' || c.cop_no)",
         (batch_id,))
-    where = _sources(ledger, "CEB605", batch_id, [h for h, *_ in found])
+    where = _sources(ledger, "CEB605", batch_id, [(invt or f"{ebc}|{cop}", h) for h, cop, ebc, invt in found])
     cancels = [(where.get(h, ("", None)), cop, ebc, invt) for h, cop, ebc, invt in found]
     mine = ("FROM batch_touched t JOIN claims c ON c.co_el_no = t.co_el_no AND c.batch_id = t.batch_id "
             "WHERE t.batch_id = ?")  # the claims this batch stored, through the returns it touched
     found = ledger.query(f"SELECT c.content_hash, c.co_el_no {mine} AND NOT EXISTS "
                          "(SELECT 1 FROM return_apps r WHERE r.co_el_no = c.co_el_no)", (batch_id,))
-    where = _sources(ledger, "ReturnClaims", batch_id, [h for h, _ in found])
+    where = _sources(ledger, "ReturnClaims", batch_id, [(co, h) for h, co in found])
     claims = [(where.get(h, ("", None)), co) for h, co in found]
     certificates = ledger.query(
         "SELECT o.certificate_no, o.co_el_no FROM claims o WHERE o.certificate_no IN (SELECT c.certificate_no "
@@ -75,12 +76,12 @@ def waiting_problems(receipts, cancels, claims, certificates) -> list:
     return out
 
 
-def _sources(ledger, kind: str, batch_id: str, hashes: list) -> dict:
-    """content hash -> (file name, line) of the records of `kind` this batch stored (the journal's)."""
-    return {h: (name, line) for h, name, line in ledger._lookup(
-        "SELECT j.content_hash, f.file_name, j.line FROM journal j JOIN input_files f ON f.batch_id = j.batch_id "
-        "AND f.sha256 = j.file_sha256 WHERE j.kind = ? AND j.batch_id = ?", "j.content_hash", hashes,
-        (kind, batch_id))}
+def _sources(ledger, kind: str, batch_id: str, keyed: list) -> dict:
+    """content hash -> (file name, line) of the records of `kind` this batch stored, given as (record key,
+    content hash) (the journal's)."""
+    return journalled(ledger, "SELECT j.record_key, j.content_hash, f.file_name, j.line FROM journal j "
+                      "JOIN input_files f ON f.batch_id = j.batch_id AND f.sha256 = j.file_sha256 "
+                      "WHERE j.kind = ? AND j.batch_id = ?", kind, keyed, (batch_id,))
 
 
 def _number_lists(ledger, batch_id: str) -> list:

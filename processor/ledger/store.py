@@ -39,7 +39,7 @@ def ledger_key(kind: str, record) -> str:
 def store(ledger, kind: str, parsed: list, batch_id: str, file_sha: str) -> StoreResult:
     """Store a chunk of built records of one kind; recognise duplicates; report conflicts."""
     result = StoreResult()
-    known = _known_hashes(ledger, kind, [p.content_hash for p in parsed])
+    known = _known_hashes(ledger, kind, [(ledger_key(kind, p.record), p.content_hash) for p in parsed])
     fresh = []
     for p in parsed:
         if p.content_hash in known:
@@ -72,10 +72,18 @@ def store(ledger, kind: str, parsed: list, batch_id: str, file_sha: str) -> Stor
 LIST_KINDS = ("CEB603", "CEB604", "CEB605")  # records that say something of an export list, by invtNo
 
 
-def _known_hashes(ledger, kind: str, hashes: list) -> dict:
-    """content hash -> the batch that first stored it, for the hashes the journal has."""
-    return dict(ledger._lookup("SELECT content_hash, batch_id FROM journal WHERE kind = ?", "content_hash", hashes,
-                               (kind,)))
+def _known_hashes(ledger, kind: str, keyed: list) -> dict:
+    """content hash -> the batch that first stored it, for the (record key, content hash) the journal has."""
+    return journalled(ledger, "SELECT record_key, content_hash, batch_id FROM journal WHERE kind = ?", kind, keyed)
+
+
+def journalled(ledger, select: str, kind: str, keyed: list, params=()) -> dict:
+    """content hash -> the rest of each row of `select` (record_key, content_hash, ...: journal rows of `kind`)
+    for the (record key, content hash) pairs given: looked up by key, the journal's order."""
+    wanted = {h for _k, h in keyed}
+    return {h: rest[0] if len(rest) == 1 else tuple(rest)
+            for _k, h, *rest in ledger._lookup(select, "record_key", [k for k, _h in keyed], (kind, *params))
+            if h in wanted}
 
 
 def _store_versioned(ledger, fresh, batch_id, result, *, head: Table, child: Table, key_column: str, head_row,

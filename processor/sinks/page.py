@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import MONEY, money
 from .charts import bar_chart, grouped_bars
-from .words import CHANGE_WORDS, DECISION_WORDS, heading, missing_words
+from .words import CHANGE_WORDS, DECISION_WORDS, days_left, heading, missing_words
 
 FIRST_ROWS = 200  # per table on the page
 BUCKETS = (("已过期 overdue", None, -1), ("0-7 天 days", 0, 7), ("8-15 天 days", 8, 15), ("16-30 天 days", 16, 30),
@@ -82,14 +82,12 @@ class Page:
     def close(self, totals: dict) -> None:
         views = self._header.views
         as_of = views.as_of if views is not None else date.today()
-        backlog, buckets = [], Counter()
-        n_backlog = 0
-        for p in (views.pending() if views is not None else ()):
-            n_backlog += 1
-            buckets[_bucket(p["days_left"])] += 1
-            if len(backlog) < FIRST_ROWS:
-                backlog.append(p)
-                self._keys.add((p["co_el_no"], p["gnum"], p["version"]))
+        buckets = Counter()
+        for window_end, n in (views.pending_by_window_end() if views is not None else ()):
+            buckets[_bucket(days_left(window_end, as_of))] += n
+        n_backlog = sum(buckets.values())
+        backlog = list(views.pending(FIRST_ROWS)) if views is not None else []
+        self._keys.update((p["co_el_no"], p["gnum"], p["version"]) for p in backlog)
         quarantine, n_quarantine = [], 0
         for q in (views.quarantined() if views is not None else ()):
             n_quarantine += 1

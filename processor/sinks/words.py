@@ -3,6 +3,8 @@ decisions and reason codes in words, and what a PENDING line still needs. Presen
 their legal meaning are the law's (law/rules.py, clauses.csv)."""
 from __future__ import annotations
 
+from datetime import date
+
 HEADINGS = {
     "batch_id": "批次 Batch", "return_id": "退货单号 Return (coElNo)", "return_date": "退运日期 Return date",
     "invt_no": "清单编号 List (invtNo)", "gnum": "项号 Item (gnum)", "gcode": "商品编码 HS code", "qty": "数量 Qty",
@@ -36,6 +38,11 @@ MISSING = {
 
 
 URGENT_DAYS = 15  # a PENDING line whose window ends within this many days is highlighted, in the workbook and page
+
+
+def days_left(window_end: str | None, as_of: date) -> int | None:
+    """Days from `as_of` to a PENDING line's window end (negative: overdue; None: no window end known)."""
+    return (date.fromisoformat(window_end) - as_of).days if window_end else None
 
 
 def missing_words(reasons: str) -> str:

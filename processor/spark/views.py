@@ -18,16 +18,22 @@ class LakeViews:
         self.started_at = started_at  # batch_id -> started_at, the batch's own included
         self._quarantine = quarantine
 
-    def pending(self):
-        return with_days_left(self._pending(), self.as_of)
+    def pending(self, first: int | None = None):
+        return with_days_left(self._pending(first), self.as_of)
 
-    def _pending(self):
+    def pending_by_window_end(self) -> list:
+        return [(r["window_end"], r["count"]) for r in self._backlog().groupBy("window_end").count().collect()]
+
+    def _backlog(self):
+        return self.tables.in_force("decisions").where("status = 'current' AND decision = 'PENDING'")
+
+    def _pending(self, first: int | None):
         """As DecisionStore.pending: by window end, return and gnum (Spark orders strings by code point, nulls
         first, as SQLite does)."""
         from pyspark.sql import functions as F
 
         t = self.tables
-        d = t.in_force("decisions").where("status = 'current' AND decision = 'PENDING'")
+        d = self._backlog()
         apps = t.in_force("return_apps").select("co_el_no", "ebc_code", F.col("content_hash").alias("_h"))
         lines = t.in_force("return_lines").select(F.col("co_el_no").alias("n_co"), F.col("gnum").alias("n_g"),
                                                   "gname", "head_hash")
@@ -37,6 +43,8 @@ class LakeViews:
                       & (F.col("head_hash") == F.col("_h")), "left")
                 .join(when, F.col("b") == F.col("batch_id"), "left")
                 .orderBy("window_end", "co_el_no", "gnum").select(*PENDING))
+        if first is not None:
+            rows = rows.limit(first)
         for r in rows.toLocalIterator():
             yield r.asDict()
 

@@ -14,7 +14,7 @@ from ..ledger.decisions import DecisionStore
 from ..readers import FILE
 from ..readers.messages import KINDS
 from ..sinks import BatchHeader, decision_sinks, money, write_decisions
-from ..sinks.words import URGENT_DAYS
+from ..sinks.words import URGENT_DAYS, days_left
 from ..sinks.files import CsvOut
 
 QUARANTINE_CSV_COLUMNS = ("batch_id", "file", "line", "kind", "record_key", "field", "problem", "expected")
@@ -47,10 +47,14 @@ class LedgerViews:
     batch_id: str
     as_of: date
 
-    def pending(self):
-        """The backlog, each line with its days left as of `as_of` (None without a window end) and whether it
-        is urgent (due within URGENT_DAYS): counted here once, for the workbook and the page alike."""
-        return with_days_left(DecisionStore(self.ledger).pending(), self.as_of)
+    def pending(self, first: int | None = None):
+        """The backlog (or its `first` lines), each line with its days left as of `as_of` (None without a window
+        end) and whether it is urgent (due within URGENT_DAYS): counted here once, for the workbook and the page."""
+        return with_days_left(DecisionStore(self.ledger).pending(first), self.as_of)
+
+    def pending_by_window_end(self) -> list:
+        """(window end, lines) of the whole backlog: the page's chart and count, without reading every line."""
+        return DecisionStore(self.ledger).pending_by_window_end()
 
     def quarantined(self):
         return self.ledger.quarantined(self.batch_id)
@@ -62,7 +66,7 @@ class LedgerViews:
 def with_days_left(pending, as_of: date):
     """PENDING lines with their days left as of `as_of` (None without a window end) and whether each is urgent."""
     for p in pending:
-        days = (date.fromisoformat(p["window_end"]) - as_of).days if p["window_end"] else None
+        days = days_left(p["window_end"], as_of)
         yield {**p, "days_left": days, "urgent": days is not None and days <= URGENT_DAYS}
 
 
