@@ -33,6 +33,7 @@ def schema_statements(dialect: Dialect) -> list:
     return [s.strip().replace(" WITHOUT ROWID", dialect.without_rowid) for s in text.split(";") if s.strip()]
 
 
+NEW_IN_6 = ("export_lists_deleted", "list_receipts_refused", "list_cancels_by_batch")  # indexes settle looks up by
 REBUILT_IN_6 = ("journal", "export_items", "return_lines", "claim_items", "batch_decisions", "batch_touched")
 
 
@@ -41,7 +42,8 @@ def _to_6(ledger) -> list:
     record key and content hash, and keeping each record's outcome when stored (its index by key, there only to
     demote replaced versions, goes); on SQLite the tables whose primary key is most of their row are rebuilt
     WITHOUT ROWID (docs/performance.md, session 9)."""
-    out = ["DROP INDEX IF EXISTS journal_by_key"]
+    out = ["DROP INDEX IF EXISTS journal_by_key", *(s for s in schema_statements(ledger.dialect)
+                                                    if s.startswith("CREATE INDEX") and s.split()[5] in NEW_IN_6)]
     if not ledger.dialect.without_rowid:  # PostgreSQL: only the journal's key changes
         return out + ["ALTER TABLE journal DROP CONSTRAINT journal_pkey",
                       "ALTER TABLE journal ADD PRIMARY KEY (kind, record_key, content_hash)"]

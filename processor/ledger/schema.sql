@@ -86,6 +86,8 @@ CREATE TABLE IF NOT EXISTS export_lists (
     void_reason     TEXT                    -- set when cancelled (CEB605), refused (CEB604 100) or deleted (appType 3)
 );
 
+CREATE INDEX IF NOT EXISTS export_lists_deleted ON export_lists (batch_id) WHERE app_type = '3';
+
 CREATE TABLE IF NOT EXISTS export_items (
     list_key    TEXT NOT NULL,
     gnum        INTEGER NOT NULL,
@@ -120,6 +122,8 @@ CREATE TABLE IF NOT EXISTS list_receipts (
     batch_id      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS list_receipts_by_list ON list_receipts (list_key);
+-- refusals (CEB604 returnStatus 100) by batch, and the lists deleted by appType 3: rare, and looked up each night
+CREATE INDEX IF NOT EXISTS list_receipts_refused ON list_receipts (batch_id) WHERE return_status = '100';
 
 CREATE TABLE IF NOT EXISTS list_cancels (
     content_hash TEXT PRIMARY KEY,
@@ -131,6 +135,7 @@ CREATE TABLE IF NOT EXISTS list_cancels (
     batch_id     TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS list_cancels_by_invt ON list_cancels (invt_no);
+CREATE INDEX IF NOT EXISTS list_cancels_by_batch ON list_cancels (batch_id);
 
 -- CEB213 returns in force (appType 2 replaces, 3 withdraws; CEB214 status 100 withdraws).
 CREATE TABLE IF NOT EXISTS return_apps (

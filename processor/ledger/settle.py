@@ -11,8 +11,8 @@ from .store import journalled
 def settle(ledger, batch_id: str) -> list:
     """Fill invtNo from CEB604 receipts, void refused, cancelled or deleted lists, withdraw returns.
     Returns the warnings (a receipt naming an invtNo another list holds)."""
-    problems = _number_lists(ledger, batch_id)
-    _void_lists(ledger, batch_id)
+    problems, numbered = _number_lists(ledger, batch_id)
+    _void_lists(ledger, batch_id, numbered)
     _withdraw_returns(ledger, batch_id)
     return problems + waiting(ledger, batch_id)
 
@@ -97,7 +97,7 @@ def _number_lists(ledger, batch_id: str) -> list:
     fills = [(invt_no, batch_id, key) for key, invt_no in numbered.items()]
     ledger.executemany("UPDATE export_lists SET invt_no = ?, invt_batch_id = ? WHERE list_key = ?", fills)
     ledger.touch_lists(invt_no for invt_no, _b, _k in fills)
-    return problems
+    return problems, list(numbered)
 
 
 def number(wanted: dict, taken: dict) -> tuple[dict, list]:
@@ -116,28 +116,32 @@ def number(wanted: dict, taken: dict) -> tuple[dict, list]:
     return fills, problems
 
 
-def _void_lists(ledger, batch_id: str) -> None:
+def _void_lists(ledger, batch_id: str, numbered: list) -> None:
     """The lists this batch stored, numbered, cancelled or refused, with the facts list_void_reason reads;
-    a list with none of them and no reason yet is left as it is."""
+    a list with none of them and no reason yet is left as it is. The candidates are found through what is
+    small or indexed (this batch's cancellations and refusals, every cancellation and refusal: rare records, the
+    lists deleted by appType 3): scanning the lists for those of the batch grew with the ledger."""
     # A CEB605 names its list by invtNo, or, where customs had not numbered the list yet, by ebcCode|copNo (the
     # list stays cancelled when a CEB604 numbers it later).
-    unnumbered = "SELECT ebc_code || '|' || cop_no FROM list_cancels WHERE invt_no = ''"
-    rows = ledger.query(
+    by_cancel = ("SELECT l.list_key FROM list_cancels c JOIN export_lists l ON l.invt_no = c.invt_no "
+                 "WHERE c.invt_no <> '' AND {} UNION SELECT l.list_key FROM list_cancels c JOIN export_lists l "
+                 "ON l.list_key = c.ebc_code || '|' || c.cop_no WHERE c.invt_no = '' AND {}")
+    refused = (f"SELECT r.list_key FROM list_receipts r JOIN export_lists l ON l.list_key = r.list_key "
+               f"WHERE r.return_status = '{REFUSED}' AND ")
+    candidates = (
+        "SELECT list_key FROM export_lists WHERE batch_id = ? AND app_type = '3' UNION "  # deleted (appType 3)
+        + by_cancel.format("c.batch_id = ?", "c.batch_id = ?") + " UNION "  # this batch's cancellations
+        + refused + "r.batch_id = ? UNION "  # this batch's refusals
+        + by_cancel.format("l.batch_id = ?", "l.batch_id = ?") + " UNION "  # stored now, cancelled before
+        + refused + "l.batch_id = ?")  # stored now, refused before
+    keys = [r[0] for r in ledger.query(candidates, (batch_id,) * candidates.count("?"))] + numbered
+    rows = ledger._lookup(
         "SELECT list_key, invt_no, app_type, void_reason, "
-        " EXISTS (SELECT 1 FROM list_cancels c WHERE c.invt_no = export_lists.invt_no OR (c.invt_no = '' "
-        "   AND c.ebc_code || '|' || c.cop_no = export_lists.list_key)), "
-        f" EXISTS (SELECT 1 FROM list_receipts r WHERE r.list_key = export_lists.list_key "
-        f"   AND r.return_status = '{REFUSED}') "
-        "FROM export_lists WHERE (batch_id = ? OR invt_batch_id = ? "
-        " OR invt_no IN (SELECT invt_no FROM list_cancels WHERE batch_id = ?) "
-        f" OR list_key IN ({unnumbered} AND batch_id = ?) "
-        " OR list_key IN (SELECT list_key FROM list_receipts WHERE batch_id = ?)) "
-        " AND (app_type = '3' OR void_reason IS NOT NULL "
-        "  OR invt_no IN (SELECT invt_no FROM list_cancels) "
-        f"  OR list_key IN ({unnumbered}) "
-        f"  OR list_key IN (SELECT list_key FROM list_receipts WHERE return_status = '{REFUSED}'))",
-        (batch_id, batch_id, batch_id, batch_id, batch_id))
-    changes = [(reason, key, invt_no) for key, invt_no, app_type, held, cancelled, refused in rows
+        " EXISTS (SELECT 1 FROM list_cancels c WHERE c.invt_no = e.invt_no OR (c.invt_no = '' "
+        "   AND c.ebc_code || '|' || c.cop_no = e.list_key)), "
+        f" EXISTS (SELECT 1 FROM list_receipts r WHERE r.list_key = e.list_key AND r.return_status = '{REFUSED}') "
+        "FROM export_lists e WHERE e.list_key <> ''", "e.list_key", keys)  # (its own WHERE: _lookup adds AND)
+    changes = [(reason, key, invt_no) for key, invt_no, app_type, held, cancelled, refused in sorted(rows)
                if (reason := list_void_reason(app_type, bool(cancelled), bool(refused))) != held]
     ledger.executemany("UPDATE export_lists SET void_reason = ? WHERE list_key = ?", [c[:2] for c in changes])
     ledger.touch_lists(c[2] for c in changes)
@@ -148,8 +152,8 @@ def _withdraw_returns(ledger, batch_id: str) -> None:
         "SELECT co_el_no, app_type, withdrawn, "
         f" EXISTS (SELECT 1 FROM return_receipts x WHERE x.co_el_no = return_apps.co_el_no "
         f"   AND x.return_status = '{REFUSED}') "
-        "FROM return_apps WHERE batch_id = ? OR co_el_no IN (SELECT co_el_no FROM return_receipts WHERE batch_id = ?)",
-        (batch_id, batch_id))
+        "FROM return_apps WHERE co_el_no IN (SELECT co_el_no FROM batch_touched WHERE batch_id = ?)",
+        (batch_id,))  # the returns this batch read (CEB213, CEB214, claims): by its key, not a scan of them all
     changes = [(why, co) for co, app_type, held, refused in rows
                if (why := return_withdrawal(app_type, bool(refused))) != held]
     ledger.executemany("UPDATE return_apps SET withdrawn = ? WHERE co_el_no = ?", changes)
