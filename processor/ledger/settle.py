@@ -123,16 +123,17 @@ def _void_lists(ledger, batch_id: str, numbered: list) -> None:
     lists deleted by appType 3): scanning the lists for those of the batch grew with the ledger."""
     # A CEB605 names its list by invtNo, or, where customs had not numbered the list yet, by ebcCode|copNo (the
     # list stays cancelled when a CEB604 numbers it later).
-    by_cancel = ("SELECT l.list_key FROM list_cancels c JOIN export_lists l ON l.invt_no = c.invt_no "
-                 "WHERE c.invt_no <> '' AND {} UNION SELECT l.list_key FROM list_cancels c JOIN export_lists l "
-                 "ON l.list_key = c.ebc_code || '|' || c.cop_no WHERE c.invt_no = '' AND {}")
+    # written as IN (...) on the list's indexed key: the lists are reached from the cancellations, never scanned
+    by_cancel = ("SELECT l.list_key FROM export_lists l WHERE l.invt_no IN (SELECT c.invt_no FROM list_cancels c "
+                 "WHERE c.invt_no <> '' AND {0}) AND {1} UNION SELECT l.list_key FROM export_lists l WHERE l.list_key "
+                 "IN (SELECT c.ebc_code || '|' || c.cop_no FROM list_cancels c WHERE c.invt_no = '' AND {0}) AND {1}")
     refused = (f"SELECT r.list_key FROM list_receipts r JOIN export_lists l ON l.list_key = r.list_key "
                f"WHERE r.return_status = '{REFUSED}' AND ")
     candidates = (
         "SELECT list_key FROM export_lists WHERE batch_id = ? AND app_type = '3' UNION "  # deleted (appType 3)
-        + by_cancel.format("c.batch_id = ?", "c.batch_id = ?") + " UNION "  # this batch's cancellations
+        + by_cancel.format("c.batch_id = ?", "TRUE") + " UNION "  # this batch's cancellations
         + refused + "r.batch_id = ? UNION "  # this batch's refusals
-        + by_cancel.format("l.batch_id = ?", "l.batch_id = ?") + " UNION "  # stored now, cancelled before
+        + by_cancel.format("TRUE", "l.batch_id = ?") + " UNION "  # stored now, cancelled before
         + refused + "l.batch_id = ?")  # stored now, refused before
     keys = [r[0] for r in ledger.query(candidates, (batch_id,) * candidates.count("?"))] + numbered
     rows = ledger._lookup(
