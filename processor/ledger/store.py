@@ -74,16 +74,16 @@ LIST_KINDS = ("CEB603", "CEB604", "CEB605")  # records that say something of an 
 
 def _known_hashes(ledger, kind: str, keyed: list) -> dict:
     """content hash -> the batch that first stored it, for the (record key, content hash) the journal has."""
-    return journalled(ledger, "SELECT record_key, content_hash, batch_id FROM journal WHERE kind = ?", kind, keyed)
+    found = journalled(ledger, "SELECT record_key, content_hash, batch_id FROM journal WHERE kind = ?", kind, keyed)
+    return {h: batch for h, (batch,) in found.items()}
 
 
 def journalled(ledger, select: str, kind: str, keyed: list, params=()) -> dict:
-    """content hash -> the rest of each row of `select` (record_key, content_hash, ...: journal rows of `kind`)
-    for the (record key, content hash) pairs given: looked up by key, the journal's order."""
+    """content hash -> the columns after the first two of each row of `select` (record_key, content_hash, ...:
+    journal rows of `kind`), for the (record key, content hash) pairs given: looked up by key, the journal's order."""
     wanted = {h for _k, h in keyed}
-    return {h: rest[0] if len(rest) == 1 else tuple(rest)
-            for _k, h, *rest in ledger._lookup(select, "record_key", [k for k, _h in keyed], (kind, *params))
-            if h in wanted}
+    return {h: tuple(rest) for _k, h, *rest in ledger._lookup(select, "record_key", [k for k, _h in keyed],
+                                                              (kind, *params)) if h in wanted}
 
 
 def _store_versioned(ledger, fresh, batch_id, result, *, head: Table, child: Table, key_column: str, head_row,
