@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..law.versions import REFUSED, invt_no_from_receipts, list_void_reason, return_withdrawal
 from ..problems import WARNING, Problem
-from .store import journalled
+from .store import cancel_key, journalled
 
 
 def settle(ledger, batch_id: str) -> list:
@@ -31,7 +31,7 @@ def waiting(ledger, batch_id: str) -> list:
         "SELECT content_hash, cop_no, ebc_code, invt_no FROM list_cancels c WHERE batch_id = ? AND NOT EXISTS "
         "(SELECT 1 FROM export_lists l WHERE l.invt_no = c.invt_no OR l.list_key = c.ebc_code || '|' || c.cop_no)",
         (batch_id,))
-    where = _sources(ledger, "CEB605", batch_id, [(invt or f"{ebc}|{cop}", h) for h, cop, ebc, invt in found])
+    where = _sources(ledger, "CEB605", batch_id, [(cancel_key(invt, ebc, cop), h) for h, cop, ebc, invt in found])
     cancels = [(where.get(h, ("", None)), cop, ebc, invt) for h, cop, ebc, invt in found]
     mine = ("FROM batch_touched t JOIN claims c ON c.co_el_no = t.co_el_no AND c.batch_id = t.batch_id "
             "WHERE t.batch_id = ?")  # the claims this batch stored, through the returns it touched

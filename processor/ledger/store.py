@@ -31,15 +31,21 @@ def ledger_key(kind: str, record) -> str:
     """The key a record is kept under: the list, the cancelled invtNo, or the return it concerns."""
     if kind in ("CEB603", "CEB604"):
         return record.list_key
-    if kind == "CEB605":  # the list it cancels: its invtNo, or ebcCode|copNo for a list not numbered yet
-        return record.invt_no or f"{record.ebc_code}|{record.cop_no}"
+    if kind == "CEB605":
+        return cancel_key(record.invt_no, record.ebc_code, record.cop_no)
     return record.co_el_no
+
+
+def cancel_key(invt_no: str | None, ebc_code: str, cop_no: str) -> str:
+    """The list a CEB605 cancels: its invtNo, or ebcCode|copNo for a list not numbered yet."""
+    return invt_no or f"{ebc_code}|{cop_no}"
 
 
 def store(ledger, kind: str, parsed: list, batch_id: str, file_sha: str) -> StoreResult:
     """Store a chunk of built records of one kind; recognise duplicates; report conflicts."""
     result = StoreResult()
-    known = _known_hashes(ledger, kind, [(ledger_key(kind, p.record), p.content_hash) for p in parsed])
+    keys = [ledger_key(kind, p.record) for p in parsed]  # each record's, once: the look-up and the journal
+    known = _known_hashes(ledger, kind, [(key, p.content_hash) for key, p in zip(keys, parsed)])
     fresh = []
     for p in parsed:
         if p.content_hash in known:
@@ -64,7 +70,7 @@ def store(ledger, kind: str, parsed: list, batch_id: str, file_sha: str) -> Stor
             result.outcomes[i] = "quarantined"
             continue
         result.outcomes[i] = "stored"
-        journal.append((kind, p.content_hash, ledger_key(kind, p.record), batch_id, file_sha, p.line, outcome))
+        journal.append((kind, p.content_hash, keys[i], batch_id, file_sha, p.line, outcome))
     ledger.append(JOURNAL, journal)
     return result
 
