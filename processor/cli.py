@@ -355,6 +355,68 @@ def check(ledger_url: str | None, out_dir: Path | None) -> None:
 
 
 @main.command()
+@_ledger_option
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="The --out folder of a run: its default ledger, sqlite:///<out>/ledger.sqlite.")
+@click.option("--through", default=None, metavar="YYYY-MM",
+              help="Archive the export lists dated up to the end of this month. Default: the latest month whose "
+                   "every window ended 45 days or more before --as-of; a later month is refused.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="The day windows are counted to (default: today in China).")
+@click.option("--vacuum", is_flag=True,
+              help="SQLite: shrink the file now (VACUUM, which needs free disk as large as the ledger). Without it "
+                   "the space freed inside the file is reused by the next nights.")
+@click.option("--wait", "wait_s", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help=f"When a batch is running on the ledger, wait this long for it before giving up with exit "
+                   f"status {EXIT_BUSY}.")
+def archive(ledger_url: str | None, out_dir: Path | None, through: str | None, as_of, vacuum: bool,
+            wait_s: float) -> None:
+    """Move the export lists whose every window has closed into the ledger's archive: one compressed row a list
+    (with its items and journal entries), packed against a dictionary learnt from its month (docs/storage.md).
+
+    Nothing is dropped and no decision changes: a night that touches an archived list (a new version of it, a
+    receipt, a cancellation, a return naming its invtNo) puts it back first, so a late return still finds its
+    export and is rejected WINDOW_EXPIRED; explain, reassess, report and check read archived lists too. Run it
+    once a month. Exit status 0 when done, 2 for a usage error or a ledger that cannot be opened, 75 when a
+    batch holds the ledger.
+    """
+    import re
+
+    from .ledger.archive import GRACE_DAYS, archive as archive_lists, last_closed_month, totals
+
+    if ledger_url is None and out_dir is None:
+        raise click.UsageError("give --ledger URL or the --out folder of a run")
+    day = as_of.date() if as_of else datetime.now(CHINA).date()
+    closed = last_closed_month(day)
+    if through is None:
+        through = closed
+    elif not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", through):
+        raise click.UsageError(f"--through {through!r}: expected a month, YYYY-MM")
+    elif through > closed:
+        raise click.UsageError(f"--through {through}: exports of that month may still be returned in their window "
+                               f"(as of {day}, {closed} is the latest month closed {GRACE_DAYS} days or more)")
+    url = ledger_url or default_url(out_dir)
+    ledger = _open(url)
+    ledger.busy_timeout_s = wait_s
+    try:
+        done = archive_lists(ledger, through)
+        if vacuum and ledger.dialect.name == "sqlite":
+            ledger.execute("VACUUM")
+        lists, items = totals(ledger)
+    except LedgerBusy as err:
+        click.echo(f"error: {err}: nothing was archived by this run that it did not finish", err=True)
+        sys.exit(EXIT_BUSY)
+    finally:
+        ledger.close()
+    for m in done:
+        click.echo(f"  {m.month}: {m.lists:,} export lists, {m.items:,} items archived, {m.packed_bytes / 1e6:,.1f} MB "
+                   f"packed ({m.packed_bytes / max(m.items, 1):,.0f} bytes an item)")
+    click.echo(f"{redact(url)}: " + (f"archived through {through}" if done else
+                                     f"nothing dated through {through} left to archive")
+               + f"; {lists:,} export lists ({items:,} items) in the archive")
+
+
+@main.command()
 @click.option("--batch", "batch_id", default=None, metavar="ID",
               help="A committed batch: all its reports are written again, as it wrote them.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),

@@ -174,7 +174,8 @@ def _batch_id(out: Path, rows: List[Dict[str, str]]) -> Optional[str]:
     return ids.pop() if len(ids) == 1 else None
 
 
-def execute_all(base: Path) -> Dict[str, dict]:
+def execute_all(base: Path, between=None) -> Dict[str, dict]:
+    """Every step in turn on one ledger; `between(ledger_path)`, if given, after each (tests/test_archive.py)."""
     ledger = base / "ledger" / "ledger.sqlite"
     ledger.parent.mkdir(parents=True, exist_ok=True)
     results = {}
@@ -193,6 +194,8 @@ def execute_all(base: Path) -> Dict[str, dict]:
             res["quarantine"] = q.read_text(encoding="utf-8-sig") if q.exists() else ""
             res["batch_id"] = _batch_id(out, res["rows"])
         results[step.name] = res
+        if between is not None:
+            between(ledger)
     return results
 
 

@@ -19,7 +19,7 @@ from .store import CHUNK_KEYS, StoreResult  # noqa: F401 - the interface
 from .tables import DECISIONS, Table
 
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 GROWN_ROWS = 5000  # rows a batch adds to a table before its statistics are refreshed (dialect.analyze)
 # the batch that last reported a line, up to a decision version (reruns count: they report it too)
 _LAST_REPORT = ("SELECT bd.batch_id FROM batch_decisions bd JOIN batches b ON b.batch_id = bd.batch_id WHERE "
@@ -30,7 +30,8 @@ _LAST_REPORT = ("SELECT bd.batch_id FROM batch_decisions bd JOIN batches b ON b.
 def schema_statements(dialect: Dialect) -> list:
     """schema.sql's statements as this backend runs them (its WITHOUT ROWID as the dialect says)."""
     text = "\n".join(line.split("--", 1)[0] for line in SCHEMA_SQL.splitlines())
-    return [s.strip().replace(" WITHOUT ROWID", dialect.without_rowid) for s in text.split(";") if s.strip()]
+    return [s.strip().replace(" WITHOUT ROWID", dialect.without_rowid).replace(" BLOB", dialect.blob)
+            for s in text.split(";") if s.strip()]
 
 
 NEW_IN_6 = ("export_lists_deleted", "list_receipts_refused", "list_cancels_by_batch")  # indexes settle looks up by
@@ -57,6 +58,13 @@ def _to_6(ledger) -> list:
     return out
 
 
+def _to_7(ledger) -> list:
+    """7: the archive of export lists whose windows have all closed (archive.py): two new tables and an index."""
+    return [s for s in schema_statements(ledger.dialect) if any(
+        s.startswith(f"CREATE {what} IF NOT EXISTS {name} ") for what, name in NEW_IN_7)]
+
+
+NEW_IN_7 = (("TABLE", "archive_months"), ("TABLE", "archived_lists"), ("INDEX", "archived_lists_by_invt"))
 _DECISION_COLUMNS = DECISIONS.columns  # as of schema 3
 MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger in place
     "1": ("ALTER TABLE decisions ADD COLUMN citations TEXT",),
@@ -96,6 +104,7 @@ MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger i
     "4": ("CREATE INDEX IF NOT EXISTS decisions_pending ON decisions (window_end) WHERE status = 'current' AND "
           "decision = 'PENDING'",),
     "5": _to_6,  # statements that depend on the backend
+    "6": _to_7,
 }
 
 
@@ -129,6 +138,7 @@ class Ledger(Bookkeeping):
         self.url = redact(url)  # for messages: never with its password
         self.busy_timeout_s = busy_timeout_s
         self._growth: dict = {}  # table -> (rows when last analysed, rows added since): dialect.analyze
+        self._archived = None  # whether any export list is archived (archive.has_archive), asked once per batch
         for statement in self.dialect.session:
             self.execute(statement)
 
@@ -280,6 +290,7 @@ class Ledger(Bookkeeping):
 
     def begin(self) -> None:
         """Open the batch's transaction and take the writer's lock: batches on one ledger never interleave."""
+        self._archived = None
         self.execute(self.dialect.begin)
         if self.dialect.lock is None:
             return

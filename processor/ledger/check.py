@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .archive import archived_items, has_archive
+
 HOLDING = ("EXEMPT", "PENDING")  # decisions that hold their quantity against the export item (CONTRACT.md 6)
 
 
@@ -31,7 +33,20 @@ def held_beyond_export(ledger, limit: int = 100) -> list[str]:
         held[0] += Decimal(qty)
         held[1] += Decimal(qty1)
         exported[(invt, gnum)] = (Decimal(eq), Decimal(eq1))
+    if has_archive(ledger):  # lines holding on archived export lists: their items read where they are
+        archived = set()
+        for invt, gnum, qty, qty1 in ledger.stream(
+                "SELECT d.invt_no, d.gnum, d.qty, d.qty1 FROM decisions d WHERE d.status = 'current' AND d.decision "
+                "IN ('EXEMPT', 'PENDING') AND EXISTS (SELECT 1 FROM archived_lists a WHERE a.invt_no = d.invt_no)"):
+            held = sums.setdefault((invt, gnum), [Decimal(0), Decimal(0)])
+            held[0] += Decimal(qty)
+            held[1] += Decimal(qty1)
+            archived.add(invt)
+        for key, item in archived_items(ledger, archived).items():
+            exported[key] = (Decimal(item["qty"]), Decimal(item["qty1"]))
     for key, (q, q1) in sorted(sums.items()):
+        if key not in exported:
+            continue
         eq, eq1 = exported[key]
         if q > eq or q1 > eq1:
             out.append(f"export item invtNo {key[0]} gnum {key[1]}: lines in force hold {q} ({q1}) of {eq} ({eq1}) "

@@ -9,6 +9,7 @@ from decimal import Decimal
 from ..law.facts import Decision, ExportFacts, Held, LineFacts
 from ..law.redecide import REFERENCE, WITHDRAWN, Previous, export_state, waits_for_reference
 from ..records import Claim, ClaimItem
+from .archive import archived_items, bring_back, has_archive
 from .packing import pack, unpack, unpacked
 from .tables import (BATCH_DECISIONS, CLAIM_ITEMS, CLAIMS, DECISIONS, EXPORT_FACTS, EXPORT_FACTS_FROM, LINE_FACTS,
                      LINE_FACTS_FROM, REPORTED, from_row, to_ledger)
@@ -97,7 +98,9 @@ class DecisionStore:
         return build_receipt_hashes(self.fetch_receipts(co_el_nos))
 
     def export_states(self, invt_nos) -> dict:
-        """invtNo -> what its list in force says (redecide.export_state), for the lists in the ledger."""
+        """invtNo -> what its list in force says (redecide.export_state), for the lists in the ledger (an archived
+        one put back first: its state is the one the line was decided on)."""
+        bring_back(self.ledger, invt_nos)
         return {i: export_state(h, i, v) for i, h, v in self._in(
             "SELECT invt_no, content_hash, void_reason FROM export_lists", "invt_no", invt_nos)}
 
@@ -154,6 +157,14 @@ class DecisionStore:
         """QUEUE rows; a line already queued stays as it was queued first."""
         self.ledger.executemany(f"INSERT INTO decide_queue ({', '.join(QUEUE)}) VALUES ({', '.join('?' * len(QUEUE))}) "
                                 "ON CONFLICT DO NOTHING", lines)
+
+    def bring_back_queued(self) -> int:
+        """Put back the archived export lists the queued lines name (a late return finds its export, and says
+        WINDOW_EXPIRED, not NO_SUCH_EXPORT); returns how many."""
+        if not has_archive(self.ledger):
+            return 0
+        return bring_back(self.ledger, [r[0] for r in self.ledger.query(
+            "SELECT DISTINCT a.invt_no FROM archived_lists a WHERE a.invt_no IN (SELECT q.invt_no FROM decide_queue q)")])
 
     def queued(self) -> int:
         return self.ledger.query("SELECT COUNT(*) FROM decide_queue")[0][0]
@@ -246,6 +257,7 @@ class DecisionStore:
         date, coElNo, gnum, text by code point whatever the database's locale), streamed."""
         order = self.ledger.code_point_order
         names = (*REPORTED, *(n for _c, n in REPORT_EXTRA))
+        archived, looked, found = has_archive(self.ledger), set(), {}
         for r in self.ledger.stream(
                 f"SELECT {', '.join('d.' + c for c in REPORTED)}, {', '.join(c for c, _n in REPORT_EXTRA)} "
                 "FROM batch_decisions b JOIN decisions d ON d.co_el_no = b.co_el_no AND d.gnum = b.gnum AND "
@@ -255,7 +267,15 @@ class DecisionStore:
                 "LEFT JOIN export_items i ON i.list_key = l.list_key AND i.gnum = d.gnum "
                 "LEFT JOIN decisions p ON p.co_el_no = d.co_el_no AND p.gnum = d.gnum AND p.version = d.version - 1 "
                 f"WHERE b.batch_id = ? ORDER BY d.return_date{order}, d.co_el_no{order}, d.gnum", (batch_id,)):
-            yield dict(zip(names, r))
+            row = dict(zip(names, r))
+            if archived and row["gname"] is None and row["invt_no"]:  # its export list is archived: read it there
+                if row["invt_no"] not in looked:
+                    looked.add(row["invt_no"])
+                    found.update(archived_items(self.ledger, [row["invt_no"]]))
+                item = found.get((row["invt_no"], row["gnum"]))
+                if item is not None:
+                    row["price_currency"], row["gname"] = item["currency"], item["gname"]
+            yield row
 
     def pending(self, first: int | None = None):
         """Every PENDING line in force in the ledger (or the `first` of them), by window end (then return, gnum):

@@ -26,6 +26,7 @@ class Dialect:
     quick_check_table: str | None  # the same for one table and its indexes ({table})
     full_check: str | None  # the thorough one, for `processor check`
     without_rowid: str  # what schema.sql's "WITHOUT ROWID" becomes: a table stored as its primary key's b-tree
+    blob: str  # what schema.sql's column type BLOB (bytes: the archive's packed lists) becomes
     copy_rows: bool  # new rows appended in bulk by COPY FROM STDIN (else one prepared INSERT, run for each row)
     analyze: str | None  # refreshes a table's statistics ({table}) once a batch has doubled it (None: not needed)
     rows_estimated: str | None  # the table's size as its statistics last saw it (the parameter: its name)
@@ -39,7 +40,7 @@ SQLITE = Dialect(
     begin="BEGIN IMMEDIATE", lock=None,
     stream_before=(f"PRAGMA cache_size=-{STREAM_CACHE_KIB}",), stream_after=(f"PRAGMA cache_size=-{CACHE_KIB}",),
     named_stream_cursor=False, quick_check="PRAGMA quick_check(20)", quick_check_table="PRAGMA quick_check('{table}')",
-    full_check="PRAGMA integrity_check(100)", without_rowid=" WITHOUT ROWID",
+    full_check="PRAGMA integrity_check(100)", without_rowid=" WITHOUT ROWID", blob=" BLOB",
     copy_rows=False,  # executemany is SQLite's bulk path: one statement compiled, stepped in C for each row
     analyze=None, rows_estimated=None)  # SQLite looks keys up by index whatever the statistics say
 
@@ -50,6 +51,7 @@ POSTGRES = Dialect(
     stream_before=(), stream_after=(), named_stream_cursor=True,
     quick_check=None, quick_check_table=None, full_check=None,  # PostgreSQL checks its pages itself (checksums, WAL)
     without_rowid="",  # a heap and its primary key index, as for every table there
+    blob=" BYTEA",
     copy_rows=True,  # an INSERT per row is a round trip each (docs/performance.md, session 9)
     # the planner sizes a table by its statistics, which the batch's own uncommitted rows never reach: planned for
     # an empty table, a look-up of 500 keys became a full scan, each file slower than the one before

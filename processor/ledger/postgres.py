@@ -21,3 +21,17 @@ class PostgresLedger(Ledger):
             conn.close()
             raise
         return ledger
+
+    def stream(self, text: str, params=(), size: int = 1000):
+        """A server-side cursor lives in a transaction: a read outside a batch's (`report`, `check`) opens its own,
+        and ends it when the rows have been read."""
+        from psycopg.pq import TransactionStatus
+
+        if self.conn.info.transaction_status != TransactionStatus.IDLE:
+            yield from super().stream(text, params, size)
+            return
+        self.execute("BEGIN")
+        try:
+            yield from super().stream(text, params, size)
+        finally:
+            self.rollback()  # it only read

@@ -292,3 +292,22 @@ CREATE TABLE IF NOT EXISTS batch_touched (
     co_el_no TEXT NOT NULL,
     PRIMARY KEY (batch_id, co_el_no)
 ) WITHOUT ROWID;
+
+-- Export lists whose every window has closed, moved here by `processor archive` (archive.py): one row per list,
+-- the list, its items and its journal entries packed (Zstandard) against the dictionary of its export month. A
+-- night that touches an archived list puts it back first; reports and `check` read it here.
+CREATE TABLE IF NOT EXISTS archive_months (
+    month       TEXT PRIMARY KEY,   -- YYYY-MM of the lists' export date (ie_date)
+    dictionary  BLOB NOT NULL,      -- trained on the month's first lists; empty: packed without one
+    lists       INTEGER NOT NULL,   -- lists archived now (a list put back is counted out)
+    items       INTEGER NOT NULL,
+    archived_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS archived_lists (
+    list_key TEXT PRIMARY KEY,
+    invt_no  TEXT,
+    month    TEXT NOT NULL,
+    packed   BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS archived_lists_by_invt ON archived_lists (invt_no);

@@ -56,6 +56,7 @@ def decide_batch(ledger, batch_id: str, reference, params: Params, worker=None, 
     else:
         store.touch_affected(batch_id, reference.fingerprint)
     _classify(store, ledger, batch_id, run, reference.fingerprint, reassess)
+    store.bring_back_queued()
     if stage is not None:
         stage.expect(store.queued())
     _decide_queued(store, batch_id, reference, params, run, worker)

@@ -10,6 +10,7 @@ from .. import __version__
 from ..law.facts import DECISIONS
 from ..law.calendar import BUNDLED
 from ..law.window import calendar_version
+from ..ledger.archive import has_archive, totals as archive_totals
 from ..ledger.decisions import DecisionStore
 from ..readers import FILE
 from ..readers.messages import KINDS
@@ -20,6 +21,14 @@ from ..sinks.files import CsvOut
 QUARANTINE_CSV_COLUMNS = ("batch_id", "file", "line", "kind", "record_key", "field", "problem", "expected")
 LEDGER_TABLES = ("export_lists", "export_items", "list_receipts", "list_cancels", "return_apps", "return_lines",
                  "return_receipts", "claims", "claim_items")
+
+
+def ledger_totals(ledger) -> dict:
+    """Rows in force in each of the ledger's record tables, and the export lists and items archived (if any)."""
+    out = {t: ledger.count(t) for t in LEDGER_TABLES}
+    if has_archive(ledger):
+        out["archived_export_lists"], out["archived_export_items"] = archive_totals(ledger)
+    return out
 
 
 def settings(params, reference=None) -> dict:
@@ -125,7 +134,7 @@ def summary(*, ledger, batch_id: str, started: datetime, finished: datetime, inb
         "quarantine_rows": notebook.n_errors,
         "warnings": {"count": notebook.n_warnings, "by_kind": notebook.grouped(),
                      "first": [{"warning_kind": w.warning_kind, **w.as_row()} for w in notebook.warnings]},
-        "ledger_totals": {t: ledger.count(t) for t in LEDGER_TABLES},
+        "ledger_totals": ledger_totals(ledger),
         "decisions": {
             "lines": totals["ALL"]["lines"], "decided_now": decisions.decided, "new": decisions.new,
             "revised": decisions.revised, "withdrawn": decisions.withdrawn,

@@ -1,0 +1,257 @@
+"""`processor archive`: export lists whose every window has closed, moved out of the tables a night works in
+into one compressed row each, a month of export dates at a time.
+
+Why: customs may review a decision for three years (LAW.md, Record keeping), so nothing may be dropped, but a
+return is exempt only within six months of its export: after that an export list is read again only to say
+WINDOW_EXPIRED, to explain or to report. Kept as rows, a list and its items are about 300 bytes an item; packed
+here, a small fraction of that (docs/performance.md, session 10).
+
+How: each month (YYYY-MM of the lists' ie_date) has a Zstandard dictionary trained on its own lists
+(archive_months); each list, with its items and its journal entries, is one JSON document packed against it
+(archived_lists), found by its list key or its invtNo. Nothing changes for the law: a night that touches an
+archived list (a new version of it, a receipt, a cancellation, a return naming its invtNo) puts it back first
+(`bring_back`), where it was, and decides on the same ledger as if it had never moved; the next `archive` packs it
+again. Reports and `check` read an archived list where it is (`archived_items`).
+"""
+from __future__ import annotations
+
+import json
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import zstandard
+
+from ..law.window import add_months
+
+WINDOW_MONTHS = 6  # LAW.md: returned within six months of export
+GRACE_DAYS = 45  # after a month's last window ends: rest-day extensions (a week or so) and late messages
+DICTIONARY_BYTES = 64 * 1024
+SAMPLE_LISTS = 5_000  # lists a month's dictionary is trained on
+CHUNK = 2_000  # lists packed (or put back) per round of look-ups
+TRANSACTION_LISTS = 20_000  # lists archived per transaction
+LEVEL = 9  # packing runs once a month, unpacking is as fast at any level
+
+
+@dataclass
+class MonthArchived:
+    month: str
+    lists: int
+    items: int
+    packed_bytes: int
+
+
+def last_closed_month(as_of: date, grace_days: int = GRACE_DAYS) -> str:
+    """The latest month whose every export's window ended at least `grace_days` before `as_of`."""
+    first = date(as_of.year, as_of.month, 1)
+    while True:
+        last_day = first.replace(day=monthrange(first.year, first.month)[1])
+        if add_months(last_day, WINDOW_MONTHS) + timedelta(days=grace_days) < as_of:
+            return first.strftime("%Y-%m")
+        first = (first - timedelta(days=1)).replace(day=1)
+
+
+def _next_month(month: str) -> str:
+    y, m = int(month[:4]), int(month[5:7])
+    return f"{y + m // 12}-{m % 12 + 1:02d}"
+
+
+def has_archive(ledger) -> bool:
+    """Whether any list is archived: asked once per batch (Ledger.begin forgets the answer); never, of a lake."""
+    if not hasattr(ledger, "_archived"):
+        return False
+    if ledger._archived is None:
+        ledger._archived = bool(ledger.query("SELECT 1 FROM archived_lists LIMIT 1"))
+    return ledger._archived
+
+
+def _named(ledger, select: str, column: str, keys: list, params=()) -> list[dict]:
+    """Rows of `select` with `column` in keys, each a dict by column name."""
+    out = []
+    keys = list(dict.fromkeys(keys))
+    for i in range(0, len(keys), CHUNK):
+        part = keys[i:i + CHUNK]
+        cur = ledger.execute(f"{select} {column} IN ({','.join('?' * len(part))})", [*params, *part])
+        names = [d[0] for d in cur.description]
+        out += [dict(zip(names, r)) for r in cur.fetchall()]
+    return out
+
+
+def _documents(ledger, list_keys: list) -> dict:
+    """list key -> {"l": the export_lists row, "i": its export_items rows, "j": its CEB603 journal rows}."""
+    docs = {r["list_key"]: {"l": r, "i": [], "j": []}
+            for r in _named(ledger, "SELECT * FROM export_lists WHERE", "list_key", list_keys)}
+    for r in _named(ledger, "SELECT * FROM export_items WHERE", "list_key", list_keys):
+        docs[r.pop("list_key")]["i"].append(r)
+    for r in _named(ledger, "SELECT * FROM journal WHERE kind = 'CEB603' AND", "record_key", list_keys):
+        docs[r["record_key"]]["j"].append({k: v for k, v in r.items() if k not in ("kind", "record_key")})
+    return docs
+
+
+def _encode(doc: dict) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+@lru_cache(maxsize=64)
+def _dictionary(raw: bytes) -> zstandard.ZstdCompressionDict | None:
+    return zstandard.ZstdCompressionDict(raw) if raw else None
+
+
+def _packer(raw: bytes) -> zstandard.ZstdCompressor:
+    d = _dictionary(raw)
+    return zstandard.ZstdCompressor(level=LEVEL, write_checksum=True, write_dict_id=False,
+                                    **({"dict_data": d} if d is not None else {}))
+
+
+@lru_cache(maxsize=64)
+def _unpacker(raw: bytes) -> zstandard.ZstdDecompressor:
+    d = _dictionary(raw)
+    return zstandard.ZstdDecompressor(**({"dict_data": d} if d is not None else {}))
+
+
+def _train(samples: list) -> bytes:
+    """A dictionary for a month, from some of its lists; none (b"") when there are too few to learn from."""
+    if len(samples) < 100:
+        return b""
+    try:
+        return zstandard.train_dictionary(DICTIONARY_BYTES, samples, level=LEVEL).as_bytes()
+    except zstandard.ZstdError:
+        return b""
+
+
+def _month_dictionary(ledger, month: str) -> bytes | None:
+    found = ledger.query("SELECT dictionary FROM archive_months WHERE month = ?", (month,))
+    return bytes(found[0][0]) if found else None
+
+
+def _pack(ledger, month: str, keys: list, raw: bytes, done: MonthArchived) -> None:
+    """Pack these lists of `month` against its dictionary `raw` and delete their rows (the caller's transaction)."""
+    packer = _packer(raw)
+    for i in range(0, len(keys), CHUNK):
+        part = keys[i:i + CHUNK]
+        rows, items = [], 0
+        for key, doc in _documents(ledger, part).items():
+            packed = packer.compress(_encode(doc))
+            rows.append((key, doc["l"]["invt_no"], month, packed))
+            items += len(doc["i"])
+            done.packed_bytes += len(packed)
+        ledger.executemany("INSERT INTO archived_lists (list_key, invt_no, month, packed) VALUES (?, ?, ?, ?)", rows)
+        marks = ",".join("?" * len(part))
+        ledger.execute(f"DELETE FROM export_items WHERE list_key IN ({marks})", part)
+        ledger.execute(f"DELETE FROM journal WHERE kind = 'CEB603' AND record_key IN ({marks})", part)
+        ledger.execute(f"DELETE FROM export_lists WHERE list_key IN ({marks})", part)
+        ledger.execute("UPDATE archive_months SET lists = lists + ?, items = items + ?, archived_at = ? WHERE "
+                       "month = ?", (len(rows), items, datetime.now().isoformat(timespec="seconds"), month))
+        done.lists += len(rows)
+        done.items += items
+
+
+def _in_transaction(ledger, work):
+    ledger.begin()
+    try:
+        out = work()
+        ledger.commit()
+    except BaseException:
+        ledger.rollback()
+        raise
+    return out
+
+
+def archive(ledger, through: str) -> list[MonthArchived]:
+    """Archive every export list dated up to the end of month `through`. The keys wait in a temporary table (a
+    year of lists need not sit in memory); lists move TRANSACTION_LISTS at a time, each transaction under the
+    batch's lock, so that a list is always either in force or archived, whatever stops the command."""
+    text = f"TEXT{ledger.code_point_order}"
+
+    def keys_by_month():
+        ledger.execute("DROP TABLE IF EXISTS archive_keys")
+        ledger.execute(f"CREATE TEMP TABLE archive_keys (month {text} NOT NULL, list_key {text} NOT NULL)")
+        ledger.execute("INSERT INTO archive_keys (month, list_key) SELECT substr(ie_date, 1, 7), list_key FROM "
+                       "export_lists WHERE ie_date < ?", (f"{_next_month(through)}-01",))
+        ledger.execute("CREATE INDEX archive_keys_order ON archive_keys (month, list_key)")
+        return [r[0] for r in ledger.query("SELECT DISTINCT month FROM archive_keys ORDER BY month")]
+
+    done = []
+    for month in _in_transaction(ledger, keys_by_month):
+        got = MonthArchived(month, 0, 0, 0)
+        last = ""
+        while True:
+            keys = [r[0] for r in ledger.query("SELECT list_key FROM archive_keys WHERE month = ? AND list_key > ? "
+                                               f"ORDER BY list_key LIMIT {TRANSACTION_LISTS}", (month, last))]
+            if not keys:
+                break
+
+            def step(keys=keys):
+                raw = _month_dictionary(ledger, month)
+                if raw is None:  # the month's first lists: its dictionary is learnt from them
+                    raw = _train([_encode(d) for d in _documents(ledger, keys[:SAMPLE_LISTS]).values()])
+                    ledger.execute("INSERT INTO archive_months (month, dictionary, lists, items, archived_at) "
+                                   "VALUES (?, ?, 0, 0, ?)", (month, raw, datetime.now().isoformat(timespec="seconds")))
+                _pack(ledger, month, keys, raw, got)
+
+            _in_transaction(ledger, step)
+            last = keys[-1]
+        done.append(got)
+    ledger.execute("DROP TABLE IF EXISTS archive_keys")
+    ledger._archived = None
+    return done
+
+
+def _unpack(ledger, month: str, packed) -> dict:
+    raw = _month_dictionary(ledger, month)
+    return json.loads(_unpacker(raw or b"").decompress(bytes(packed)))
+
+
+def bring_back(ledger, names) -> int:
+    """Put back the archived lists whose list key or invtNo is one of `names`, rows as they were, in the
+    batch's transaction: from here on the night sees them as if they had never moved. Returns how many."""
+    if not has_archive(ledger):
+        return 0
+    names = [n for n in dict.fromkeys(names) if n]
+    found = {r["list_key"]: r for column in ("list_key", "invt_no")
+             for r in _named(ledger, "SELECT list_key, month, packed FROM archived_lists WHERE", column, names)}
+    if not found:
+        return 0
+    counts: dict = {}
+    lists, items, journal = [], [], []
+    for key, r in found.items():
+        doc = _unpack(ledger, r["month"], r["packed"])
+        lists.append(doc["l"])
+        items += [{"list_key": key, **i} for i in doc["i"]]
+        journal += [{"kind": "CEB603", "record_key": key, **j} for j in doc["j"]]
+        n = counts.setdefault(r["month"], [0, 0])
+        n[0] += 1
+        n[1] += len(doc["i"])
+    for table, rows in (("export_lists", lists), ("export_items", items), ("journal", journal)):
+        if rows:
+            columns = list(rows[0])
+            ledger.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                               [tuple(r[c] for c in columns) for r in rows])
+    keys = list(found)
+    for i in range(0, len(keys), CHUNK):
+        part = keys[i:i + CHUNK]
+        ledger.execute(f"DELETE FROM archived_lists WHERE list_key IN ({','.join('?' * len(part))})", part)
+    ledger.executemany("UPDATE archive_months SET lists = lists - ?, items = items - ? WHERE month = ?",
+                       [(n, m, month) for month, (n, m) in counts.items()])
+    ledger._archived = None
+    return len(found)
+
+
+def archived_items(ledger, invt_nos) -> dict:
+    """(invtNo, gnum) -> the export_items row (by name) of the archived lists with these invtNos, read where they
+    are (for reports and `check`, which write nothing)."""
+    if not has_archive(ledger):
+        return {}
+    out = {}
+    for r in _named(ledger, "SELECT invt_no, month, packed FROM archived_lists WHERE", "invt_no",
+                    [i for i in invt_nos if i]):
+        for item in _unpack(ledger, r["month"], r["packed"])["i"]:
+            out[(r["invt_no"], item["gnum"])] = item
+    return out
+
+
+def totals(ledger) -> tuple[int, int]:
+    """(lists, items) archived."""
+    found = ledger.query("SELECT COALESCE(SUM(lists), 0), COALESCE(SUM(items), 0) FROM archive_months")
+    return int(found[0][0]), int(found[0][1])

@@ -1,0 +1,220 @@
+"""`processor archive` (ledger/archive.py): export lists whose windows have all closed, packed out of the tables a
+night works in, without a decision changing.
+
+- The casebook with the whole ledger archived after every step agrees line for line, as without (a night that
+  touches an archived list puts it back first: new versions, receipts, cancellations, late returns, reassess).
+- On both backends: a night's reports written again after archiving are byte for byte the first ones; `explain` says
+  the same; `check` reads the archived items; the same night run again reports the same rows as on a ledger never
+  archived; a late return finds its archived export (WINDOW_EXPIRED, not NO_SUCH_EXPORT).
+- Stopped part-way, every list is either in force or archived, and the next night decides as before.
+- Only months whose windows have closed are taken; a later --through is refused.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from processor.ledger import open_ledger
+from processor.ledger.archive import last_closed_month
+
+from .helpers import ledger_rows, run_batch
+from .test_casebook import (CASES, DECIDING, NIGHTS, PARAMS, batches_of, compare_case, execute_all, judge,
+                            _speaks)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "fixtures" / "demo"
+PROCESSOR = [sys.executable, "-m", "processor.cli"]
+FAR = "2099-12-31"  # --as-of: every month of the fixtures closed
+
+
+def archive(url: str, *extra) -> subprocess.CompletedProcess:
+    return subprocess.run([*PROCESSOR, "archive", "--ledger", url, "--as-of", FAR, *extra], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+ARCHIVED_AFTER_STEPS: list = []  # lists in the archive after each casebook step
+
+
+def _archive_all(ledger: Path) -> None:
+    url = "sqlite:///" + str(ledger.resolve())
+    done = archive(url)
+    assert done.returncode == 0, done.stderr
+    ARCHIVED_AFTER_STEPS.append(ledger_rows(url, "SELECT COUNT(*) FROM archived_lists")[0][0])
+
+
+@pytest.fixture(scope="module")
+def archived_runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("casebook-archived")
+    results = execute_all(base, between=_archive_all)
+    results["_batches"] = batches_of(results)
+    return results
+
+
+@pytest.mark.parametrize("step,case", PARAMS, ids=[f"{s.name}-{c.id}" for s, c in PARAMS])
+def test_casebook_agrees_with_the_ledger_archived_after_every_step(archived_runs, step, case):
+    r = archived_runs[step.name]
+    assert r["rc"] == 0, r["stderr"][-2000:]
+    verdict, msg = judge(case, step, compare_case(case, step, r["rows"], archived_runs["_batches"]))
+    if verdict == "gap":
+        pytest.xfail(msg)
+    assert verdict == "agree", msg
+
+
+def test_casebook_archived_quiet_cases_stay_quiet(archived_runs):
+    found = [f"{s.name} {d['key']} {d['field']}" for s in DECIDING for c in CASES if not _speaks(c, s.key)
+             for d in compare_case(c, s, archived_runs[s.name]["rows"], archived_runs["_batches"])]
+    assert not found, found[:10]
+
+
+def test_casebook_archived_every_list_after_every_step(archived_runs):
+    live = ledger_rows("sqlite:///" + str(next(Path(archived_runs["night1"]["out"]).parent.glob("ledger/ledger.sqlite"))),
+                       "SELECT COUNT(*) FROM export_lists")[0][0]
+    assert live == 0 and ARCHIVED_AFTER_STEPS and all(n > 0 for n in ARCHIVED_AFTER_STEPS), ARCHIVED_AFTER_STEPS
+
+
+def test_casebook_archived_reruns_write_the_same_rows(archived_runs):
+    strip = lambda rows: sorted(tuple((k, v) for k, v in r.items() if k != "batch_id") for r in rows)  # noqa: E731
+    for n in NIGHTS:
+        assert strip(archived_runs[f"night{n}"]["rows"]) == strip(archived_runs[f"night{n}-rerun"]["rows"]), n
+
+
+def _rows(out: Path, name: str = "decisions.csv") -> list:
+    with (out / name).open(encoding="utf-8-sig", newline="") as fh:
+        return [{k: v for k, v in r.items() if k not in ("batch_id", "supersedes")} for r in csv.DictReader(fh)]
+
+
+def _explain(url: str, return_id: str) -> str:
+    done = subprocess.run([*PROCESSOR, "explain", return_id, "--ledger", url], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_archive_changes_no_report_and_no_decision(ledger_url, tmp_path):
+    rc, summary, _ = run_batch(DEMO, tmp_path / "n1", "--init", ledger=ledger_url)
+    assert rc == 0
+    first = summary["batch_id"]
+    some_return = _rows(tmp_path / "n1")[0]["return_id"]
+    explained = _explain(ledger_url, some_return)
+    in_force = ledger_rows(ledger_url, "SELECT COUNT(*) FROM export_items")[0][0]
+
+    done = archive(ledger_url)
+    assert done.returncode == 0, done.stderr
+    assert "in the archive" in done.stdout
+    assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM export_items")[0][0] == 0
+    assert ledger_rows(ledger_url, "SELECT SUM(items) FROM archive_months")[0][0] == in_force
+
+    again = subprocess.run([*PROCESSOR, "report", "--batch", first, "--out", str(tmp_path / "again"), "--ledger",
+                            ledger_url], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    for name in ("decisions.csv", "backpay.csv", "reconciliation.xml", "quarantine.csv", "summary.json"):
+        assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "n1" / name).read_bytes(), name
+    assert _explain(ledger_url, some_return) == explained
+    checked = subprocess.run([*PROCESSOR, "check", "--ledger", ledger_url], cwd=ROOT, capture_output=True, text=True,
+                             timeout=300)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    # the same night again: every list it names comes back, and the rows are the rerun's on any ledger
+    rc, summary, _ = run_batch(DEMO, tmp_path / "n2", ledger=ledger_url)
+    assert rc == 0
+    assert summary["decisions"]["reported_again"] == len(_rows(tmp_path / "n1"))
+    assert _rows(tmp_path / "n2") == _rows(tmp_path / "n1")
+    assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM export_items")[0][0] == in_force
+    assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM archived_lists")[0][0] == 0
+    assert "archived_export_lists" not in summary["ledger_totals"]  # nothing left in the archive
+
+    # archived again, then reassessed: nothing changes
+    assert archive(ledger_url).returncode == 0
+    done = subprocess.run([*PROCESSOR, "reassess", "--out", str(tmp_path / "re"), "--ledger", ledger_url,
+                           "--since", "2000-01-01", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert _rows(tmp_path / "re") == []
+
+
+def test_a_late_return_finds_its_archived_export(ledger_url, tmp_path):
+    """A return of goods exported long ago, declared after their export list was archived: WINDOW_EXPIRED (the
+    export is found and put back), not NO_SUCH_EXPORT."""
+    from tests.casebook import writer as W
+    from tests.casebook.cases import G
+
+    inbox = tmp_path / "in1"
+    inbox.mkdir()
+    export = W.ExportList("COPLATE1", "33012025E000000777", "2025-01-10", "9610",
+                          [W.ExportItem(gnum=1, gcode=G, qty="2", price="100")])
+    (inbox / "ceb603.xml").write_bytes(W.ceb603([export], "late-603"))
+    rc, _s, _ = run_batch(inbox, tmp_path / "n1", "--init", ledger=ledger_url)
+    assert rc == 0
+    assert archive(ledger_url).returncode == 0
+    assert ledger_rows(ledger_url, "SELECT invt_no FROM archived_lists") == [("33012025E000000777",)]
+
+    late = tmp_path / "in2"
+    late.mkdir()
+    ret = W.ReturnApp("LATE-RETURN-1", "33012025E000000777", "20260301100000", [W.ReturnLine(1, G, "1")])
+    (late / "ceb213.xml").write_bytes(W.ceb213([ret], "late-213"))
+    rc, _s, _ = run_batch(late, tmp_path / "n2", ledger=ledger_url)
+    assert rc == 0
+    rows = _rows(tmp_path / "n2")
+    assert [r["return_id"] for r in rows] == ["LATE-RETURN-1"]
+    assert "WINDOW_EXPIRED" in rows[0]["reasons"] and "NO_SUCH_EXPORT" not in rows[0]["reasons"], rows
+    assert rows[0]["export_date"] == "2025-01-10"
+
+
+def test_stopped_part_way_every_list_is_somewhere(tmp_path, monkeypatch):
+    """Lists move a transaction at a time: a failure in the second leaves the first's archived and the rest in
+    force, `check` clean, and the next night as it would have been."""
+    from processor.ledger import archive as arch
+
+    url = "sqlite:///" + str((tmp_path / "ledger.sqlite").resolve())
+    rc, _s, _ = run_batch(DEMO, tmp_path / "n1", "--init", ledger=url)
+    assert rc == 0
+    total = ledger_rows(url, "SELECT COUNT(*) FROM export_lists")[0][0]
+    monkeypatch.setattr(arch, "TRANSACTION_LISTS", 10)
+    calls = {"n": 0}
+    real = arch._pack
+
+    def failing(*args):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full")
+        return real(*args)
+
+    monkeypatch.setattr(arch, "_pack", failing)
+    ledger = open_ledger(url)
+    try:
+        with pytest.raises(OSError):
+            arch.archive(ledger, "2099-12")
+    finally:
+        ledger.close()
+    live = ledger_rows(url, "SELECT COUNT(*) FROM export_lists")[0][0]
+    packed = ledger_rows(url, "SELECT COUNT(*) FROM archived_lists")[0][0]
+    assert 0 < packed < total and live + packed == total
+    assert ledger_rows(url, "SELECT SUM(lists) FROM archive_months")[0][0] == packed
+    checked = subprocess.run([*PROCESSOR, "check", "--ledger", url], cwd=ROOT, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
+    rc, _s, _ = run_batch(DEMO, tmp_path / "n2", ledger=url)
+    assert rc == 0 and _rows(tmp_path / "n2") == _rows(tmp_path / "n1")
+
+
+def test_only_closed_months(tmp_path):
+    assert last_closed_month(__import__("datetime").date(2026, 11, 30)) == "2026-03"
+    assert last_closed_month(__import__("datetime").date(2026, 11, 14)) == "2026-02"
+    url = "sqlite:///" + str((tmp_path / "ledger.sqlite").resolve())
+    rc, _s, _ = run_batch(DEMO, tmp_path / "n1", "--init", ledger=url)
+    assert rc == 0
+    refused = subprocess.run([*PROCESSOR, "archive", "--ledger", url, "--as-of", "2026-11-30", "--through",
+                              "2026-04"], cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode == 2 and "2026-03" in refused.stderr
+    done = subprocess.run([*PROCESSOR, "archive", "--ledger", url, "--as-of", "2026-11-30"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    left = ledger_rows(url, "SELECT MIN(ie_date) FROM export_lists")[0][0]
+    assert left >= "2026-04-01"
+    months = [r[0] for r in ledger_rows(url, "SELECT month FROM archive_months ORDER BY month")]
+    assert months and months[-1] <= "2026-03"
+    summary = json.loads((tmp_path / "n1" / "summary.json").read_text())
+    assert summary["batch_id"]
