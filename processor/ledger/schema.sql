@@ -308,6 +308,6 @@ CREATE TABLE IF NOT EXISTS archived_lists (
     list_key TEXT PRIMARY KEY,
     invt_no  TEXT,
     month    TEXT NOT NULL,
-    packed   BLOB NOT NULL
-);
+    packed   BLOB NOT NULL      -- about 60 bytes an item (docs/storage.md)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS archived_lists_by_invt ON archived_lists (invt_no);
