@@ -188,6 +188,10 @@ def main() -> None:
     ap.add_argument("--night-items", type=int, default=300_000, help="export items per night, with --nights")
     ap.add_argument("--drop-inputs", action="store_true",
                     help="with --nights: delete each night's inbox after its run (1M items: 1.2 GB a night)")
+    ap.add_argument("--night-days", type=int, default=1,
+                    help="with --nights: days between nights (30: a month of exports a night)")
+    ap.add_argument("--archive", action="store_true",
+                    help="with --nights: `processor archive` as of each night's day before it runs")
     ap.add_argument("--ledger", default=None, help="with --nights: the ledger's URL (a fresh SQLite file unless set)")
     ap.add_argument("--pg", default=None, metavar="URL",
                     help="a PostgreSQL server (postgresql://user@host/db): also the 100k night on it against SQLite "
@@ -198,8 +202,10 @@ def main() -> None:
         work = Path(args.work)
         print(f"{args.nights} consecutive nights of {args.night_items:,} export items on one ledger")
         r = bench_nights(work, args.nights, args.night_items, args.ledger, run_measured, MEASURE, args.pg,
-                         args.drop_inputs)
-        (work / f"nights-{args.night_items}{'-pg' if args.pg else ''}.json").write_text(json.dumps(r, indent=2))
+                         args.drop_inputs, args.night_days, args.archive)
+        name = (f"nights-{args.night_items}{'' if args.night_days == 1 else f'-every-{args.night_days}-days'}"
+                f"{'-archived' if args.archive else ''}{'-pg' if args.pg else ''}.json")
+        (work / name).write_text(json.dumps(r, indent=2))
         return
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.ten_million:

@@ -14,21 +14,25 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from logged import stages
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's processor, whatever is installed
+from processor.synth import night_date  # noqa: E402
 BOUND = 1.15
 
 
-def night_inbox(work: Path, n: int, items: int) -> Path:
-    inbox = work / f"nights-{items}" / f"night-{n:03d}"
+def night_inbox(work: Path, n: int, items: int, days: int = 1) -> Path:
+    inbox = work / f"nights-{items}{'' if days == 1 else f'-every-{days}-days'}" / f"night-{n:03d}"
     stamp = inbox.parent / f"night-{n:03d}.complete"  # beside the inbox: a file in it would be read
     if not stamp.exists():
         shutil.rmtree(inbox, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "processor.cli", "synth", "--night", str(n), "--items", str(items),
-                        "--returns", str(max(1, items // 10)), "--out", str(inbox), "--seed", "7"], cwd=ROOT,
+                        "--returns", str(max(1, items // 10)), "--out", str(inbox), "--seed", "7",
+                        "--night-days", str(days)], cwd=ROOT,
                        check=True, stdout=subprocess.DEVNULL)
         stamp.write_text("ok")
     return inbox
@@ -46,10 +50,12 @@ def ledger_bytes(url: str) -> int:
 
 
 def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, measure_code: str,
-                 pg_server: str | None = None, drop_inputs: bool = False) -> dict:
+                 pg_server: str | None = None, drop_inputs: bool = False, days: int = 1, archive: bool = False) -> dict:
     """`url`: the ledger (a fresh SQLite file when None); `pg_server`: instead, a fresh database on that server;
-    `drop_inputs`: each night's inbox deleted after its run (30 nights of 1M items are 36 GB of XML)."""
-    base = work / f"nights-{items}"
+    `drop_inputs`: each night's inbox deleted after its run (30 nights of 1M items are 36 GB of XML); `days`: the
+    days between nights (30: the years of a ledger in a few dozen nights); `archive`: `processor archive` as of
+    each night's day before it runs (the months whose windows have closed), timed apart."""
+    base = work / f"nights-{items}{'' if days == 1 else f'-every-{days}-days'}"
     base.mkdir(parents=True, exist_ok=True)
     if pg_server:
         from postgres import fresh_database
@@ -61,8 +67,14 @@ def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, 
         url = f"sqlite:///{db}"
     rows, stored = [], 0
     for n in range(1, k + 1):
-        inbox = night_inbox(work, n, items)
+        inbox = night_inbox(work, n, items, days)
         out = base / "out"
+        archive_s = None
+        if archive and n > 1:
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "processor.cli", "archive", "--ledger", url, "--as-of",
+                            night_date(n, days).isoformat()], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+            archive_s = round(time.perf_counter() - t, 2)
         shutil.rmtree(out, ignore_errors=True)
         args = ["run", "--ledger", url, "--inbox", str(inbox), "--out", str(out), "--quiet"] + (
             ["--init"] if n == 1 else [])
@@ -73,7 +85,7 @@ def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, 
         timings, _memory = stages(out)
         row = {"night": n, "seconds": round(m["seconds"], 2), "peak_rss_mb": round(m["max_rss_mb"]),
                "ledger_mb": round(size / 1e6, 1), "items_in_ledger": stored, "bytes_per_item": round(size / stored),
-               "stages_s": timings}
+               "stages_s": timings, **({"archive_s": archive_s} if archive else {})}
         rows.append(row)
         if drop_inputs:
             shutil.rmtree(inbox, ignore_errors=True)
@@ -81,9 +93,11 @@ def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, 
         shown = ("open_inputs", "storage_check", "ingest", "settle", "decide", "reports", "commit")
         print(f"  night {n:>3}: {row['seconds']:>7.2f} s  peak RSS {row['peak_rss_mb']:>5} MB  "
               f"ledger {row['ledger_mb']:>8} MB  {stored:>11,} items  {row['bytes_per_item']:>5} B/item  "
-              f"({', '.join(f'{s} {timings[s]:.1f}' for s in shown if s in timings)})", flush=True)
+              f"({', '.join(f'{s} {timings[s]:.1f}' for s in shown if s in timings)})"
+              + (f"  archive {archive_s} s" if archive_s is not None else ""), flush=True)
     first = statistics.median(r["seconds"] for r in rows[:3])
     last = statistics.median(r["seconds"] for r in rows[-3:])
     ratio = round(last / first, 3)
     print(f"  median of the last three nights / median of nights 1-3: {ratio} (bound {BOUND})")
-    return {"nights": k, "items_per_night": items, "ledger": url.split("@")[-1], "rows": rows, "ratio": ratio}
+    return {"nights": k, "items_per_night": items, "days_between": days, "archive": archive,
+            "ledger": url.split("@")[-1], "rows": rows, "ratio": ratio}

@@ -559,13 +559,17 @@ def explain(return_id: str, ledger_url: str | None, out_dir: Path | None, all_ve
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed: the same seed gives the same files.")
 @click.option("--night", type=click.IntRange(min=1), default=None, metavar="N",
               help="Night N of consecutive nights on one ledger: keys unique across nights, exports dated the days "
-                   "before night N, returns drawn from the 60 nights before it (the first night: its own).")
+                   "before night N, returns drawn from the 60 nights before it within 180 days (the first night: "
+                   "its own).")
+@click.option("--night-days", type=click.IntRange(min=1), default=1, show_default=True, metavar="D",
+              help="With --night: the days between consecutive nights (30: a month of exports a night).")
 @click.option("--demo", is_flag=True, help="Write the demo night of fixtures/demo instead (ignores --items/--returns).")
-def synth(out_dir: Path, items: int, returns: int, seed: int, night: int | None, demo: bool) -> None:
+def synth(out_dir: Path, items: int, returns: int, seed: int, night: int | None, night_days: int, demo: bool) -> None:
     """Generate a deterministic synthetic night of input files, for demos and benchmarks."""
     from .synth import demo_night, synth_night
 
-    facts = demo_night(out_dir) if demo else synth_night(out_dir, items, returns, seed, night=night)
+    facts = demo_night(out_dir) if demo else synth_night(out_dir, items, returns, seed, night=night,
+                                                         night_days=night_days)
     click.echo(" ".join(f"{k}={v}" for k, v in facts.items()) + f" -> {out_dir}")
 
 

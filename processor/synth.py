@@ -434,32 +434,35 @@ def demo_night(out_dir: Path, seed: int = 20261126) -> dict:
 # -- nights of any size, for benchmarks ----------------------------------------------------------------------
 DAY0 = date(2026, 5, 1)
 RETURNS_FROM_NIGHTS = 60  # a night's returns are drawn from the exports of the nights before it, this many back
+RETURNS_WITHIN_DAYS = 180  # ... and from no night further back than this (nights a month apart: the six before)
 
 
-def night_date(night: int) -> date:
-    """The day of consecutive night `night` (1 is DAY0)."""
-    return DAY0 + timedelta(days=night - 1)
+def night_date(night: int, days: int = 1) -> date:
+    """The day of consecutive night `night` (1 is DAY0), nights `days` apart (30: a month's exports a night, the
+    years of a ledger in a few dozen nights)."""
+    return DAY0 + timedelta(days=(night - 1) * days)
 
 
-def night_list(seed: int, night: int, local: int, items: int) -> tuple:
+def night_list(seed: int, night: int, local: int, items: int, days: int = 1) -> tuple:
     """(spec, its own random source) of the `local`-th list of consecutive night `night` of `items` export items:
     drawn from its own seed, so a later night can name it again (for a return) without writing the night anew.
     Serials, copNo and invtNo are unique across nights."""
     serial = (night - 1) * items + local
     rng = random.Random((seed << 40) + serial)
-    ie = night_date(night) - timedelta(days=local % 3)
+    ie = night_date(night, days) - timedelta(days=local % 3)
     return _random_list(rng, serial, ie, ELIGIBLE[serial % 4], with_invt=True), rng
 
 
 def synth_night(out_dir: Path, items: int, returns: int, seed: int = 7, lists_per_file: int = 100,
-                bad_every: int = 997, night: int | None = None) -> dict:
+                bad_every: int = 997, night: int | None = None, night_days: int = 1) -> dict:
     """A night of `items` export items (1-5 per list, all four codes) and `returns` returns with claims.
 
     Every `bad_every`-th list carries a defect (an impossible date, a wrong ieFlag or an over-long field)
     so that validation always has work to do. Returns are drawn from the exports written; with `night` (one of
     consecutive nights on one ledger, 1 the first), keys are unique across nights, the night's exports are
     dated in the three days before it, and its returns are drawn from the exports of the RETURNS_FROM_NIGHTS
-    nights before it (the first night's from its own).
+    nights before it (the first night's from its own) within RETURNS_WITHIN_DAYS; `night_days`: the days between
+    consecutive nights.
     """
     rng = random.Random(seed if night is None else seed * 100_003 + night)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -482,7 +485,7 @@ def synth_night(out_dir: Path, items: int, returns: int, seed: int = 7, lists_pe
                     ie = DAY0 + timedelta(days=serial % 180)
                     spec, list_rng = _random_list(rng, serial, ie, ELIGIBLE[serial % 4], with_invt=True), rng
                 else:
-                    spec, list_rng = night_list(seed, night, serial, items)
+                    spec, list_rng = night_list(seed, night, serial, items, night_days)
                     ie = spec.ie_date
                 spec.items = spec.items[: max(1, min(len(spec.items), items - written))]
                 xml = inventory_xml(spec, list_rng)
@@ -505,7 +508,7 @@ def synth_night(out_dir: Path, items: int, returns: int, seed: int = 7, lists_pe
                      "</ceb:dxpMode><ceb:dxpId>DXPENT0000012345</ceb:dxpId></ceb:BaseTransfer>\n"
                      "</ceb:CEB603Message>\n" % AGENT)
     if night is not None:
-        picks = _earlier_exports(rng, seed, night, items, returns, bad_every)
+        picks = _earlier_exports(rng, seed, night, items, returns, bad_every, night_days)
     rets, claims = [], []
     reasons = ("UNSOLD", "BUYER_RETURN", "BUYER_RETURN", "OTHER")
     for n, spec in enumerate(picks[:returns], 1):
@@ -514,7 +517,7 @@ def synth_night(out_dir: Path, items: int, returns: int, seed: int = 7, lists_pe
         if night is None:
             ret_day = spec.ie_date + timedelta(days=30 + n % 200)
         else:
-            ret_day = night_date(night)
+            ret_day = night_date(night, night_days)
         rets.append(ReturnSpec(co, spec, [(it.gnum, 1)], datetime.combine(ret_day, datetime.min.time())))
         reason = reasons[n % 4]
         cert = f"CERT{n:010d}" if night is None else f"CERT{night:04d}{n:08d}"
@@ -538,14 +541,17 @@ def _defective(spec, bad_every: int) -> bool:
     return _serial(spec) % bad_every == 0
 
 
-def _earlier_exports(rng: random.Random, seed: int, night: int, items: int, returns: int, bad_every: int) -> list:
+def _earlier_exports(rng: random.Random, seed: int, night: int, items: int, returns: int, bad_every: int,
+                     days: int = 1) -> list:
     """The export lists a night's returns come back for: each from one of the RETURNS_FROM_NIGHTS nights before
-    (the first night: its own), one of that night's first items // 5 lists, which no night cuts short."""
+    within RETURNS_WITHIN_DAYS (the first night: its own), one of that night's first items // 5 lists, which no
+    night cuts short."""
     picks = []
     cap = max(1, items // 5 - 1)
+    back = max(1, min(RETURNS_FROM_NIGHTS, RETURNS_WITHIN_DAYS // days))
     while len(picks) < returns:
-        m = night if night == 1 else night - 1 - rng.randrange(min(RETURNS_FROM_NIGHTS, night - 1))
-        spec, _ = night_list(seed, m, rng.randint(1, cap), items)
+        m = night if night == 1 else night - 1 - rng.randrange(min(back, night - 1))
+        spec, _ = night_list(seed, m, rng.randint(1, cap), items, days)
         if not _defective(spec, bad_every):
             picks.append(spec)
     return picks

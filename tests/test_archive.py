@@ -72,9 +72,14 @@ def test_casebook_archived_quiet_cases_stay_quiet(archived_runs):
 
 
 def test_casebook_archived_every_list_after_every_step(archived_runs):
-    live = ledger_rows("sqlite:///" + str(next(Path(archived_runs["night1"]["out"]).parent.glob("ledger/ledger.sqlite"))),
-                       "SELECT COUNT(*) FROM export_lists")[0][0]
-    assert live == 0 and ARCHIVED_AFTER_STEPS and all(n > 0 for n in ARCHIVED_AFTER_STEPS), ARCHIVED_AFTER_STEPS
+    """Each step found the archive full and left every list without a PENDING line in it."""
+    url = "sqlite:///" + str(Path(archived_runs["night1"]["out"]).parent / "ledger" / "ledger.sqlite")
+    assert ARCHIVED_AFTER_STEPS and all(n > 0 for n in ARCHIVED_AFTER_STEPS), ARCHIVED_AFTER_STEPS
+    live = ledger_rows(url, "SELECT l.invt_no, EXISTS (SELECT 1 FROM decisions d WHERE d.invt_no = l.invt_no AND "
+                            "d.status = 'current' AND d.decision = 'PENDING') FROM export_lists l")
+    assert live and all(pending for _i, pending in live), live
+    returns = ledger_rows(url, "SELECT COUNT(*) FROM archived_returns")[0][0]
+    assert returns > 0
 
 
 def test_casebook_archived_reruns_write_the_same_rows(archived_runs):
@@ -106,8 +111,13 @@ def test_archive_changes_no_report_and_no_decision(ledger_url, tmp_path):
     done = archive(ledger_url)
     assert done.returncode == 0, done.stderr
     assert "in the archive" in done.stdout
-    assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM export_items")[0][0] == 0
-    assert ledger_rows(ledger_url, "SELECT SUM(items) FROM archive_months")[0][0] == in_force
+    live = ledger_rows(ledger_url, "SELECT COUNT(*) FROM export_items")[0][0]
+    pending = ledger_rows(ledger_url, "SELECT COUNT(*) FROM export_items i JOIN export_lists l ON l.list_key = "
+                                      "i.list_key WHERE EXISTS (SELECT 1 FROM decisions d WHERE d.invt_no = l.invt_no "
+                                      "AND d.status = 'current' AND d.decision = 'PENDING')")[0][0]
+    assert 0 < live == pending  # the lists with a line PENDING stay
+    assert ledger_rows(ledger_url, "SELECT SUM(items) FROM archive_months")[0][0] == in_force - live
+    assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM archived_returns")[0][0] > 0
 
     again = subprocess.run([*PROCESSOR, "report", "--batch", first, "--out", str(tmp_path / "again"), "--ledger",
                             ledger_url], cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -32,3 +32,13 @@ def test_the_same_night_gives_the_same_bytes(tmp_path):
     synth.synth_night(a, 500, 20, night=5)
     synth.synth_night(b, 500, 20, night=5)
     assert [p.read_bytes() for p in sorted(a.iterdir())] == [p.read_bytes() for p in sorted(b.iterdir())]
+
+
+def test_nights_a_month_apart_take_returns_from_the_six_before(tmp_path):
+    """--night-days 30: a month of exports a night (the years of a ledger in a few dozen nights); returns come
+    from the exports of the six nights before (180 days), whose windows are open."""
+    synth.synth_night(tmp_path / "n20", ITEMS, 100, night=20, night_days=30)
+    dates = {m for f in (tmp_path / "n20").glob("CEB603-*.xml") for m in re.findall(r"<ceb:ieDate>(\d+)<", f.read_text())}
+    assert dates and all(d[:6] == "202711" for d in dates)  # 2026-05-01 + 19 x 30 days: 2027-11-22
+    nights = {(int(i[-9:]) - 1) // ITEMS + 1 for i in _keys(tmp_path / "n20", "invtNo", "CEB213-*.xml")}
+    assert nights and min(nights) >= 14 and max(nights) <= 19

@@ -1,17 +1,19 @@
-"""`processor archive`: export lists whose every window has closed, moved out of the tables a night works in
-into one compressed row each, a month of export dates at a time.
+"""`processor archive`: export lists whose every window has closed, moved with their returns out of the tables a
+night works in into one compressed row each, a month of export dates at a time.
 
 Why: customs may review a decision for three years (LAW.md, Record keeping), so nothing may be dropped, but a
-return is exempt only within six months of its export: after that an export list is read again only to say
-WINDOW_EXPIRED, to explain or to report. Kept as rows, a list and its items are about 300 bytes an item; packed
-here, a small fraction of that (docs/performance.md, session 10).
+return is exempt only within six months of its export: after that an export list and the returns naming it are read
+again only to say WINDOW_EXPIRED, to explain or to report. Packed here they take a fraction of their rows' bytes
+(docs/storage.md).
 
 How: each month (YYYY-MM of the lists' ie_date) has a Zstandard dictionary trained on its own lists
-(archive_months); each list, with its items and its journal entries, is one JSON document packed against it
-(archived_lists), found by its list key or its invtNo. Nothing changes for the law: a night that touches an
-archived list (a new version of it, a receipt, a cancellation, a return naming its invtNo) puts it back first
-(`bring_back`), where it was, and decides on the same ledger as if it had never moved; the next `archive` packs it
-again. Reports and `check` read an archived list where it is (`archived_items`).
+(archive_months). Each list is one JSON document {table: rows} packed against it (archived_lists): the list and its
+items, receipts and cancellations, the returns in force naming its invtNo with their lines, receipts and claims, and
+the journal entries of all of them (MOVES); archived_returns finds a list by a return's coElNo. Decisions stay where
+they are. A list with a line PENDING stays in force (the backlog is chased from it). Nothing changes for the law: a
+night that touches an archived list or return (a new version, a receipt, a cancellation, a claim, a return naming
+the list, a reassess) puts its document back first (`bring_back`), rows as they were, and decides on the same ledger
+as if it had never moved; the next `archive` packs it again. Reports and `check` read what they need where it is.
 """
 from __future__ import annotations
 
@@ -78,15 +80,53 @@ def _named(ledger, select: str, column: str, keys: list, params=()) -> list[dict
     return out
 
 
-def _documents(ledger, list_keys: list) -> dict:
-    """list key -> {"l": the export_lists row, "i": its export_items rows, "j": its CEB603 journal rows}."""
-    docs = {r["list_key"]: {"l": r, "i": [], "j": []}
-            for r in _named(ledger, "SELECT * FROM export_lists WHERE", "list_key", list_keys)}
-    for r in _named(ledger, "SELECT * FROM export_items WHERE", "list_key", list_keys):
-        docs[r.pop("list_key")]["i"].append(r)
-    for r in _named(ledger, "SELECT * FROM journal WHERE kind = 'CEB603' AND", "record_key", list_keys):
-        docs[r["record_key"]]["j"].append({k: v for k, v in r.items() if k not in ("kind", "record_key")})
-    return docs
+# What moves with an export list, table by table: rows whose `column` is one of the list's keys ("key": its list key;
+# "invt": its invtNo; "return": the coElNo of a return in force naming its invtNo) and, in the journal, entries of
+# `kind` (each record's, under the key store.ledger_key gives it).
+MOVES = (
+    ("export_lists", "list_key", ("key",), None),
+    ("export_items", "list_key", ("key",), None),
+    ("list_receipts", "list_key", ("key",), None),
+    ("list_cancels", "invt_no", ("invt",), None),
+    ("return_apps", "co_el_no", ("return",), None),
+    ("return_lines", "co_el_no", ("return",), None),
+    ("return_receipts", "co_el_no", ("return",), None),
+    ("claims", "co_el_no", ("return",), None),
+    ("claim_items", "co_el_no", ("return",), None),
+    ("journal", "record_key", ("key",), "CEB603"),
+    ("journal", "record_key", ("key",), "CEB604"),
+    ("journal", "record_key", ("key", "invt"), "CEB605"),
+    ("journal", "record_key", ("return",), "CEB213"),
+    ("journal", "record_key", ("return",), "CEB214"),
+    ("journal", "record_key", ("return",), "ReturnClaims"),
+)
+
+
+def _keys_of(ledger, list_keys: list) -> dict:
+    """{"key": list key -> list key, "invt": invtNo -> list key, "return": coElNo -> list key} for these lists."""
+    invts = {i: k for k, i in ledger._lookup("SELECT list_key, invt_no FROM export_lists", "list_key", list_keys) if i}
+    returns = {co: invts[i] for co, i in ledger._lookup("SELECT co_el_no, invt_no FROM return_apps", "invt_no",
+                                                        list(invts))}
+    return {"key": {k: k for k in list_keys}, "invt": invts, "return": returns}
+
+
+def _moving(ledger, keys: dict):
+    """(table, column, kind, {value: list key}) for each of MOVES, the values being these lists' own."""
+    for table, column, sources, kind in MOVES:
+        owner = {v: k for source in sources for v, k in keys[source].items()}
+        if owner:
+            yield table, column, kind, owner
+
+
+def _documents(ledger, list_keys: list) -> tuple[dict, dict]:
+    """(list key -> {table: its rows there, by name}: what moves with it (MOVES); _keys_of these lists)."""
+    keys = _keys_of(ledger, list_keys)
+    docs: dict = {k: {} for k in list_keys}
+    for table, column, kind, owner in _moving(ledger, keys):
+        where = f"SELECT * FROM {table} WHERE " + ("" if kind is None else "kind = ? AND")
+        for row in _named(ledger, where, column, list(owner), () if kind is None else (kind,)):
+            docs[owner[row[column]]].setdefault(table, []).append(row)
+    return docs, keys
 
 
 def _encode(doc: dict) -> bytes:
@@ -125,26 +165,33 @@ def _month_dictionary(ledger, month: str) -> bytes | None:
     return bytes(found[0][0]) if found else None
 
 
-def _pack(ledger, month: str, keys: list, raw: bytes, done: MonthArchived) -> None:
+def _pack(ledger, month: str, list_keys: list, raw: bytes, done: MonthArchived) -> None:
     """Pack these lists of `month` against its dictionary `raw` and delete their rows (the caller's transaction)."""
     packer = _packer(raw)
-    for i in range(0, len(keys), CHUNK):
-        part = keys[i:i + CHUNK]
+    for i in range(0, len(list_keys), CHUNK):
+        docs, keys = _documents(ledger, list_keys[i:i + CHUNK])
         rows, items = [], 0
-        for key, doc in _documents(ledger, part).items():
+        for key, doc in docs.items():
             packed = packer.compress(_encode(doc))
-            rows.append((key, doc["l"]["invt_no"], month, packed))
-            items += len(doc["i"])
+            rows.append((key, doc["export_lists"][0]["invt_no"], month, packed))
+            items += len(doc.get("export_items", ()))
             done.packed_bytes += len(packed)
         ledger.executemany("INSERT INTO archived_lists (list_key, invt_no, month, packed) VALUES (?, ?, ?, ?)", rows)
-        marks = ",".join("?" * len(part))
-        ledger.execute(f"DELETE FROM export_items WHERE list_key IN ({marks})", part)
-        ledger.execute(f"DELETE FROM journal WHERE kind = 'CEB603' AND record_key IN ({marks})", part)
-        ledger.execute(f"DELETE FROM export_lists WHERE list_key IN ({marks})", part)
+        ledger.executemany("INSERT INTO archived_returns (co_el_no, list_key) VALUES (?, ?)",
+                           list(keys["return"].items()))
+        for table, column, kind, owner in reversed(list(_moving(ledger, keys))):
+            _delete(ledger, table, column, kind, list(owner))
         ledger.execute("UPDATE archive_months SET lists = lists + ?, items = items + ?, archived_at = ? WHERE "
                        "month = ?", (len(rows), items, datetime.now().isoformat(timespec="seconds"), month))
         done.lists += len(rows)
         done.items += items
+
+
+def _delete(ledger, table: str, column: str, kind: str | None, values: list) -> None:
+    for i in range(0, len(values), CHUNK):
+        part = values[i:i + CHUNK]
+        ledger.execute(f"DELETE FROM {table} WHERE {'' if kind is None else 'kind = ? AND '}{column} IN "
+                       f"({','.join('?' * len(part))})", ([] if kind is None else [kind]) + part)
 
 
 def _in_transaction(ledger, work):
@@ -161,14 +208,17 @@ def _in_transaction(ledger, work):
 def archive(ledger, through: str) -> list[MonthArchived]:
     """Archive every export list dated up to the end of month `through`. The keys wait in a temporary table (a
     year of lists need not sit in memory); lists move TRANSACTION_LISTS at a time, each transaction under the
-    batch's lock, so that a list is always either in force or archived, whatever stops the command."""
+    batch's lock, so that a list is always either in force or archived, whatever stops the command. A list with a
+    line PENDING stays: the backlog is chased from it."""
     text = f"TEXT{ledger.code_point_order}"
 
     def keys_by_month():
         ledger.execute("DROP TABLE IF EXISTS archive_keys")
         ledger.execute(f"CREATE TEMP TABLE archive_keys (month {text} NOT NULL, list_key {text} NOT NULL)")
         ledger.execute("INSERT INTO archive_keys (month, list_key) SELECT substr(ie_date, 1, 7), list_key FROM "
-                       "export_lists WHERE ie_date < ?", (f"{_next_month(through)}-01",))
+                       "export_lists l WHERE ie_date < ? AND NOT EXISTS (SELECT 1 FROM decisions d WHERE "
+                       "d.invt_no = l.invt_no AND d.status = 'current' AND d.decision = 'PENDING')",
+                       (f"{_next_month(through)}-01",))
         ledger.execute("CREATE INDEX archive_keys_order ON archive_keys (month, list_key)")
         return [r[0] for r in ledger.query("SELECT DISTINCT month FROM archive_keys ORDER BY month")]
 
@@ -185,7 +235,7 @@ def archive(ledger, through: str) -> list[MonthArchived]:
             def step(keys=keys):
                 raw = _month_dictionary(ledger, month)
                 if raw is None:  # the month's first lists: its dictionary is learnt from them
-                    raw = _train([_encode(d) for d in _documents(ledger, keys[:SAMPLE_LISTS]).values()])
+                    raw = _train([_encode(d) for d in _documents(ledger, keys[:SAMPLE_LISTS])[0].values()])
                     ledger.execute("INSERT INTO archive_months (month, dictionary, lists, items, archived_at) "
                                    "VALUES (?, ?, 0, 0, ?)", (month, raw, datetime.now().isoformat(timespec="seconds")))
                 _pack(ledger, month, keys, raw, got)
@@ -203,39 +253,56 @@ def _unpack(ledger, month: str, packed) -> dict:
     return json.loads(_unpacker(raw or b"").decompress(bytes(packed)))
 
 
+def _archived(ledger, names) -> dict:
+    """list key -> its archived_lists row (list_key, month, packed), for the lists whose list key or invtNo is one
+    of `names`, or that hold a return whose coElNo is."""
+    names = [n for n in dict.fromkeys(names) if n]
+    keys = {r[0] for r in ledger._lookup("SELECT list_key FROM archived_returns", "co_el_no", names)}
+    found = {}
+    for column, values in (("list_key", names), ("invt_no", names), ("list_key", list(keys))):
+        for r in _named(ledger, "SELECT list_key, month, packed FROM archived_lists WHERE", column, values):
+            found[r["list_key"]] = r
+    return found
+
+
 def bring_back(ledger, names) -> int:
-    """Put back the archived lists whose list key or invtNo is one of `names`, rows as they were, in the
-    batch's transaction: from here on the night sees them as if they had never moved. Returns how many."""
+    """Put back the archived lists whose list key or invtNo is one of `names`, or that hold a return whose coElNo
+    is, with all that moved with them, rows as they were, in the batch's transaction: from here on the night sees
+    them as if they had never moved. Returns how many."""
     if not has_archive(ledger):
         return 0
-    names = [n for n in dict.fromkeys(names) if n]
-    found = {r["list_key"]: r for column in ("list_key", "invt_no")
-             for r in _named(ledger, "SELECT list_key, month, packed FROM archived_lists WHERE", column, names)}
+    found = _archived(ledger, names)
     if not found:
         return 0
     counts: dict = {}
-    lists, items, journal = [], [], []
+    tables: dict = {}
+    returns = []
     for key, r in found.items():
         doc = _unpack(ledger, r["month"], r["packed"])
-        lists.append(doc["l"])
-        items += [{"list_key": key, **i} for i in doc["i"]]
-        journal += [{"kind": "CEB603", "record_key": key, **j} for j in doc["j"]]
+        for table, rows in doc.items():
+            tables.setdefault(table, []).extend(rows)
+        returns += [a["co_el_no"] for a in doc.get("return_apps", ())]
         n = counts.setdefault(r["month"], [0, 0])
         n[0] += 1
-        n[1] += len(doc["i"])
-    for table, rows in (("export_lists", lists), ("export_items", items), ("journal", journal)):
-        if rows:
-            columns = list(rows[0])
+        n[1] += len(doc.get("export_items", ()))
+    for table in dict.fromkeys(t for t, _c, _s, _k in MOVES):
+        for columns, rows in _by_columns(tables.get(table, ())).items():
             ledger.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                                [tuple(r[c] for c in columns) for r in rows])
-    keys = list(found)
-    for i in range(0, len(keys), CHUNK):
-        part = keys[i:i + CHUNK]
-        ledger.execute(f"DELETE FROM archived_lists WHERE list_key IN ({','.join('?' * len(part))})", part)
+    _delete(ledger, "archived_returns", "co_el_no", None, returns)
+    _delete(ledger, "archived_lists", "list_key", None, list(found))
     ledger.executemany("UPDATE archive_months SET lists = lists - ?, items = items - ? WHERE month = ?",
                        [(n, m, month) for month, (n, m) in counts.items()])
     ledger._archived = None
     return len(found)
+
+
+def _by_columns(rows) -> dict:
+    """Rows grouped by their columns (all of a table's, unless a later schema added some)."""
+    out: dict = {}
+    for r in rows:
+        out.setdefault(tuple(r), []).append(r)
+    return out
 
 
 def archived_items(ledger, invt_nos) -> dict:
@@ -246,8 +313,24 @@ def archived_items(ledger, invt_nos) -> dict:
     out = {}
     for r in _named(ledger, "SELECT invt_no, month, packed FROM archived_lists WHERE", "invt_no",
                     [i for i in invt_nos if i]):
-        for item in _unpack(ledger, r["month"], r["packed"])["i"]:
+        for item in _unpack(ledger, r["month"], r["packed"]).get("export_items", ()):
             out[(r["invt_no"], item["gnum"])] = item
+    return out
+
+
+def archived_returns(ledger, co_el_nos) -> dict:
+    """coElNo -> {"return_apps": its row, "claims": its claim's row or None}, for the archived returns among these
+    (for reports, which write nothing)."""
+    if not has_archive(ledger):
+        return {}
+    wanted = set(co_el_nos)
+    out = {}
+    for r in _archived(ledger, [c for c in wanted if c]).values():
+        doc = _unpack(ledger, r["month"], r["packed"])
+        claims = {c["co_el_no"]: c for c in doc.get("claims", ())}
+        for a in doc.get("return_apps", ()):
+            if a["co_el_no"] in wanted:
+                out[a["co_el_no"]] = {"return_apps": a, "claims": claims.get(a["co_el_no"])}
     return out
 
 

@@ -59,12 +59,14 @@ def _to_6(ledger) -> list:
 
 
 def _to_7(ledger) -> list:
-    """7: the archive of export lists whose windows have all closed (archive.py): two new tables and an index."""
+    """7: the archive of export lists whose windows have all closed, with their returns (archive.py): three new
+    tables and an index."""
     return [s for s in schema_statements(ledger.dialect) if any(
         s.startswith(f"CREATE {what} IF NOT EXISTS {name} ") for what, name in NEW_IN_7)]
 
 
-NEW_IN_7 = (("TABLE", "archive_months"), ("TABLE", "archived_lists"), ("INDEX", "archived_lists_by_invt"))
+NEW_IN_7 = (("TABLE", "archive_months"), ("TABLE", "archived_lists"), ("INDEX", "archived_lists_by_invt"),
+            ("TABLE", "archived_returns"))
 _DECISION_COLUMNS = DECISIONS.columns  # as of schema 3
 MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger in place
     "1": ("ALTER TABLE decisions ADD COLUMN citations TEXT",),

@@ -9,7 +9,7 @@ from decimal import Decimal
 from ..law.facts import Decision, ExportFacts, Held, LineFacts
 from ..law.redecide import REFERENCE, WITHDRAWN, Previous, export_state, waits_for_reference
 from ..records import Claim, ClaimItem
-from .archive import archived_items, bring_back, has_archive
+from .archive import archived_items, archived_returns, bring_back, has_archive
 from .packing import pack, unpack, unpacked
 from .tables import (BATCH_DECISIONS, CLAIM_ITEMS, CLAIMS, DECISIONS, EXPORT_FACTS, EXPORT_FACTS_FROM, LINE_FACTS,
                      LINE_FACTS_FROM, REPORTED, from_row, to_ledger)
@@ -27,6 +27,23 @@ REPORT_EXTRA = (("r.ebc_code", "ebc_code"), ("r.ebp_code", "ebp_code"), ("c.reas
                 ("p.decision", "prev_decision"), *((f"p.{m}", f"prev_{m}") for m in (
                     "customs_value_cny", "import_duty", "consumption_tax", "import_vat", "export_duty_refund",
                     "backpay_vat", "backpay_ct")))
+
+
+def _from_archive(ledger, row: dict, looked: set, found: dict) -> None:
+    """A report row's extras whose return or export list is archived, read there (`looked`, `found`: what was)."""
+    if row["ebc_code"] is None and ("r", row["co_el_no"]) not in looked:
+        looked.add(("r", row["co_el_no"]))
+        found.update({("r", co): r for co, r in archived_returns(ledger, [row["co_el_no"]]).items()})
+    ret = found.get(("r", row["co_el_no"]))
+    if row["ebc_code"] is None and ret is not None:
+        row["ebc_code"], row["ebp_code"] = ret["return_apps"]["ebc_code"], ret["return_apps"]["ebp_code"]
+        row["claim_reason"] = ret["claims"]["reason_code"] if ret["claims"] else None
+    if row["gname"] is None and row["invt_no"] and ("i", row["invt_no"]) not in looked:
+        looked.add(("i", row["invt_no"]))
+        found.update(archived_items(ledger, [row["invt_no"]]))
+    item = found.get((row["invt_no"], row["gnum"]))
+    if row["gname"] is None and item is not None:
+        row["price_currency"], row["gname"] = item["currency"], item["gname"]
 
 
 class DecisionStore:
@@ -75,7 +92,8 @@ class DecisionStore:
 
     # -- reading the inputs of decisions: raw rows here, facts built by the pure build_* below ------------
     def fetch_returns(self, co_el_nos) -> tuple[list, list]:
-        """(heads: RETURN_HEAD rows, lines: LINE_FACTS rows) of these returns."""
+        """(heads: RETURN_HEAD rows, lines: LINE_FACTS rows) of these returns (archived ones put back first)."""
+        bring_back(self.ledger, co_el_nos)
         heads = self._in(f"SELECT {', '.join(RETURN_HEAD)} FROM return_apps", "co_el_no", co_el_nos)
         lines = self._in(f"SELECT {', '.join(LINE_FACTS)} {LINE_FACTS_FROM}", "a.co_el_no", [h[0] for h in heads])
         return heads, lines
@@ -268,13 +286,8 @@ class DecisionStore:
                 "LEFT JOIN decisions p ON p.co_el_no = d.co_el_no AND p.gnum = d.gnum AND p.version = d.version - 1 "
                 f"WHERE b.batch_id = ? ORDER BY d.return_date{order}, d.co_el_no{order}, d.gnum", (batch_id,)):
             row = dict(zip(names, r))
-            if archived and row["gname"] is None and row["invt_no"]:  # its export list is archived: read it there
-                if row["invt_no"] not in looked:
-                    looked.add(row["invt_no"])
-                    found.update(archived_items(self.ledger, [row["invt_no"]]))
-                item = found.get((row["invt_no"], row["gnum"]))
-                if item is not None:
-                    row["price_currency"], row["gname"] = item["currency"], item["gname"]
+            if archived:
+                _from_archive(self.ledger, row, looked, found)
             yield row
 
     def pending(self, first: int | None = None):

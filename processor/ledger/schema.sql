@@ -294,8 +294,10 @@ CREATE TABLE IF NOT EXISTS batch_touched (
 ) WITHOUT ROWID;
 
 -- Export lists whose every window has closed, moved here by `processor archive` (archive.py): one row per list,
--- the list, its items and its journal entries packed (Zstandard) against the dictionary of its export month. A
--- night that touches an archived list puts it back first; reports and `check` read it here.
+-- packed (Zstandard, against the dictionary of its export month): the list, its items, receipts and cancellations,
+-- the returns in force naming it with their lines, receipts and claims, and the journal entries of all of them.
+-- Decisions stay in `decisions`. A night that touches an archived list or return puts it back first; reports and
+-- `check` read it here.
 CREATE TABLE IF NOT EXISTS archive_months (
     month       TEXT PRIMARY KEY,   -- YYYY-MM of the lists' export date (ie_date)
     dictionary  BLOB NOT NULL,      -- trained on the month's first lists; empty: packed without one
@@ -311,3 +313,10 @@ CREATE TABLE IF NOT EXISTS archived_lists (
     packed   BLOB NOT NULL      -- about 60 bytes an item (docs/storage.md)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS archived_lists_by_invt ON archived_lists (invt_no);
+
+-- The archived returns (those in force naming an archived list: packed with it), by coElNo: a night that reads
+-- something of one puts its list back.
+CREATE TABLE IF NOT EXISTS archived_returns (
+    co_el_no TEXT PRIMARY KEY,
+    list_key TEXT NOT NULL
+) WITHOUT ROWID;

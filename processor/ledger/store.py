@@ -46,8 +46,8 @@ def store(ledger, kind: str, parsed: list, batch_id: str, file_sha: str) -> Stor
     """Store a chunk of built records of one kind; recognise duplicates; report conflicts."""
     result = StoreResult()
     keys = [ledger_key(kind, p.record) for p in parsed]  # each record's, once: the look-up and the journal
-    if kind in LIST_KINDS:  # an archived list these records speak of is put back first, as it was
-        bring_back(ledger, keys + [p.record.invt_no for p in parsed])
+    # an archived list (or return) these records speak of is put back first, as it was
+    bring_back(ledger, keys + [getattr(p.record, "invt_no", None) for p in parsed])
     known = _known_hashes(ledger, kind, [(key, p.content_hash) for key, p in zip(keys, parsed)])
     fresh = []
     for p in parsed:
