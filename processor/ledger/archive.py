@@ -253,25 +253,27 @@ def _unpack(ledger, month: str, packed) -> dict:
     return json.loads(_unpacker(raw or b"").decompress(bytes(packed)))
 
 
-def _archived(ledger, names) -> dict:
-    """list key -> its archived_lists row (list_key, month, packed), for the lists whose list key or invtNo is one
-    of `names`, or that hold a return whose coElNo is."""
-    names = [n for n in dict.fromkeys(names) if n]
-    keys = {r[0] for r in ledger._lookup("SELECT list_key FROM archived_returns", "co_el_no", names)}
+def _archived(ledger, list_keys=(), invt_nos=(), co_el_nos=()) -> dict:
+    """list key -> its archived_lists row (list_key, month, packed), for the archived lists with these list keys or
+    invtNos, or holding a return with one of these coElNos."""
+    by_return = [r[0] for r in ledger._lookup("SELECT list_key FROM archived_returns", "co_el_no",
+                                              [c for c in co_el_nos if c])]
     found = {}
-    for column, values in (("list_key", names), ("invt_no", names), ("list_key", list(keys))):
-        for r in _named(ledger, "SELECT list_key, month, packed FROM archived_lists WHERE", column, values):
-            found[r["list_key"]] = r
+    for column, values in (("list_key", [*list_keys, *by_return]), ("invt_no", invt_nos)):
+        values = [v for v in values if v]
+        if values:
+            for r in _named(ledger, "SELECT list_key, month, packed FROM archived_lists WHERE", column, values):
+                found[r["list_key"]] = r
     return found
 
 
-def bring_back(ledger, names) -> int:
-    """Put back the archived lists whose list key or invtNo is one of `names`, or that hold a return whose coElNo
-    is, with all that moved with them, rows as they were, in the batch's transaction: from here on the night sees
-    them as if they had never moved. Returns how many."""
+def bring_back(ledger, list_keys=(), invt_nos=(), co_el_nos=()) -> int:
+    """Put back the archived lists with these list keys or invtNos, or holding a return with one of these coElNos,
+    with all that moved with them, rows as they were, in the batch's transaction: from here on the night sees them
+    as if they had never moved. Returns how many."""
     if not has_archive(ledger):
         return 0
-    found = _archived(ledger, names)
+    found = _archived(ledger, list_keys, invt_nos, co_el_nos)
     if not found:
         return 0
     counts: dict = {}
@@ -325,7 +327,7 @@ def archived_returns(ledger, co_el_nos) -> dict:
         return {}
     wanted = set(co_el_nos)
     out = {}
-    for r in _archived(ledger, [c for c in wanted if c]).values():
+    for r in _archived(ledger, co_el_nos=list(wanted)).values():
         doc = _unpack(ledger, r["month"], r["packed"])
         claims = {c["co_el_no"]: c for c in doc.get("claims", ())}
         for a in doc.get("return_apps", ()):

@@ -93,7 +93,7 @@ class DecisionStore:
     # -- reading the inputs of decisions: raw rows here, facts built by the pure build_* below ------------
     def fetch_returns(self, co_el_nos) -> tuple[list, list]:
         """(heads: RETURN_HEAD rows, lines: LINE_FACTS rows) of these returns (archived ones put back first)."""
-        bring_back(self.ledger, co_el_nos)
+        bring_back(self.ledger, co_el_nos=co_el_nos)
         heads = self._in(f"SELECT {', '.join(RETURN_HEAD)} FROM return_apps", "co_el_no", co_el_nos)
         lines = self._in(f"SELECT {', '.join(LINE_FACTS)} {LINE_FACTS_FROM}", "a.co_el_no", [h[0] for h in heads])
         return heads, lines
@@ -118,7 +118,7 @@ class DecisionStore:
     def export_states(self, invt_nos) -> dict:
         """invtNo -> what its list in force says (redecide.export_state), for the lists in the ledger (an archived
         one put back first: its state is the one the line was decided on)."""
-        bring_back(self.ledger, invt_nos)
+        bring_back(self.ledger, invt_nos=invt_nos)
         return {i: export_state(h, i, v) for i, h, v in self._in(
             "SELECT invt_no, content_hash, void_reason FROM export_lists", "invt_no", invt_nos)}
 
@@ -181,7 +181,7 @@ class DecisionStore:
         WINDOW_EXPIRED, not NO_SUCH_EXPORT); returns how many."""
         if not has_archive(self.ledger):
             return 0
-        return bring_back(self.ledger, [r[0] for r in self.ledger.query(
+        return bring_back(self.ledger, invt_nos=[r[0] for r in self.ledger.query(
             "SELECT DISTINCT a.invt_no FROM archived_lists a WHERE a.invt_no IN (SELECT q.invt_no FROM decide_queue q)")])
 
     def queued(self) -> int:

@@ -47,7 +47,11 @@ def store(ledger, kind: str, parsed: list, batch_id: str, file_sha: str) -> Stor
     result = StoreResult()
     keys = [ledger_key(kind, p.record) for p in parsed]  # each record's, once: the look-up and the journal
     # an archived list (or return) these records speak of is put back first, as it was
-    bring_back(ledger, keys + [getattr(p.record, "invt_no", None) for p in parsed])
+    invts = [getattr(p.record, "invt_no", None) for p in parsed]
+    if kind in LIST_KINDS:  # keys: list keys (CEB605: the invtNo, else the list key)
+        bring_back(ledger, list_keys=keys, invt_nos=invts + keys if kind == "CEB605" else invts)
+    else:  # keys: coElNos
+        bring_back(ledger, invt_nos=invts, co_el_nos=keys)
     known = _known_hashes(ledger, kind, [(key, p.content_hash) for key, p in zip(keys, parsed)])
     fresh = []
     for p in parsed:
