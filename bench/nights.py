@@ -49,6 +49,17 @@ def ledger_bytes(url: str) -> int:
         return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
 
 
+def free_bytes(url: str) -> int | None:
+    """Of a SQLite file, the pages free inside it (left by `processor archive`, reused by the next nights)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(f"file:{url[len('sqlite:///'):]}?mode=ro", uri=True)) as conn:
+        return conn.execute("PRAGMA freelist_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
+
+
 def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, measure_code: str,
                  pg_server: str | None = None, drop_inputs: bool = False, days: int = 1, archive: bool = False) -> dict:
     """`url`: the ledger (a fresh SQLite file when None); `pg_server`: instead, a fresh database on that server;
@@ -82,10 +93,12 @@ def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, 
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         stored += summary["inputs"]["CEB603"]["items"]["stored"]
         size = ledger_bytes(url)
+        free = (free_bytes(url) or 0) if archive else None
         timings, _memory = stages(out)
         row = {"night": n, "seconds": round(m["seconds"], 2), "peak_rss_mb": round(m["max_rss_mb"]),
                "ledger_mb": round(size / 1e6, 1), "items_in_ledger": stored, "bytes_per_item": round(size / stored),
-               "stages_s": timings, **({"archive_s": archive_s} if archive else {})}
+               "stages_s": timings, **({"archive_s": archive_s, "free_mb": round(free / 1e6, 1),
+                                        "bytes_per_item_in_use": round((size - free) / stored)} if archive else {})}
         rows.append(row)
         if drop_inputs:
             shutil.rmtree(inbox, ignore_errors=True)
@@ -94,7 +107,8 @@ def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, 
         print(f"  night {n:>3}: {row['seconds']:>7.2f} s  peak RSS {row['peak_rss_mb']:>5} MB  "
               f"ledger {row['ledger_mb']:>8} MB  {stored:>11,} items  {row['bytes_per_item']:>5} B/item  "
               f"({', '.join(f'{s} {timings[s]:.1f}' for s in shown if s in timings)})"
-              + (f"  archive {archive_s} s" if archive_s is not None else ""), flush=True)
+              + (f"  archive {archive_s} s, {row['bytes_per_item_in_use']} B/item in use" if archive else ""),
+              flush=True)
     first = statistics.median(r["seconds"] for r in rows[:3])
     last = statistics.median(r["seconds"] for r in rows[-3:])
     ratio = round(last / first, 3)

@@ -363,22 +363,28 @@ def check(ledger_url: str | None, out_dir: Path | None) -> None:
                    "every window ended 45 days or more before --as-of; a later month is refused.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="The day windows are counted to (default: today in China).")
+@click.option("--reference", "reference_dir", default=None,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder whose policies.csv replaces the bundled one: the longest window_months of its policies "
+                   "says when a month has closed.")
 @click.option("--vacuum", is_flag=True,
               help="SQLite: shrink the file now (VACUUM, which needs free disk as large as the ledger). Without it "
                    "the space freed inside the file is reused by the next nights.")
 @click.option("--wait", "wait_s", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help=f"When a batch is running on the ledger, wait this long for it before giving up with exit "
                    f"status {EXIT_BUSY}.")
-def archive(ledger_url: str | None, out_dir: Path | None, through: str | None, as_of, vacuum: bool,
-            wait_s: float) -> None:
+def archive(ledger_url: str | None, out_dir: Path | None, through: str | None, as_of, reference_dir: Path | None,
+            vacuum: bool, wait_s: float) -> None:
     """Move the export lists whose every window has closed into the ledger's archive: one compressed row a list
-    (with its items and journal entries), packed against a dictionary learnt from its month (docs/storage.md).
+    (its items, receipts and cancellations, the returns naming it with their lines, receipts and claims, and the
+    journal entries of all of them), packed against a dictionary learnt from its month (docs/storage.md).
+    Decisions stay where they are; a list with a line still PENDING stays in force.
 
-    Nothing is dropped and no decision changes: a night that touches an archived list (a new version of it, a
-    receipt, a cancellation, a return naming its invtNo) puts it back first, so a late return still finds its
-    export and is rejected WINDOW_EXPIRED; explain, reassess, report and check read archived lists too. Run it
-    once a month. Exit status 0 when done, 2 for a usage error or a ledger that cannot be opened, 75 when a
-    batch holds the ledger.
+    Nothing is dropped and no decision changes: a night that touches an archived list or return (a new version,
+    a receipt, a cancellation, a claim, a return naming its invtNo, a reassess) puts it back first, so a late
+    return still finds its export and is rejected WINDOW_EXPIRED; explain, report and check read what they need
+    where it is. Run it once a month. Exit status 0 when done, 2 for a usage error or a ledger that cannot be
+    opened, 75 when a batch holds the ledger.
     """
     import re
 
@@ -386,8 +392,12 @@ def archive(ledger_url: str | None, out_dir: Path | None, through: str | None, a
 
     if ledger_url is None and out_dir is None:
         raise click.UsageError("give --ledger URL or the --out folder of a run")
+    try:
+        months = max(p.window_months for p in load_reference(reference_dir).policies)
+    except ReferenceError as err:
+        raise click.UsageError(f"reference data: {err}") from None
     day = as_of.date() if as_of else datetime.now(CHINA).date()
-    closed = last_closed_month(day)
+    closed = last_closed_month(day, months)
     if through is None:
         through = closed
     elif not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", through):

@@ -27,7 +27,6 @@ import zstandard
 
 from ..law.window import add_months
 
-WINDOW_MONTHS = 6  # LAW.md: returned within six months of export
 GRACE_DAYS = 45  # after a month's last window ends: rest-day extensions (a week or so) and late messages
 DICTIONARY_BYTES = 64 * 1024
 SAMPLE_LISTS = 5_000  # lists a month's dictionary is trained on
@@ -44,12 +43,13 @@ class MonthArchived:
     packed_bytes: int
 
 
-def last_closed_month(as_of: date, grace_days: int = GRACE_DAYS) -> str:
-    """The latest month whose every export's window ended at least `grace_days` before `as_of`."""
+def last_closed_month(as_of: date, window_months: int = 6, grace_days: int = GRACE_DAYS) -> str:
+    """The latest month whose every export's window (`window_months`, the longest any policy gives: policies.csv)
+    ended at least `grace_days` before `as_of`."""
     first = date(as_of.year, as_of.month, 1)
     while True:
         last_day = first.replace(day=monthrange(first.year, first.month)[1])
-        if add_months(last_day, WINDOW_MONTHS) + timedelta(days=grace_days) < as_of:
+        if add_months(last_day, window_months) + timedelta(days=grace_days) < as_of:
             return first.strftime("%Y-%m")
         first = (first - timedelta(days=1)).replace(day=1)
 
