@@ -228,3 +228,99 @@ def test_only_closed_months(tmp_path):
     assert months and months[-1] <= "2026-03"
     summary = json.loads((tmp_path / "n1" / "summary.json").read_text())
     assert summary["batch_id"]
+
+
+def _night(tmp_path: Path, name: str, ledger_url: str, **files) -> dict:
+    inbox = tmp_path / f"in-{name}"
+    inbox.mkdir()
+    for file_name, data in files.items():
+        (inbox / file_name.replace("_", ".")).write_bytes(data)
+    rc, summary, output = run_batch(inbox, tmp_path / name, ledger=ledger_url)
+    assert rc == 0, output
+    return summary
+
+
+def test_a_receipt_giving_the_invt_no_of_an_archived_list_finds_it_taken(ledger_url, tmp_path):
+    """A list waiting for its invtNo is not given one an archived list holds (INVT_NO_TAKEN, as if nothing were
+    archived); the night after, a return naming that invtNo is decided against the list that holds it."""
+    from tests.casebook import writer as W
+    from tests.casebook.cases import G
+
+    item = [W.ExportItem(gnum=1, gcode=G, qty="2", price="100")]
+    held = W.ExportList("COP-HELD", "33012025E000000001", "2025-01-10", "9610", item)
+    waiting = W.ExportList("COP-WAIT", None, "2026-10-01", "9610", item)
+    _night(tmp_path, "n1", ledger_url, ceb603_xml=W.ceb603([held, waiting], "n1-603"))
+    assert archive(ledger_url, "--through", "2025-01").returncode == 0
+    assert ledger_rows(ledger_url, "SELECT list_key FROM archived_lists") == [(f"{W.EBC_CODE}|COP-HELD",)]
+
+    summary = _night(tmp_path, "n2", ledger_url, ceb604_xml=W.ceb604(
+        [W.ListReceipt("COP-WAIT", "33012025E000000001", "800", time="20261002120000000")], "n2-604"))
+    assert "INVT_NO_TAKEN" in summary["warnings"]["by_kind"]
+    assert ledger_rows(ledger_url, "SELECT invt_no FROM export_lists WHERE cop_no = 'COP-WAIT'") == [(None,)]
+    checked = subprocess.run([*PROCESSOR, "check", "--ledger", ledger_url], cwd=ROOT, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
+
+    # archived again, then a night that says nothing of either list: the waiting one still waits (every night
+    # numbers the lists whose receipts came, and the archived list holds that number)
+    assert archive(ledger_url, "--through", "2025-01").returncode == 0
+    other = W.ExportList("COP-OTHER", "33012026E000000002", "2026-10-05", "9610", item)
+    summary = _night(tmp_path, "n3", ledger_url, ceb603_xml=W.ceb603([other], "n3-603"))
+    assert "INVT_NO_TAKEN" in summary["warnings"]["by_kind"]
+    assert ledger_rows(ledger_url, "SELECT invt_no FROM export_lists WHERE cop_no = 'COP-WAIT'") == [(None,)]
+
+    assert archive(ledger_url, "--through", "2025-01").returncode == 0
+    ret = W.ReturnApp("BACK-TAKEN-1", "33012025E000000001", "20260301100000", [W.ReturnLine(1, G, "1")])
+    _night(tmp_path, "n4", ledger_url, ceb213_xml=W.ceb213([ret], "n4-213"))
+    rows = _rows(tmp_path / "n4")
+    assert [(r["return_id"], r["export_date"]) for r in rows] == [("BACK-TAKEN-1", "2025-01-10")]
+    assert "WINDOW_EXPIRED" in rows[0]["reasons"]
+
+
+def test_a_certificate_presented_again_is_found_among_archived_claims(ledger_url, tmp_path):
+    """CERTIFICATE_SHARED looks among the claims in force: an archived claim that presented the same certificate
+    comes back to be compared."""
+    from tests.casebook import writer as W
+    from tests.casebook.cases import G
+
+    item = [W.ExportItem(gnum=1, gcode=G, qty="2", price="100")]
+    first = W.ExportList("COP-CERT1", "33012025E000000011", "2025-01-10", "9610", item)
+    ret1 = W.ReturnApp("BACK-CERT-1", "33012025E000000011", "20250301100000", [W.ReturnLine(1, G, "1")])
+    claim1 = W.Claim("BACK-CERT-1", "33012025E000000011", "2025-03-01", certificate=("NOT_REFUNDED", "CERT-SAME"),
+                     items=[W.ClaimItem(gnum=1)])
+    _night(tmp_path, "n1", ledger_url, a_ceb603_xml=W.ceb603([first], "n1-603"),
+           b_ceb213_xml=W.ceb213([ret1], "n1-213"), c_claims_xml=W.claims([claim1]))
+    assert archive(ledger_url, "--through", "2025-01").returncode == 0
+    assert ledger_rows(ledger_url, "SELECT certificate_no FROM archived_certificates") == [("CERT-SAME",)]
+    assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM claims")[0][0] == 0
+
+    second = W.ExportList("COP-CERT2", "33012026E000000012", "2026-09-10", "9610", item)
+    ret2 = W.ReturnApp("BACK-CERT-2", "33012026E000000012", "20261001100000", [W.ReturnLine(1, G, "1")])
+    claim2 = W.Claim("BACK-CERT-2", "33012026E000000012", "2026-10-01", certificate=("NOT_REFUNDED", "CERT-SAME"),
+                     items=[W.ClaimItem(gnum=1)])
+    summary = _night(tmp_path, "n2", ledger_url, a_ceb603_xml=W.ceb603([second], "n2-603"),
+                     b_ceb213_xml=W.ceb213([ret2], "n2-213"), c_claims_xml=W.claims([claim2]))
+    shared = summary["warnings"]["by_kind"].get("CERTIFICATE_SHARED")
+    assert shared and "BACK-CERT-1" in shared["first"][0] and "BACK-CERT-2" in shared["first"][0], summary["warnings"]
+
+
+def test_what_a_rolled_back_file_put_back_is_archived_again(tmp_path):
+    """A file that fails after a list was put back for it is rolled back whole, the list with it: the rest of the
+    night must know the archive holds it again (else a later return would find neither)."""
+    from processor.ledger.archive import bring_back, has_archive
+
+    url = "sqlite:///" + str((tmp_path / "ledger.sqlite").resolve())
+    rc, _s, _ = run_batch(DEMO, tmp_path / "n1", "--init", ledger=url)
+    assert rc == 0 and archive(url).returncode == 0
+    keys = [r[0] for r in ledger_rows(url, "SELECT list_key FROM archived_lists")]
+    ledger = open_ledger(url)
+    try:
+        ledger.begin()
+        ledger.file_begin()
+        assert bring_back(ledger, list_keys=keys) == len(keys)
+        assert not has_archive(ledger)  # all of it put back
+        ledger.file_rollback()
+        assert has_archive(ledger)
+        assert bring_back(ledger, list_keys=keys[:1]) == 1
+    finally:
+        ledger.rollback()
+        ledger.close()

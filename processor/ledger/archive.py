@@ -30,9 +30,14 @@ from ..law.window import add_months
 GRACE_DAYS = 45  # after a month's last window ends: rest-day extensions (a week or so) and late messages
 DICTIONARY_BYTES = 64 * 1024
 SAMPLE_LISTS = 5_000  # lists a month's dictionary is trained on
-CHUNK = 2_000  # lists packed (or put back) per round of look-ups
+CHUNK = 500  # keys per look-up (an IN list within any SQLite's parameter limit)
 TRANSACTION_LISTS = 20_000  # lists archived per transaction
 LEVEL = 9  # packing runs once a month, unpacking is as fast at any level
+
+
+# a list (`l`) with a line PENDING on it stays in force: the backlog is chased from it
+PENDING_ON_LIST = ("SELECT 1 FROM decisions d WHERE d.invt_no = l.invt_no AND d.status = 'current' AND "
+                   "d.decision = 'PENDING'")
 
 
 @dataclass
@@ -179,12 +184,20 @@ def _pack(ledger, month: str, list_keys: list, raw: bytes, done: MonthArchived) 
         ledger.executemany("INSERT INTO archived_lists (list_key, invt_no, month, packed) VALUES (?, ?, ?, ?)", rows)
         ledger.executemany("INSERT INTO archived_returns (co_el_no, list_key) VALUES (?, ?)",
                            list(keys["return"].items()))
+        ledger.executemany("INSERT INTO archived_certificates (certificate_no, list_key) VALUES (?, ?) "
+                           "ON CONFLICT DO NOTHING", _certificates(docs))
         for table, column, kind, owner in reversed(list(_moving(ledger, keys))):
             _delete(ledger, table, column, kind, list(owner))
         ledger.execute("UPDATE archive_months SET lists = lists + ?, items = items + ?, archived_at = ? WHERE "
                        "month = ?", (len(rows), items, datetime.now().isoformat(timespec="seconds"), month))
         done.lists += len(rows)
         done.items += items
+
+
+def _certificates(docs: dict) -> list:
+    """(certificate number, list key) of the claims packed with these lists."""
+    return [(c["certificate_no"], key) for key, doc in docs.items() for c in doc.get("claims", ())
+            if c.get("certificate_no")]
 
 
 def _delete(ledger, table: str, column: str, kind: str | None, values: list) -> None:
@@ -216,8 +229,7 @@ def archive(ledger, through: str) -> list[MonthArchived]:
         ledger.execute("DROP TABLE IF EXISTS archive_keys")
         ledger.execute(f"CREATE TEMP TABLE archive_keys (month {text} NOT NULL, list_key {text} NOT NULL)")
         ledger.execute("INSERT INTO archive_keys (month, list_key) SELECT substr(ie_date, 1, 7), list_key FROM "
-                       "export_lists l WHERE ie_date < ? AND NOT EXISTS (SELECT 1 FROM decisions d WHERE "
-                       "d.invt_no = l.invt_no AND d.status = 'current' AND d.decision = 'PENDING')",
+                       f"export_lists l WHERE ie_date < ? AND NOT EXISTS ({PENDING_ON_LIST})",
                        (f"{_next_month(through)}-01",))
         ledger.execute("CREATE INDEX archive_keys_order ON archive_keys (month, list_key)")
         return [r[0] for r in ledger.query("SELECT DISTINCT month FROM archive_keys ORDER BY month")]
@@ -227,21 +239,27 @@ def archive(ledger, through: str) -> list[MonthArchived]:
         got = MonthArchived(month, 0, 0, 0)
         last = ""
         while True:
-            keys = [r[0] for r in ledger.query("SELECT list_key FROM archive_keys WHERE month = ? AND list_key > ? "
-                                               f"ORDER BY list_key LIMIT {TRANSACTION_LISTS}", (month, last))]
-            if not keys:
-                break
 
-            def step(keys=keys):
+            def step(last=last):
+                # the keys again, under the lock: a batch between two steps may have decided a line PENDING, and
+                # another `archive` may have packed some of them
+                keys = [r[0] for r in ledger.query(
+                    "SELECT k.list_key FROM archive_keys k JOIN export_lists l ON l.list_key = k.list_key WHERE "
+                    f"k.month = ? AND k.list_key > ? AND NOT EXISTS ({PENDING_ON_LIST}) ORDER BY k.list_key "
+                    f"LIMIT {TRANSACTION_LISTS}", (month, last))]
+                if not keys:
+                    return None
                 raw = _month_dictionary(ledger, month)
                 if raw is None:  # the month's first lists: its dictionary is learnt from them
                     raw = _train([_encode(d) for d in _documents(ledger, keys[:SAMPLE_LISTS])[0].values()])
                     ledger.execute("INSERT INTO archive_months (month, dictionary, lists, items, archived_at) "
                                    "VALUES (?, ?, 0, 0, ?)", (month, raw, datetime.now().isoformat(timespec="seconds")))
                 _pack(ledger, month, keys, raw, got)
+                return keys[-1]
 
-            _in_transaction(ledger, step)
-            last = keys[-1]
+            last = _in_transaction(ledger, step)
+            if last is None:
+                break
         done.append(got)
     ledger.execute("DROP TABLE IF EXISTS archive_keys")
     ledger._archived = None
@@ -279,8 +297,9 @@ def bring_back(ledger, list_keys=(), invt_nos=(), co_el_nos=()) -> int:
     counts: dict = {}
     tables: dict = {}
     returns = []
+    docs = {}
     for key, r in found.items():
-        doc = _unpack(ledger, r["month"], r["packed"])
+        doc = docs[key] = _unpack(ledger, r["month"], r["packed"])
         for table, rows in doc.items():
             tables.setdefault(table, []).extend(rows)
         returns += [a["co_el_no"] for a in doc.get("return_apps", ())]
@@ -292,11 +311,23 @@ def bring_back(ledger, list_keys=(), invt_nos=(), co_el_nos=()) -> int:
             ledger.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                                [tuple(r[c] for c in columns) for r in rows])
     _delete(ledger, "archived_returns", "co_el_no", None, returns)
+    ledger.executemany("DELETE FROM archived_certificates WHERE certificate_no = ? AND list_key = ?",
+                       _certificates(docs))
     _delete(ledger, "archived_lists", "list_key", None, list(found))
     ledger.executemany("UPDATE archive_months SET lists = lists - ?, items = items - ? WHERE month = ?",
                        [(n, m, month) for month, (n, m) in counts.items()])
     ledger._archived = None
     return len(found)
+
+
+def bring_back_certificates(ledger, certificate_nos) -> int:
+    """Put back the archived lists holding a claim that presented one of these certificates (a certificate
+    presented again is a warning, found among the claims in force)."""
+    if not has_archive(ledger):
+        return 0
+    keys = [r[0] for r in ledger._lookup("SELECT list_key FROM archived_certificates", "certificate_no",
+                                         [c for c in certificate_nos if c])]
+    return bring_back(ledger, list_keys=keys) if keys else 0
 
 
 def _by_columns(rows) -> dict:

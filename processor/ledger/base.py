@@ -59,14 +59,14 @@ def _to_6(ledger) -> list:
 
 
 def _to_7(ledger) -> list:
-    """7: the archive of export lists whose windows have all closed, with their returns (archive.py): three new
+    """7: the archive of export lists whose windows have all closed, with their returns (archive.py): four new
     tables and an index."""
     return [s for s in schema_statements(ledger.dialect) if any(
         s.startswith(f"CREATE {what} IF NOT EXISTS {name} ") for what, name in NEW_IN_7)]
 
 
 NEW_IN_7 = (("TABLE", "archive_months"), ("TABLE", "archived_lists"), ("INDEX", "archived_lists_by_invt"),
-            ("TABLE", "archived_returns"))
+            ("TABLE", "archived_returns"), ("TABLE", "archived_certificates"))
 _DECISION_COLUMNS = DECISIONS.columns  # as of schema 3
 MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger in place
     "1": ("ALTER TABLE decisions ADD COLUMN citations TEXT",),
@@ -307,6 +307,7 @@ class Ledger(Bookkeeping):
         self.execute("COMMIT")
 
     def rollback(self) -> None:
+        self._archived = None  # lists put back by what is rolled back are archived again
         try:
             self.execute("ROLLBACK")
         except Exception:  # noqa: BLE001 - nothing open to roll back
@@ -319,6 +320,7 @@ class Ledger(Bookkeeping):
         self.execute("RELEASE SAVEPOINT input_file")
 
     def file_rollback(self) -> None:
+        self._archived = None
         self.execute("ROLLBACK TO SAVEPOINT input_file")
         self.execute("RELEASE SAVEPOINT input_file")
 

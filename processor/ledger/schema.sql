@@ -320,3 +320,11 @@ CREATE TABLE IF NOT EXISTS archived_returns (
     co_el_no TEXT PRIMARY KEY,
     list_key TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- The certificates presented by archived claims: one presented again is a warning (settle.py, waiting), found
+-- among the claims in force once their lists are put back.
+CREATE TABLE IF NOT EXISTS archived_certificates (
+    certificate_no TEXT NOT NULL,
+    list_key       TEXT NOT NULL,
+    PRIMARY KEY (certificate_no, list_key)
+) WITHOUT ROWID;

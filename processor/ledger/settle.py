@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..law.versions import REFUSED, invt_no_from_receipts, list_void_reason, return_withdrawal
 from ..problems import WARNING, Problem
+from .archive import bring_back, bring_back_certificates
 from .store import cancel_key, journalled
 
 
@@ -39,6 +40,9 @@ def waiting(ledger, batch_id: str) -> list:
                          "(SELECT 1 FROM return_apps r WHERE r.co_el_no = c.co_el_no)", (batch_id,))
     where = _sources(ledger, "ReturnClaims", batch_id, [(co, h) for h, co in found])
     claims = [(where.get(h, ("", None)), co) for h, co in found]
+    bring_back_certificates(ledger, [r[0] for r in ledger.query(
+        f"SELECT DISTINCT c.certificate_no {mine} AND c.certificate_no IS NOT NULL AND c.certificate_no <> ''",
+        (batch_id,))])  # an archived claim presented the same certificate: its list comes back to be compared
     certificates = ledger.query(
         "SELECT o.certificate_no, o.co_el_no FROM claims o WHERE o.certificate_no IN (SELECT c.certificate_no "
         f"{mine} AND c.certificate_no IS NOT NULL AND c.certificate_no <> '') "
@@ -91,6 +95,7 @@ def _number_lists(ledger, batch_id: str) -> list:
             "ON r.list_key = l.list_key WHERE l.invt_no IS NULL AND r.invt_no <> ''"):
         receipts.setdefault(key, []).append((time, invt_no))
     wanted = {key: invt_no_from_receipts(pairs) for key, pairs in sorted(receipts.items())}
+    bring_back(ledger, invt_nos=list(wanted.values()))  # an archived list holding one of these numbers is taken too
     taken = {i: k for k, i in ledger._lookup("SELECT list_key, invt_no FROM export_lists", "invt_no",
                                              list(wanted.values()))}
     numbered, problems = number(wanted, taken)
