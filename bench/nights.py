@@ -107,7 +107,8 @@ def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, 
         print(f"  night {n:>3}: {row['seconds']:>7.2f} s  peak RSS {row['peak_rss_mb']:>5} MB  "
               f"ledger {row['ledger_mb']:>8} MB  {stored:>11,} items  {row['bytes_per_item']:>5} B/item  "
               f"({', '.join(f'{s} {timings[s]:.1f}' for s in shown if s in timings)})"
-              + (f"  archive {archive_s} s, {row['bytes_per_item_in_use']} B/item in use" if archive else ""),
+              + (f"  archive {'-' if archive_s is None else f'{archive_s} s'}, {row['bytes_per_item_in_use']} B/item "
+                 "in use" if archive else ""),
               flush=True)
     first = statistics.median(r["seconds"] for r in rows[:3])
     last = statistics.median(r["seconds"] for r in rows[-3:])
