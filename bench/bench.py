@@ -190,6 +190,8 @@ def main() -> None:
                     help="with --nights: delete each night's inbox after its run (1M items: 1.2 GB a night)")
     ap.add_argument("--night-days", type=int, default=1,
                     help="with --nights: days between nights (30: a month of exports a night)")
+    ap.add_argument("--returns-per-item", type=float, default=0.1,
+                    help="with --nights: return lines a night per export item (0.1: one for every ten exported)")
     ap.add_argument("--archive", action="store_true",
                     help="with --nights: `processor archive` as of each night's day before it runs")
     ap.add_argument("--ledger", default=None, help="with --nights: the ledger's URL (a fresh SQLite file unless set)")
@@ -202,8 +204,9 @@ def main() -> None:
         work = Path(args.work)
         print(f"{args.nights} consecutive nights of {args.night_items:,} export items on one ledger")
         r = bench_nights(work, args.nights, args.night_items, args.ledger, run_measured, MEASURE, args.pg,
-                         args.drop_inputs, args.night_days, args.archive)
+                         args.drop_inputs, args.night_days, args.archive, args.returns_per_item)
         name = (f"nights-{args.night_items}{'' if args.night_days == 1 else f'-every-{args.night_days}-days'}"
+                f"{'' if args.returns_per_item == 0.1 else f'-returns-{args.returns_per_item:g}'}"
                 f"{'-archived' if args.archive else ''}{'-pg' if args.pg else ''}.json")
         (work / name).write_text(json.dumps(r, indent=2))
         return

@@ -23,15 +23,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's processor, whatever is installed
 from processor.synth import night_date  # noqa: E402
 BOUND = 1.15
+RETURNS_PER_ITEM = 0.1  # a night's return lines per export item, unless told
 
 
-def night_inbox(work: Path, n: int, items: int, days: int = 1) -> Path:
-    inbox = work / f"nights-{items}{'' if days == 1 else f'-every-{days}-days'}" / f"night-{n:03d}"
+def _folder(items: int, days: int, returns_per_item: float) -> str:
+    return (f"nights-{items}{'' if days == 1 else f'-every-{days}-days'}"
+            f"{'' if returns_per_item == RETURNS_PER_ITEM else f'-returns-{returns_per_item:g}'}")
+
+
+def night_inbox(work: Path, n: int, items: int, days: int = 1, returns_per_item: float = 0.1) -> Path:
+    inbox = work / _folder(items, days, returns_per_item) / f"night-{n:03d}"
     stamp = inbox.parent / f"night-{n:03d}.complete"  # beside the inbox: a file in it would be read
     if not stamp.exists():
         shutil.rmtree(inbox, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "processor.cli", "synth", "--night", str(n), "--items", str(items),
-                        "--returns", str(max(1, items // 10)), "--out", str(inbox), "--seed", "7",
+                        "--returns", str(max(1, round(items * returns_per_item))), "--out", str(inbox), "--seed", "7",
                         "--night-days", str(days)], cwd=ROOT,
                        check=True, stdout=subprocess.DEVNULL)
         stamp.write_text("ok")
@@ -61,12 +67,14 @@ def free_bytes(url: str) -> int | None:
 
 
 def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, measure_code: str,
-                 pg_server: str | None = None, drop_inputs: bool = False, days: int = 1, archive: bool = False) -> dict:
+                 pg_server: str | None = None, drop_inputs: bool = False, days: int = 1, archive: bool = False,
+                 returns_per_item: float = 0.1) -> dict:
     """`url`: the ledger (a fresh SQLite file when None); `pg_server`: instead, a fresh database on that server;
     `drop_inputs`: each night's inbox deleted after its run (30 nights of 1M items are 36 GB of XML); `days`: the
     days between nights (30: the years of a ledger in a few dozen nights); `archive`: `processor archive` as of
-    each night's day before it runs (the months whose windows have closed), timed apart."""
-    base = work / f"nights-{items}{'' if days == 1 else f'-every-{days}-days'}"
+    each night's day before it runs (the months whose windows have closed), timed apart; `returns_per_item`:
+    return lines a night per export item (0.1: one for every ten items exported)."""
+    base = work / _folder(items, days, returns_per_item)
     base.mkdir(parents=True, exist_ok=True)
     if pg_server:
         from postgres import fresh_database
@@ -78,7 +86,7 @@ def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, 
         url = f"sqlite:///{db}"
     rows, stored = [], 0
     for n in range(1, k + 1):
-        inbox = night_inbox(work, n, items, days)
+        inbox = night_inbox(work, n, items, days, returns_per_item)
         out = base / "out"
         archive_s = None
         if archive and n > 1:
@@ -115,4 +123,5 @@ def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, 
     ratio = round(last / first, 3)
     print(f"  median of the last three nights / median of nights 1-3: {ratio} (bound {BOUND})")
     return {"nights": k, "items_per_night": items, "days_between": days, "archive": archive,
+            "returns_per_item": returns_per_item,
             "ledger": url.split("@")[-1], "rows": rows, "ratio": ratio}
