@@ -317,6 +317,7 @@ def bring_back(ledger, list_keys=(), invt_nos=(), co_el_nos=()) -> int:
     ledger.executemany("UPDATE archive_months SET lists = lists - ?, items = items - ? WHERE month = ?",
                        [(n, m, month) for month, (n, m) in counts.items()])
     ledger._archived = None
+    ledger.brought_back += len(found)
     return len(found)
 
 

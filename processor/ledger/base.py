@@ -141,6 +141,7 @@ class Ledger(Bookkeeping):
         self.busy_timeout_s = busy_timeout_s
         self._growth: dict = {}  # table -> (rows when last analysed, rows added since): dialect.analyze
         self._archived = None  # whether any export list is archived (archive.has_archive), asked once per batch
+        self.brought_back = 0  # archived lists this batch put back (archive.bring_back)
         for statement in self.dialect.session:
             self.execute(statement)
 
@@ -293,6 +294,7 @@ class Ledger(Bookkeeping):
     def begin(self) -> None:
         """Open the batch's transaction and take the writer's lock: batches on one ledger never interleave."""
         self._archived = None
+        self.brought_back = 0
         self.execute(self.dialect.begin)
         if self.dialect.lock is None:
             return

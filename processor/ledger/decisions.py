@@ -182,7 +182,8 @@ class DecisionStore:
         if not has_archive(self.ledger):
             return 0
         return bring_back(self.ledger, invt_nos=[r[0] for r in self.ledger.query(
-            "SELECT DISTINCT a.invt_no FROM archived_lists a WHERE a.invt_no IN (SELECT q.invt_no FROM decide_queue q)")])
+            "SELECT DISTINCT a.invt_no FROM archived_lists a WHERE a.invt_no IN "
+            "(SELECT q.invt_no FROM decide_queue q)")])
 
     def queued(self) -> int:
         return self.ledger.query("SELECT COUNT(*) FROM decide_queue")[0][0]

@@ -24,10 +24,12 @@ LEDGER_TABLES = ("export_lists", "export_items", "list_receipts", "list_cancels"
 
 
 def ledger_totals(ledger) -> dict:
-    """Rows in force in each of the ledger's record tables, and the export lists and items archived (if any)."""
+    """Rows in force in each of the ledger's record tables; with an archive, the export lists and items in it and
+    how many lists this batch put back."""
     out = {t: ledger.count(t) for t in LEDGER_TABLES}
-    if has_archive(ledger):
+    if has_archive(ledger) or getattr(ledger, "brought_back", 0):
         out["archived_export_lists"], out["archived_export_items"] = archive_totals(ledger)
+        out["archived_lists_put_back"] = ledger.brought_back  # by this batch, which touched them
     return out
 
 
