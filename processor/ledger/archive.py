@@ -115,7 +115,7 @@ def _keys_of(ledger, list_keys: list) -> dict:
     return {"key": {k: k for k in list_keys}, "invt": invts, "return": returns}
 
 
-def _moving(ledger, keys: dict):
+def _moving(keys: dict):
     """(table, column, kind, {value: list key}) for each of MOVES, the values being these lists' own."""
     for table, column, sources, kind in MOVES:
         owner = {v: k for source in sources for v, k in keys[source].items()}
@@ -127,7 +127,7 @@ def _documents(ledger, list_keys: list) -> tuple[dict, dict]:
     """(list key -> {table: its rows there, by name}: what moves with it (MOVES); _keys_of these lists)."""
     keys = _keys_of(ledger, list_keys)
     docs: dict = {k: {} for k in list_keys}
-    for table, column, kind, owner in _moving(ledger, keys):
+    for table, column, kind, owner in _moving(keys):
         where = f"SELECT * FROM {table} WHERE " + ("" if kind is None else "kind = ? AND")
         for row in _named(ledger, where, column, list(owner), () if kind is None else (kind,)):
             docs[owner[row[column]]].setdefault(table, []).append(row)
@@ -186,7 +186,7 @@ def _pack(ledger, month: str, list_keys: list, raw: bytes, done: MonthArchived) 
                            list(keys["return"].items()))
         ledger.executemany("INSERT INTO archived_certificates (certificate_no, list_key) VALUES (?, ?) "
                            "ON CONFLICT DO NOTHING", _certificates(docs))
-        for table, column, kind, owner in reversed(list(_moving(ledger, keys))):
+        for table, column, kind, owner in reversed(list(_moving(keys))):
             _delete(ledger, table, column, kind, list(owner))
         ledger.execute("UPDATE archive_months SET lists = lists + ?, items = items + ?, archived_at = ? WHERE "
                        "month = ?", (len(rows), items, datetime.now().isoformat(timespec="seconds"), month))
@@ -266,9 +266,11 @@ def archive(ledger, through: str) -> list[MonthArchived]:
     return done
 
 
-def _unpack(ledger, month: str, packed) -> dict:
-    raw = _month_dictionary(ledger, month)
-    return json.loads(_unpacker(raw or b"").decompress(bytes(packed)))
+def _unpack(ledger, month: str, packed, dictionaries: dict) -> dict:
+    """A packed document; `dictionaries` keeps each month's dictionary once fetched (a call unpacks many)."""
+    if month not in dictionaries:
+        dictionaries[month] = _month_dictionary(ledger, month) or b""
+    return json.loads(_unpacker(dictionaries[month]).decompress(bytes(packed)))
 
 
 def _archived(ledger, list_keys=(), invt_nos=(), co_el_nos=()) -> dict:
@@ -297,9 +299,9 @@ def bring_back(ledger, list_keys=(), invt_nos=(), co_el_nos=()) -> int:
     counts: dict = {}
     tables: dict = {}
     returns = []
-    docs = {}
+    docs, dictionaries = {}, {}
     for key, r in found.items():
-        doc = docs[key] = _unpack(ledger, r["month"], r["packed"])
+        doc = docs[key] = _unpack(ledger, r["month"], r["packed"], dictionaries)
         for table, rows in doc.items():
             tables.setdefault(table, []).extend(rows)
         returns += [a["co_el_no"] for a in doc.get("return_apps", ())]
@@ -344,10 +346,10 @@ def archived_items(ledger, invt_nos) -> dict:
     are (for reports and `check`, which write nothing)."""
     if not has_archive(ledger):
         return {}
-    out = {}
+    out, dictionaries = {}, {}
     for r in _named(ledger, "SELECT invt_no, month, packed FROM archived_lists WHERE", "invt_no",
                     [i for i in invt_nos if i]):
-        for item in _unpack(ledger, r["month"], r["packed"]).get("export_items", ()):
+        for item in _unpack(ledger, r["month"], r["packed"], dictionaries).get("export_items", ()):
             out[(r["invt_no"], item["gnum"])] = item
     return out
 
@@ -358,9 +360,9 @@ def archived_returns(ledger, co_el_nos) -> dict:
     if not has_archive(ledger):
         return {}
     wanted = set(co_el_nos)
-    out = {}
+    out, dictionaries = {}, {}
     for r in _archived(ledger, co_el_nos=list(wanted)).values():
-        doc = _unpack(ledger, r["month"], r["packed"])
+        doc = _unpack(ledger, r["month"], r["packed"], dictionaries)
         claims = {c["co_el_no"]: c for c in doc.get("claims", ())}
         for a in doc.get("return_apps", ()):
             if a["co_el_no"] in wanted:
