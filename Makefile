@@ -43,10 +43,12 @@ bench: $(STAMP)
 
 # consecutive nights on one ledger: NIGHTS (12) of NIGHT_ITEMS (300000) export items each (bench/nights.py);
 # PG_URL=postgresql://user@host/db: the nights on a fresh database of that server instead of a SQLite file;
-# NIGHT_DAYS=30 ARCHIVE=1: a month of exports a night, `processor archive` before each (years in a few dozen nights)
+# NIGHT_DAYS=30 ARCHIVE=1: a month of exports a night, `processor archive` before each (years in a few dozen nights);
+# FIRST_DAY=2025-01-01: night 1's day (36 monthly nights from it stay within the bundled rates, which end in 2027-12)
 bench-nights: $(STAMP)
 	$(BIN)/python bench/bench.py --nights $(or $(NIGHTS),12) --night-items $(or $(NIGHT_ITEMS),300000) \
-		$(if $(NIGHT_DAYS),--night-days $(NIGHT_DAYS)) $(if $(ARCHIVE),--archive) \
+		$(if $(NIGHT_DAYS),--night-days $(NIGHT_DAYS)) $(if $(FIRST_DAY),--first-day $(FIRST_DAY)) \
+		$(if $(ARCHIVE),--archive) \
 		$(if $(PG_URL),--pg $(PG_URL)) $(BENCH_ARGS)
 
 bench-spark: $(STAMP)

@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from logged import stages
@@ -192,6 +193,8 @@ def main() -> None:
                     help="with --nights: days between nights (30: a month of exports a night)")
     ap.add_argument("--returns-per-item", type=float, default=0.1,
                     help="with --nights: return lines a night per export item (0.1: one for every ten exported)")
+    ap.add_argument("--first-day", default=None, metavar="YYYY-MM-DD",
+                    help="with --nights: night 1's day (2026-05-01 unless set; rates and policies run to 2027-12)")
     ap.add_argument("--archive", action="store_true",
                     help="with --nights: `processor archive` as of each night's day before it runs")
     ap.add_argument("--ledger", default=None, help="with --nights: the ledger's URL (a fresh SQLite file unless set)")
@@ -200,13 +203,13 @@ def main() -> None:
                          "(bench/postgres.py; it creates and drops the database processor_bench)")
     args = ap.parse_args()
     if args.nights:
-        from nights import bench_nights
+        from nights import DAY0, _folder, bench_nights
+        first = date.fromisoformat(args.first_day) if args.first_day else DAY0
         work = Path(args.work)
         print(f"{args.nights} consecutive nights of {args.night_items:,} export items on one ledger")
         r = bench_nights(work, args.nights, args.night_items, args.ledger, run_measured, MEASURE, args.pg,
-                         args.drop_inputs, args.night_days, args.archive, args.returns_per_item)
-        name = (f"nights-{args.night_items}{'' if args.night_days == 1 else f'-every-{args.night_days}-days'}"
-                f"{'' if args.returns_per_item == 0.1 else f'-returns-{args.returns_per_item:g}'}"
+                         args.drop_inputs, args.night_days, args.archive, args.returns_per_item, first)
+        name = (f"{_folder(args.night_items, args.night_days, args.returns_per_item, first)}"
                 f"{'-archived' if args.archive else ''}{'-pg' if args.pg else ''}.json")
         (work / name).write_text(json.dumps(r, indent=2))
         return

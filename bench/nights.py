@@ -15,30 +15,33 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from logged import stages
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's processor, whatever is installed
-from processor.synth import night_date  # noqa: E402
+from processor.synth import DAY0, night_date  # noqa: E402
 BOUND = 1.15
 RETURNS_PER_ITEM = 0.1  # a night's return lines per export item, unless told
 
 
-def _folder(items: int, days: int, returns_per_item: float) -> str:
+def _folder(items: int, days: int, returns_per_item: float, first: date = DAY0) -> str:
     return (f"nights-{items}{'' if days == 1 else f'-every-{days}-days'}"
-            f"{'' if returns_per_item == RETURNS_PER_ITEM else f'-returns-{returns_per_item:g}'}")
+            f"{'' if returns_per_item == RETURNS_PER_ITEM else f'-returns-{returns_per_item:g}'}"
+            f"{'' if first == DAY0 else f'-from-{first:%Y%m%d}'}")
 
 
-def night_inbox(work: Path, n: int, items: int, days: int = 1, returns_per_item: float = 0.1) -> Path:
-    inbox = work / _folder(items, days, returns_per_item) / f"night-{n:03d}"
+def night_inbox(work: Path, n: int, items: int, days: int = 1, returns_per_item: float = 0.1,
+                first: date = DAY0) -> Path:
+    inbox = work / _folder(items, days, returns_per_item, first) / f"night-{n:03d}"
     stamp = inbox.parent / f"night-{n:03d}.complete"  # beside the inbox: a file in it would be read
     if not stamp.exists():
         shutil.rmtree(inbox, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "processor.cli", "synth", "--night", str(n), "--items", str(items),
                         "--returns", str(max(1, round(items * returns_per_item))), "--out", str(inbox), "--seed", "7",
-                        "--night-days", str(days)], cwd=ROOT,
+                        "--night-days", str(days), "--first-day", first.isoformat()], cwd=ROOT,
                        check=True, stdout=subprocess.DEVNULL)
         stamp.write_text("ok")
     return inbox
@@ -68,13 +71,13 @@ def free_bytes(url: str) -> int | None:
 
 def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, measure_code: str,
                  pg_server: str | None = None, drop_inputs: bool = False, days: int = 1, archive: bool = False,
-                 returns_per_item: float = 0.1) -> dict:
+                 returns_per_item: float = 0.1, first: date = DAY0) -> dict:
     """`url`: the ledger (a fresh SQLite file when None); `pg_server`: instead, a fresh database on that server;
     `drop_inputs`: each night's inbox deleted after its run (30 nights of 1M items are 36 GB of XML); `days`: the
     days between nights (30: the years of a ledger in a few dozen nights); `archive`: `processor archive` as of
     each night's day before it runs (the months whose windows have closed), timed apart; `returns_per_item`:
-    return lines a night per export item (0.1: one for every ten items exported)."""
-    base = work / _folder(items, days, returns_per_item)
+    return lines a night per export item (0.1: one for every ten items exported); `first`: night 1's day."""
+    base = work / _folder(items, days, returns_per_item, first)
     base.mkdir(parents=True, exist_ok=True)
     if pg_server:
         from postgres import fresh_database
@@ -86,13 +89,13 @@ def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, 
         url = f"sqlite:///{db}"
     rows, stored = [], 0
     for n in range(1, k + 1):
-        inbox = night_inbox(work, n, items, days, returns_per_item)
+        inbox = night_inbox(work, n, items, days, returns_per_item, first)
         out = base / "out"
         archive_s = None
         if archive and n > 1:
             t = time.perf_counter()
             subprocess.run([sys.executable, "-m", "processor.cli", "archive", "--ledger", url, "--as-of",
-                            night_date(n, days).isoformat()], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+                            night_date(n, days, first).isoformat()], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
             archive_s = round(time.perf_counter() - t, 2)
         shutil.rmtree(out, ignore_errors=True)
         args = ["run", "--ledger", url, "--inbox", str(inbox), "--out", str(out), "--quiet"] + (
@@ -122,6 +125,7 @@ def bench_nights(work: Path, k: int, items: int, url: str | None, run_measured, 
     last = statistics.median(r["seconds"] for r in rows[-3:])
     ratio = round(last / first, 3)
     print(f"  median of the last three nights / median of nights 1-3: {ratio} (bound {BOUND})")
-    return {"nights": k, "items_per_night": items, "days_between": days, "archive": archive,
+    return {"nights": k, "items_per_night": items, "days_between": days, "first_day": first.isoformat(),
+            "archive": archive,
             "returns_per_item": returns_per_item,
             "ledger": url.split("@")[-1], "rows": rows, "ratio": ratio}

@@ -570,16 +570,20 @@ def explain(return_id: str, ledger_url: str | None, out_dir: Path | None, all_ve
 @click.option("--night", type=click.IntRange(min=1), default=None, metavar="N",
               help="Night N of consecutive nights on one ledger: keys unique across nights, exports dated the days "
                    "before night N, returns drawn from the 60 nights before it within 180 days (the first night: "
-                   "its own).")
+                   "its own); the certificates missing from the claims of night N-2 come with new claims, but for "
+                   "one in 50.")
 @click.option("--night-days", type=click.IntRange(min=1), default=1, show_default=True, metavar="D",
               help="With --night: the days between consecutive nights (30: a month of exports a night).")
+@click.option("--first-day", type=click.DateTime(formats=["%Y-%m-%d"]), default="2026-05-01", show_default=True,
+              help="With --night: the day of night 1 (the bundled exchange rates and policies run to 2027-12).")
 @click.option("--demo", is_flag=True, help="Write the demo night of fixtures/demo instead (ignores --items/--returns).")
-def synth(out_dir: Path, items: int, returns: int, seed: int, night: int | None, night_days: int, demo: bool) -> None:
+def synth(out_dir: Path, items: int, returns: int, seed: int, night: int | None, night_days: int, first_day,
+          demo: bool) -> None:
     """Generate a deterministic synthetic night of input files, for demos and benchmarks."""
     from .synth import demo_night, synth_night
 
     facts = demo_night(out_dir) if demo else synth_night(out_dir, items, returns, seed, night=night,
-                                                         night_days=night_days)
+                                                         night_days=night_days, first=first_day.date())
     click.echo(" ".join(f"{k}={v}" for k, v in facts.items()) + f" -> {out_dir}")
 
 

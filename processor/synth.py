@@ -435,34 +435,38 @@ def demo_night(out_dir: Path, seed: int = 20261126) -> dict:
 DAY0 = date(2026, 5, 1)
 RETURNS_FROM_NIGHTS = 60  # a night's returns are drawn from the exports of the nights before it, this many back
 RETURNS_WITHIN_DAYS = 180  # ... and from no night further back than this (nights a month apart: the six before)
+NO_CERTIFICATE_EVERY = 5  # a return's first claim comes without its certificate one time in this many (PENDING) ...
+CERTIFICATE_AFTER_NIGHTS = 2  # ... and the certificate comes with a new claim this many nights later ...
+NEVER_CERTIFIED_EVERY = 50  # ... except for one in this many of them: a backlog that stays, as a broker's does
 
 
-def night_date(night: int, days: int = 1) -> date:
-    """The day of consecutive night `night` (1 is DAY0), nights `days` apart (30: a month's exports a night, the
-    years of a ledger in a few dozen nights)."""
-    return DAY0 + timedelta(days=(night - 1) * days)
+def night_date(night: int, days: int = 1, first: date = DAY0) -> date:
+    """The day of consecutive night `night` (1 is `first`), nights `days` apart (30: a month's exports a night,
+    the years of a ledger in a few dozen nights)."""
+    return first + timedelta(days=(night - 1) * days)
 
 
-def night_list(seed: int, night: int, local: int, items: int, days: int = 1) -> tuple:
+def night_list(seed: int, night: int, local: int, items: int, days: int = 1, first: date = DAY0) -> tuple:
     """(spec, its own random source) of the `local`-th list of consecutive night `night` of `items` export items:
     drawn from its own seed, so a later night can name it again (for a return) without writing the night anew.
     Serials, copNo and invtNo are unique across nights."""
     serial = (night - 1) * items + local
     rng = random.Random((seed << 40) + serial)
-    ie = night_date(night, days) - timedelta(days=local % 3)
+    ie = night_date(night, days, first) - timedelta(days=local % 3)
     return _random_list(rng, serial, ie, ELIGIBLE[serial % 4], with_invt=True), rng
 
 
 def synth_night(out_dir: Path, items: int, returns: int, seed: int = 7, lists_per_file: int = 100,
-                bad_every: int = 997, night: int | None = None, night_days: int = 1) -> dict:
+                bad_every: int = 997, night: int | None = None, night_days: int = 1, first: date = DAY0) -> dict:
     """A night of `items` export items (1-5 per list, all four codes) and `returns` returns with claims.
 
     Every `bad_every`-th list carries a defect (an impossible date, a wrong ieFlag or an over-long field)
     so that validation always has work to do. Returns are drawn from the exports written; with `night` (one of
-    consecutive nights on one ledger, 1 the first), keys are unique across nights, the night's exports are
-    dated in the three days before it, and its returns are drawn from the exports of the RETURNS_FROM_NIGHTS
-    nights before it (the first night's from its own) within RETURNS_WITHIN_DAYS; `night_days`: the days between
-    consecutive nights.
+    consecutive nights on one ledger, 1 the first, on day `first`), keys are unique across nights, the night's
+    exports are dated in the three days before it, its returns are drawn from the exports of the
+    RETURNS_FROM_NIGHTS nights before it (the first night's from its own) within RETURNS_WITHIN_DAYS, and it
+    brings the certificates missing from the claims of night - CERTIFICATE_AFTER_NIGHTS (but for one in
+    NEVER_CERTIFIED_EVERY); `night_days`: the days between consecutive nights.
     """
     rng = random.Random(seed if night is None else seed * 100_003 + night)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -485,7 +489,7 @@ def synth_night(out_dir: Path, items: int, returns: int, seed: int = 7, lists_pe
                     ie = DAY0 + timedelta(days=serial % 180)
                     spec, list_rng = _random_list(rng, serial, ie, ELIGIBLE[serial % 4], with_invt=True), rng
                 else:
-                    spec, list_rng = night_list(seed, night, serial, items, night_days)
+                    spec, list_rng = night_list(seed, night, serial, items, night_days, first)
                     ie = spec.ie_date
                 spec.items = spec.items[: max(1, min(len(spec.items), items - written))]
                 xml = inventory_xml(spec, list_rng)
@@ -507,30 +511,63 @@ def synth_night(out_dir: Path, items: int, returns: int, seed: int = 7, lists_pe
             fh.write("<ceb:BaseTransfer><ceb:copCode>%s</ceb:copCode><ceb:copName>%s</ceb:copName><ceb:dxpMode>DXP"
                      "</ceb:dxpMode><ceb:dxpId>DXPENT0000012345</ceb:dxpId></ceb:BaseTransfer>\n"
                      "</ceb:CEB603Message>\n" % AGENT)
-    if night is not None:
-        picks = _earlier_exports(rng, seed, night, items, returns, bad_every, night_days)
+    late: list = []
+    if night is None:
+        rets, claims = _returns(picks[:returns], None, lambda spec, n: spec.ie_date + timedelta(days=30 + n % 200))
+    else:
+        rets, claims = _night_returns(seed, night, items, returns, bad_every, night_days, first)
+        if night > CERTIFICATE_AFTER_NIGHTS:
+            late = _late_certificates(seed, night - CERTIFICATE_AFTER_NIGHTS, items, returns, bad_every,
+                                      night_days, first)
+    for i in range(0, len(rets), 100):
+        write_ceb213(out_dir / f"CEB213-{i // 100 + 1:06d}.xml", rets[i:i + 100], rng)
+    for i in range(0, len(claims), 10000):
+        write_claims(out_dir / f"claims-{i // 10000 + 1:04d}.xml", claims[i:i + 10000])
+    for i in range(0, len(late), 10000):
+        write_claims(out_dir / f"claims-late-{i // 10000 + 1:04d}.xml", late[i:i + 10000])
+    return {"items": written, "lists": serial, "defective_lists": defects, "returns": len(rets),
+            "late_certificates": len(late),
+            "files": file_no + (len(rets) + 99) // 100 + (len(claims) + 9999) // 10000 + (len(late) + 9999) // 10000}
+
+
+def _returns(picks: list, night: int | None, day) -> tuple[list, list]:
+    """The returns of `picks` (one line each, on `day(spec, n)`) and their claims, one in NO_CERTIFICATE_EVERY
+    without a certificate."""
     rets, claims = [], []
     reasons = ("UNSOLD", "BUYER_RETURN", "BUYER_RETURN", "OTHER")
-    for n, spec in enumerate(picks[:returns], 1):
+    for n, spec in enumerate(picks, 1):
         co = f"BACK-SYN-{n:08d}" if night is None else f"BACK-N{night:04d}-{n:08d}"
         it = spec.items[0]
-        if night is None:
-            ret_day = spec.ie_date + timedelta(days=30 + n % 200)
-        else:
-            ret_day = night_date(night, night_days)
+        ret_day = day(spec, n)
         rets.append(ReturnSpec(co, spec, [(it.gnum, 1)], datetime.combine(ret_day, datetime.min.time())))
         reason = reasons[n % 4]
         cert = f"CERT{n:010d}" if night is None else f"CERT{night:04d}{n:08d}"
         claims.append(ClaimSpec(co, spec.invt_no, f"{ret_day:%Y%m%d}", reason, [{"gnum": it.gnum}],
                                 self_declaration="SD-SYN" if reason == "UNSOLD" else None,
                                 return_record="RMA-SYN" if reason == "BUYER_RETURN" else None,
-                                certificate=("NOT_REFUNDED", cert) if n % 5 else None))
-    for i in range(0, len(rets), 100):
-        write_ceb213(out_dir / f"CEB213-{i // 100 + 1:06d}.xml", rets[i:i + 100], rng)
-    for i in range(0, len(claims), 10000):
-        write_claims(out_dir / f"claims-{i // 10000 + 1:04d}.xml", claims[i:i + 10000])
-    return {"items": written, "lists": serial, "defective_lists": defects, "returns": len(rets),
-            "files": file_no + (len(rets) + 99) // 100 + (len(claims) + 9999) // 10000}
+                                certificate=("NOT_REFUNDED", cert) if n % NO_CERTIFICATE_EVERY else None))
+    return rets, claims
+
+
+def _night_returns(seed: int, night: int, items: int, returns: int, bad_every: int, days: int,
+                   first: date) -> tuple[list, list]:
+    """The returns and claims of consecutive night `night`: from a random source of their own, so that a later
+    night can name them again."""
+    rng = random.Random((seed * 100_003 + night) * 2 + 1)
+    picks = _earlier_exports(rng, seed, night, items, returns, bad_every, days, first)
+    return _returns(picks, night, lambda spec, n: night_date(night, days, first))
+
+
+def _late_certificates(seed: int, night: int, items: int, returns: int, bad_every: int, days: int,
+                       first: date) -> list:
+    """The claims of night `night` that came without a certificate, again with it (a claim for a coElNo that has
+    one replaces it, CONTRACT.md 2), but for one in NEVER_CERTIFIED_EVERY of them."""
+    _, claims = _night_returns(seed, night, items, returns, bad_every, days, first)
+    late = []
+    for n, claim in enumerate(claims, 1):
+        if claim.certificate is None and n % (NO_CERTIFICATE_EVERY * NEVER_CERTIFIED_EVERY):
+            late.append(replace(claim, certificate=("NOT_REFUNDED", f"CERT{night:04d}{n:08d}")))
+    return late
 
 
 def _serial(spec) -> int:
@@ -542,7 +579,7 @@ def _defective(spec, bad_every: int) -> bool:
 
 
 def _earlier_exports(rng: random.Random, seed: int, night: int, items: int, returns: int, bad_every: int,
-                     days: int = 1) -> list:
+                     days: int = 1, first: date = DAY0) -> list:
     """The export lists a night's returns come back for: each from one of the RETURNS_FROM_NIGHTS nights before
     within RETURNS_WITHIN_DAYS (the first night: its own), one of that night's first items // 5 lists, which no
     night cuts short."""
@@ -551,7 +588,7 @@ def _earlier_exports(rng: random.Random, seed: int, night: int, items: int, retu
     back = max(1, min(RETURNS_FROM_NIGHTS, RETURNS_WITHIN_DAYS // days))
     while len(picks) < returns:
         m = night if night == 1 else night - 1 - rng.randrange(min(back, night - 1))
-        spec, _ = night_list(seed, m, rng.randint(1, cap), items, days)
+        spec, _ = night_list(seed, m, rng.randint(1, cap), items, days, first)
         if not _defective(spec, bad_every):
             picks.append(spec)
     return picks

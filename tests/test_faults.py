@@ -413,3 +413,28 @@ def test_a_log_that_fills_up_after_the_commit_exits_3_saying_the_batch_stands(tm
                                    "LogNotWritten: processor.log could not take a line: File too large")
     assert not (out / "INCOMPLETE.txt").exists()  # the reports are this batch's: nothing to warn of
     assert json.loads((out / "summary.json").read_text())["batch_id"] == batch_id
+
+
+def test_a_big_ledgers_nightly_check_leaves_its_slow_tables_to_processor_check_until_archive(tmp_path):
+    """Above CHECK_WHOLE_MB a batch checks one table a night; a table whose check took longer than the nightly
+    budget is left out of the turn from then on (the night's cost stays the night's) and named in what the
+    batch logs; `processor archive` lets them back in. Here every budget is zero: each table checked is slow."""
+    from processor.ledger import open_ledger
+
+    out = tmp_path / "out"
+    assert cli("run", "--init", "--quiet", "--inbox", DEMO, "--out", out).returncode == 0
+    ledger = open_ledger(f"sqlite:///{out / 'ledger.sqlite'}")
+    try:
+        ledger.begin()
+        first = ledger.check_storage(max_whole_mb=0, table_s=0)
+        slow = first.split()[1]
+        assert first.endswith(f"left to `processor check` (each took more than 0 s): {slow}")
+        second = ledger.check_storage(max_whole_mb=0, table_s=0)
+        assert second.split()[1] != slow and slow in second.split(": ")[-1]
+        assert "left to" not in ledger.check_storage(max_whole_mb=0, table_s=60).split("ledger of")[0]
+        ledger.let_tables_back_into_check()
+        assert "left to" not in ledger.check_storage(max_whole_mb=0, table_s=60)
+        assert "the whole ledger" == ledger.check_storage()
+        ledger.rollback()
+    finally:
+        ledger.close()

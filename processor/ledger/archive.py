@@ -262,6 +262,8 @@ def archive(ledger, through: str) -> list[MonthArchived]:
                 break
         done.append(got)
     ledger.execute("DROP TABLE IF EXISTS archive_keys")
+    if done:
+        _in_transaction(ledger, ledger.let_tables_back_into_check)  # they hold less now
     ledger._archived = None
     return done
 

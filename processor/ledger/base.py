@@ -20,6 +20,8 @@ from .tables import DECISIONS, Table
 
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 SCHEMA_VERSION = "7"
+CHECK_TABLE_S = 2.0  # a table whose storage check takes longer is left to `processor check` (check_storage)
+SLOW_CHECK = "storage_check_left_out:"  # ledger_meta: such a table, with the seconds its check took
 GROWN_ROWS = 5000  # rows a batch adds to a table before its statistics are refreshed (dialect.analyze)
 # the batch that last reported a line, up to a decision version (reruns count: they report it too)
 _LAST_REPORT = ("SELECT bd.batch_id FROM batch_decisions bd JOIN batches b ON b.batch_id = bd.batch_id WHERE "
@@ -209,27 +211,45 @@ class Ledger(Bookkeeping):
             except Exception:  # noqa: BLE001 - the connection is gone: nothing left to tidy
                 pass
 
-    def check_storage(self, max_whole_mb: float = 512) -> str:
+    def check_storage(self, max_whole_mb: float = 512, table_s: float = CHECK_TABLE_S) -> str:
         """Before a batch writes: the backend's quick check of its storage (dialect.quick_check); LedgerCorrupt
         when it finds damage. A ledger up to `max_whole_mb` is checked whole (about 1 s per GB with a warm page
-        cache, docs/performance.md); a bigger one, one table (with its indexes) a night in turn, so that each
-        is checked every few nights: `processor check` checks all of it. Returns what was checked."""
+        cache, docs/performance.md); a bigger one, one table (with its indexes) a night in turn. A table whose
+        check took more than `table_s` is left out of the turn from then on (a night's check costs what a night
+        costs, not what the ledger's age does) and to `processor check`, which checks all of it and is run
+        weekly; `processor archive` lets such tables back in (it shrinks them). Returns what was checked."""
         if self.dialect.quick_check is None:
             return "nothing (the server checks its own storage)"
         size_mb = self.query("PRAGMA page_count")[0][0] * self.query("PRAGMA page_size")[0][0] / 2 ** 20
+        left: list = []
         if size_mb <= max_whole_mb:
-            what, statement = "the whole ledger", self.dialect.quick_check
+            what, statement, table = "the whole ledger", self.dialect.quick_check, None
         else:
+            slow = {name[len(SLOW_CHECK):]: value for name, value in
+                    self.query("SELECT name, value FROM ledger_meta WHERE name LIKE ?", (SLOW_CHECK + "%",))}
             tables = [r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-            turn = self.query("SELECT COUNT(*) FROM batches")[0][0] % len(tables)
-            what, statement = f"table {tables[turn]} (a ledger of {size_mb:,.0f} MB: one table a night)", \
-                self.dialect.quick_check_table.format(table=tables[turn])
+            left = [t for t in tables if t in slow]
+            turn = [t for t in tables if t not in slow] or tables
+            table = turn[self.query("SELECT COUNT(*) FROM batches")[0][0] % len(turn)]
+            what, statement = f"table {table} (a ledger of {size_mb:,.0f} MB: one table a night)", \
+                self.dialect.quick_check_table.format(table=table)
+        started = time.perf_counter()
         found = [" ".join(str(r[0]).split()) for r in self.query(statement)]  # one line each
         if found != ["ok"]:
             raise LedgerCorrupt(f"{self.url}: the ledger is damaged (SQLite quick_check: {'; '.join(found[:3])}"
                                 + (f"; and {len(found) - 3} more" if len(found) > 3 else "") + "): restore it from a "
                                 "backup; `processor check` tells more")
+        took = time.perf_counter() - started
+        if table is not None and took > table_s:
+            self.execute("INSERT INTO ledger_meta (name, value) VALUES (?, ?)", (SLOW_CHECK + table, f"{took:.1f}"))
+            left.append(table)
+        if left:
+            what += f"; left to `processor check` (each took more than {table_s:g} s): {', '.join(sorted(left))}"
         return what
+
+    def let_tables_back_into_check(self) -> None:
+        """The tables check_storage left out come back into its turn (after `processor archive` shrank them)."""
+        self.execute("DELETE FROM ledger_meta WHERE name LIKE ?", (SLOW_CHECK + "%",))
 
     def schema_version(self) -> str | None:
         try:
