@@ -104,9 +104,12 @@ def test_archive_changes_no_report_and_no_decision(ledger_url, tmp_path):
     rc, summary, _ = run_batch(DEMO, tmp_path / "n1", "--init", ledger=ledger_url)
     assert rc == 0
     first = summary["batch_id"]
-    some_return = _rows(tmp_path / "n1")[0]["return_id"]
-    explained = _explain(ledger_url, some_return)
+    decided = {r["return_id"] for r in _rows(tmp_path / "n1")}
+    pending = {r["return_id"] for r in _rows(tmp_path / "n1") if r["decision"] == "PENDING"}
+    shown = sorted(decided - pending)[:3] + sorted(pending)[:1]  # the first will be archived, the last not
+    explained = {co: _explain(ledger_url, co) for co in shown}
     in_force = ledger_rows(ledger_url, "SELECT COUNT(*) FROM export_items")[0][0]
+    decisions = ledger_rows(ledger_url, "SELECT COUNT(*) FROM decisions")[0][0]
 
     done = archive(ledger_url)
     assert done.returncode == 0, done.stderr
@@ -117,14 +120,19 @@ def test_archive_changes_no_report_and_no_decision(ledger_url, tmp_path):
                                       "AND d.status = 'current' AND d.decision = 'PENDING')")[0][0]
     assert 0 < live == pending  # the lists with a line PENDING stay
     assert ledger_rows(ledger_url, "SELECT SUM(items) FROM archive_months")[0][0] == in_force - live
-    assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM archived_returns")[0][0] > 0
+    packed = {r[0] for r in ledger_rows(ledger_url, "SELECT co_el_no FROM archived_returns")}
+    assert packed and packed <= decided  # and their lines' decisions went with them
+    assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM decisions WHERE co_el_no IN "
+                                   "(SELECT co_el_no FROM archived_returns)")[0][0] == 0
+    assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM decisions")[0][0] < decisions
 
     again = subprocess.run([*PROCESSOR, "report", "--batch", first, "--out", str(tmp_path / "again"), "--ledger",
                             ledger_url], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     for name in ("decisions.csv", "backpay.csv", "reconciliation.xml", "quarantine.csv", "summary.json"):
         assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "n1" / name).read_bytes(), name
-    assert _explain(ledger_url, some_return) == explained
+    assert shown[0] in packed and shown[-1] not in packed
+    assert {co: _explain(ledger_url, co) for co in shown} == explained  # archived ones read there
     checked = subprocess.run([*PROCESSOR, "check", "--ledger", ledger_url], cwd=ROOT, capture_output=True, text=True,
                              timeout=300)
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -139,12 +147,17 @@ def test_archive_changes_no_report_and_no_decision(ledger_url, tmp_path):
     totals = summary["ledger_totals"]
     assert totals["archived_export_lists"] == 0 and totals["archived_lists_put_back"] > 0
 
-    # archived again, then reassessed: nothing changes
+    # archived again, then reassessed: archived lines are decided again too (their lists put back), nothing changes;
+    # --since after every return date: none is
     assert archive(ledger_url).returncode == 0
-    done = subprocess.run([*PROCESSOR, "reassess", "--out", str(tmp_path / "re"), "--ledger", ledger_url,
-                           "--since", "2000-01-01", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    assert _rows(tmp_path / "re") == []
+    for since, out in ((FAR, "re-none"), ("2000-01-01", "re")):
+        done = subprocess.run([*PROCESSOR, "reassess", "--out", str(tmp_path / out), "--ledger", ledger_url,
+                               "--since", since, "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert _rows(tmp_path / out) == []
+        put_back = json.loads((tmp_path / out / "summary.json").read_text())["ledger_totals"]["archived_lists_put_back"]
+        assert (put_back > 0) == (since != FAR), since
+    assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM archived_returns WHERE return_date IS NOT NULL") == [(0,)]
 
 
 def test_a_late_return_finds_its_archived_export(ledger_url, tmp_path):

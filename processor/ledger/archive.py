@@ -9,11 +9,12 @@ again only to say WINDOW_EXPIRED, to explain or to report. Packed here they take
 How: each month (YYYY-MM of the lists' ie_date) has a Zstandard dictionary trained on its own lists
 (archive_months). Each list is one JSON document {table: rows} packed against it (archived_lists): the list and its
 items, receipts and cancellations, the returns in force naming its invtNo with their lines, receipts and claims, and
-the journal entries of all of them (MOVES); archived_returns finds a list by a return's coElNo. Decisions stay where
-they are. A list with a line PENDING stays in force (the backlog is chased from it). Nothing changes for the law: a
+the journal entries of all of them, and every decision version of those returns' lines (MOVES); archived_returns
+finds a list by a return's coElNo. A list with a line PENDING stays in force (the backlog is chased from it). Nothing changes for the law: a
 night that touches an archived list or return (a new version, a receipt, a cancellation, a claim, a return naming
 the list, a reassess) puts its document back first (`bring_back`), rows as they were, and decides on the same ledger
-as if it had never moved; the next `archive` packs it again. Reports and `check` read what they need where it is.
+as if it had never moved; the next `archive` packs it again. `explain`, `report --batch` and `check` read what they
+need where it is (archived_returns, archived_documents); `reassess` puts back what it decides again.
 """
 from __future__ import annotations
 
@@ -98,6 +99,7 @@ MOVES = (
     ("return_receipts", "co_el_no", ("return",), None),
     ("claims", "co_el_no", ("return",), None),
     ("claim_items", "co_el_no", ("return",), None),
+    ("decisions", "co_el_no", ("return",), None),
     ("journal", "record_key", ("key",), "CEB603"),
     ("journal", "record_key", ("key",), "CEB604"),
     ("journal", "record_key", ("key", "invt"), "CEB605"),
@@ -182,8 +184,8 @@ def _pack(ledger, month: str, list_keys: list, raw: bytes, done: MonthArchived) 
             items += len(doc.get("export_items", ()))
             done.packed_bytes += len(packed)
         ledger.executemany("INSERT INTO archived_lists (list_key, invt_no, month, packed) VALUES (?, ?, ?, ?)", rows)
-        ledger.executemany("INSERT INTO archived_returns (co_el_no, list_key) VALUES (?, ?)",
-                           list(keys["return"].items()))
+        ledger.executemany("INSERT INTO archived_returns (co_el_no, list_key, return_date) VALUES (?, ?, ?)",
+                           [(co, key, _return_date(docs[key], co)) for co, key in keys["return"].items()])
         ledger.executemany("INSERT INTO archived_certificates (certificate_no, list_key) VALUES (?, ?) "
                            "ON CONFLICT DO NOTHING", _certificates(docs))
         for table, column, kind, owner in reversed(list(_moving(keys))):
@@ -198,6 +200,12 @@ def _certificates(docs: dict) -> list:
     """(certificate number, list key) of the claims packed with these lists."""
     return [(c["certificate_no"], key) for key, doc in docs.items() for c in doc.get("claims", ())
             if c.get("certificate_no")]
+
+
+def _return_date(doc: dict, co_el_no: str) -> str | None:
+    """The return date of a packed return's lines in force (None: none is): what `reassess --since` selects by."""
+    dates = [d["return_date"] for d in doc.get("decisions", ()) if d["co_el_no"] == co_el_no and d["status"] == "current"]
+    return max(dates) if dates else None
 
 
 def _delete(ledger, table: str, column: str, kind: str | None, values: list) -> None:
@@ -357,8 +365,10 @@ def archived_items(ledger, invt_nos) -> dict:
 
 
 def archived_returns(ledger, co_el_nos) -> dict:
-    """coElNo -> {"return_apps": its row, "claims": its claim's row or None}, for the archived returns among these
-    (for reports, which write nothing)."""
+    """coElNo -> what was packed of it, for the archived returns among these, read where they are (for `explain` and
+    reports, which write nothing): {"return_apps": its row, "claims": its claim's row or None, "decisions": every
+    version of its lines' decisions, "invt_no": the invtNo of the list packed with it, "items": gnum -> that list's
+    export_items row}; rows by name."""
     if not has_archive(ledger):
         return {}
     wanted = set(co_el_nos)
@@ -366,10 +376,23 @@ def archived_returns(ledger, co_el_nos) -> dict:
     for r in _archived(ledger, co_el_nos=list(wanted)).values():
         doc = _unpack(ledger, r["month"], r["packed"], dictionaries)
         claims = {c["co_el_no"]: c for c in doc.get("claims", ())}
+        items = {i["gnum"]: i for i in doc.get("export_items", ())}
         for a in doc.get("return_apps", ()):
             if a["co_el_no"] in wanted:
-                out[a["co_el_no"]] = {"return_apps": a, "claims": claims.get(a["co_el_no"])}
+                out[a["co_el_no"]] = {"return_apps": a, "claims": claims.get(a["co_el_no"]), "items": items,
+                                      "invt_no": doc["export_lists"][0]["invt_no"],
+                                      "decisions": [d for d in doc.get("decisions", ())
+                                                    if d["co_el_no"] == a["co_el_no"]]}
     return out
+
+
+def archived_documents(ledger):
+    """Every archived list's document ({table: rows}), one at a time (for `check`, which reads it all)."""
+    if not has_archive(ledger):
+        return
+    dictionaries: dict = {}
+    for month, packed in ledger.stream("SELECT month, packed FROM archived_lists"):
+        yield _unpack(ledger, month, packed, dictionaries)
 
 
 def totals(ledger) -> tuple[int, int]:

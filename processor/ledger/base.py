@@ -19,7 +19,7 @@ from .store import CHUNK_KEYS, StoreResult  # noqa: F401 - the interface
 from .tables import DECISIONS, Table
 
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 CHECK_TABLE_S = 2.0  # a table whose storage check takes longer is left to `processor check` (check_storage)
 SLOW_CHECK = "storage_check_left_out:"  # ledger_meta: such a table, with the seconds its check took
 GROWN_ROWS = 5000  # rows a batch adds to a table before its statistics are refreshed (dialect.analyze)
@@ -109,6 +109,8 @@ MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger i
           "decision = 'PENDING'",),
     "5": _to_6,  # statements that depend on the backend
     "6": _to_7,
+    # 8: an archived list packs the decisions of its returns' lines too; archived_returns keeps their return date
+    "7": ("ALTER TABLE archived_returns ADD COLUMN return_date TEXT",),
 }
 
 

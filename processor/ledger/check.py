@@ -2,13 +2,14 @@
 
 A batch runs the backend's quick check before it writes (Ledger.check_storage); this is the slow, thorough
 one, for a broker to run weekly or after a scare: SQLite's integrity_check, then what no storage check sees:
-quantities held within what was exported, and every revision pointing at a batch that reported its line.
+quantities held within what was exported (in the archive too: each archived list with its lines' decisions), and
+every revision in force pointing at a batch that reported its line.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
-from .archive import archived_items, has_archive
+from .archive import archived_documents, archived_items, has_archive
 
 HOLDING = ("EXEMPT", "PENDING")  # decisions that hold their quantity against the export item (CONTRACT.md 6)
 
@@ -44,16 +45,31 @@ def held_beyond_export(ledger, limit: int = 100) -> list[str]:
             archived.add(invt)
         for key, item in archived_items(ledger, archived).items():
             exported[key] = (Decimal(item["qty"]), Decimal(item["qty1"]))
+    _beyond(sums, exported, out, limit)
+    for doc in archived_documents(ledger):  # an archived list with the decisions of its returns' lines
+        if len(out) >= limit:
+            break
+        invt = doc["export_lists"][0]["invt_no"]
+        sums, exported = {}, {(invt, i["gnum"]): (Decimal(i["qty"]), Decimal(i["qty1"]))
+                              for i in doc.get("export_items", ())}
+        for d in doc.get("decisions", ()):
+            if d["status"] == "current" and d["decision"] in HOLDING and d["invt_no"] == invt:
+                held = sums.setdefault((invt, d["gnum"]), [Decimal(0), Decimal(0)])
+                held[0] += Decimal(d["qty"])
+                held[1] += Decimal(d["qty1"])
+        _beyond(sums, exported, out, limit)
+    return out
+
+
+def _beyond(sums: dict, exported: dict, out: list, limit: int) -> None:
+    """Into `out`, the export items of `exported` ((invtNo, gnum) -> qty, qty1) whose `sums` held exceed them."""
     for key, (q, q1) in sorted(sums.items()):
-        if key not in exported:
+        if key not in exported or len(out) >= limit:
             continue
         eq, eq1 = exported[key]
         if q > eq or q1 > eq1:
             out.append(f"export item invtNo {key[0]} gnum {key[1]}: lines in force hold {q} ({q1}) of {eq} ({eq1}) "
                        "exported")
-            if len(out) >= limit:
-                break
-    return out
 
 
 def revisions_unanchored(ledger, limit: int = 100) -> list[str]:

@@ -20,13 +20,16 @@ PREVIOUS = ("d.co_el_no", "d.gnum", "d.version", "d.decision", "d.reasons", "d.f
 LATEST = "status IN ('current', 'withdrawn')"  # a line's latest decision version (older ones: superseded)
 HOLDING = "status = 'current' AND decision IN ('EXEMPT', 'PENDING')"
 QUEUE = ("invt_no", "gnum", "co_el_no", "waits", "cause")
+# a batch_decisions row (`b`) whose decision version is not in `decisions`: `archive` has packed it
+NOT_IN_FORCE = ("NOT EXISTS (SELECT 1 FROM decisions d WHERE d.co_el_no = b.co_el_no AND d.gnum = b.gnum AND "
+                "d.version = b.version)")
 # What a report reads besides the decision's own columns: the return's parties, the claim's reason, and the
 # decision and amounts of the version before (for the net change a file makes: sinks/reconciliation.py).
+PREV_AMOUNTS = ("customs_value_cny", "import_duty", "consumption_tax", "import_vat", "export_duty_refund",
+                "backpay_vat", "backpay_ct")
 REPORT_EXTRA = (("r.ebc_code", "ebc_code"), ("r.ebp_code", "ebp_code"), ("c.reason_code", "claim_reason"),
                 ("i.currency", "price_currency"), ("i.gname", "gname"),
-                ("p.decision", "prev_decision"), *((f"p.{m}", f"prev_{m}") for m in (
-                    "customs_value_cny", "import_duty", "consumption_tax", "import_vat", "export_duty_refund",
-                    "backpay_vat", "backpay_ct")))
+                ("p.decision", "prev_decision"), *((f"p.{m}", f"prev_{m}") for m in PREV_AMOUNTS))
 
 
 def _from_archive(ledger, row: dict, looked: set, found: dict) -> None:
@@ -86,9 +89,13 @@ class DecisionStore:
     def touch_all(self, batch_id: str, since: str | None) -> None:
         """processor reassess: every return with a line decided, whose return date is on or after `since`."""
         where = "" if since is None else " AND return_date >= ?"
+        params = (batch_id,) if since is None else (batch_id, since)
         self.ledger.execute("INSERT INTO batch_touched (batch_id, co_el_no) SELECT DISTINCT ?, co_el_no FROM "
-                            f"decisions WHERE status = 'current'{where} ON CONFLICT DO NOTHING",
-                            (batch_id,) if since is None else (batch_id, since))
+                            f"decisions WHERE status = 'current'{where} ON CONFLICT DO NOTHING", params)
+        if has_archive(self.ledger):  # archived lines too: deciding them puts their lists back (fetch_returns)
+            self.ledger.execute("INSERT INTO batch_touched (batch_id, co_el_no) SELECT ?, co_el_no FROM "
+                                f"archived_returns WHERE return_date IS NOT NULL{where} ON CONFLICT DO NOTHING",
+                                params)
 
     # -- reading the inputs of decisions: raw rows here, facts built by the pure build_* below ------------
     def fetch_returns(self, co_el_nos) -> tuple[list, list]:
@@ -254,6 +261,10 @@ class DecisionStore:
                                    "ORDER BY started_at DESC, batch_id DESC LIMIT 1", list(echoes))
         if not origin:
             return 0
+        if has_archive(self.ledger):  # what the night reported and `archive` has packed since comes back to be read
+            bring_back(self.ledger, co_el_nos=[r[0] for r in self.ledger.query(
+                f"SELECT DISTINCT b.co_el_no FROM batch_decisions b WHERE b.batch_id = ? AND {NOT_IN_FORCE}",
+                (origin[0][0],))])
         again = self.ledger.query(
             "SELECT bd.co_el_no, bd.gnum, bd.version, d.version FROM batch_decisions bd JOIN decisions d ON "
             f"d.co_el_no = bd.co_el_no AND d.gnum = bd.gnum AND d.{LATEST} "
@@ -273,23 +284,60 @@ class DecisionStore:
 
     def of_batch(self, batch_id: str):
         """The decisions a batch reports (REPORTED columns and REPORT_EXTRA, by name), in report order (return
-        date, coElNo, gnum, text by code point whatever the database's locale), streamed."""
+        date, coElNo, gnum, text by code point whatever the database's locale), streamed; those archived since
+        are read from the archive into a temporary table (_archived_report) and streamed with the others."""
         order = self.ledger.code_point_order
         names = (*REPORTED, *(n for _c, n in REPORT_EXTRA))
         archived, looked, found = has_archive(self.ledger), set(), {}
-        for r in self.ledger.stream(
-                f"SELECT {', '.join('d.' + c for c in REPORTED)}, {', '.join(c for c, _n in REPORT_EXTRA)} "
+        live = (f"SELECT {', '.join('d.' + c for c in REPORTED)}, {', '.join(f'{c} AS {n}' for c, n in REPORT_EXTRA)} "
                 "FROM batch_decisions b JOIN decisions d ON d.co_el_no = b.co_el_no AND d.gnum = b.gnum AND "
                 "d.version = b.version LEFT JOIN return_apps r ON r.co_el_no = d.co_el_no "
                 "LEFT JOIN claims c ON c.co_el_no = d.co_el_no "
                 "LEFT JOIN export_lists l ON l.invt_no = d.invt_no "
                 "LEFT JOIN export_items i ON i.list_key = l.list_key AND i.gnum = d.gnum "
                 "LEFT JOIN decisions p ON p.co_el_no = d.co_el_no AND p.gnum = d.gnum AND p.version = d.version - 1 "
-                f"WHERE b.batch_id = ? ORDER BY d.return_date{order}, d.co_el_no{order}, d.gnum", (batch_id,)):
+                "WHERE b.batch_id = ?")
+        if archived and self._archived_report(batch_id, names):
+            query = (f"SELECT * FROM ({live} UNION ALL SELECT {', '.join(names)} FROM archived_report) u "
+                     f"ORDER BY return_date{order}, co_el_no{order}, gnum")
+        else:
+            query = f"{live} ORDER BY d.return_date{order}, d.co_el_no{order}, d.gnum"
+        for r in self.ledger.stream(query, (batch_id,)):
             row = dict(zip(names, r))
             if archived:
                 _from_archive(self.ledger, row, looked, found)
             yield row
+
+    def _archived_report(self, batch_id: str, names: tuple) -> int:
+        """The rows of a batch's report whose decisions have been archived since (with their return, claim, export
+        item and previous version, as of_batch joins them), into the temporary table archived_report; how many."""
+        missing = self.ledger.query(
+            f"SELECT b.co_el_no, b.gnum, b.version FROM batch_decisions b WHERE b.batch_id = ? AND {NOT_IN_FORCE}",
+            (batch_id,))
+        if not missing:
+            return 0
+        self.ledger.execute("DROP TABLE IF EXISTS archived_report")
+        self.ledger.execute("CREATE TEMP TABLE archived_report (" + ", ".join(
+            f"{n} {'INTEGER' if n in ('gnum', 'version') else 'TEXT'}" for n in names) + ")")
+        for i in range(0, len(missing), 500):
+            part = missing[i:i + 500]
+            packed = archived_returns(self.ledger, {co for co, _g, _v in part})
+            rows = []
+            for co, gnum, version in part:
+                doc = packed.get(co)
+                versions = {(d["gnum"], d["version"]): d for d in (doc or {}).get("decisions", ())}
+                d = versions.get((gnum, version))
+                if d is None:
+                    continue  # nowhere: `check` finds such a batch_decisions row
+                p = versions.get((gnum, version - 1), {})
+                claim = doc["claims"] or {}
+                item = doc["items"].get(gnum, {}) if doc["invt_no"] == d["invt_no"] else {}
+                rows.append((*(d[c] for c in REPORTED), doc["return_apps"]["ebc_code"], doc["return_apps"]["ebp_code"],
+                             claim.get("reason_code"), item.get("currency"), item.get("gname"), p.get("decision"),
+                             *(p.get(m) for m in PREV_AMOUNTS)))
+            self.ledger.executemany(f"INSERT INTO archived_report ({', '.join(names)}) VALUES "
+                                    f"({', '.join('?' * len(names))})", rows)
+        return len(missing)
 
     def pending(self, first: int | None = None):
         """Every PENDING line in force in the ledger (or the `first` of them), by window end (then return, gnum):
@@ -320,11 +368,22 @@ class DecisionStore:
                                                  {k[0] for k in keys}):
             if (co, gnum, version) in keys:
                 out[(co, gnum, version)] = unpack(trail)
+        missing = {k[0] for k in keys if k not in out}
+        for packed in (archived_returns(self.ledger, missing).values() if missing else ()):
+            for d in packed["decisions"]:
+                if (d["co_el_no"], d["gnum"], d["version"]) in keys:
+                    out[(d["co_el_no"], d["gnum"], d["version"])] = unpack(d["trail"])
         return out
 
     def of_return(self, co_el_no: str) -> list[dict]:
-        rows = self.ledger.query(f"{DECISIONS.select()} WHERE co_el_no = ? ORDER BY gnum, version", (co_el_no,))
-        return [unpacked(dict(zip(DECISIONS.columns, r))) for r in rows]
+        """Every decision version of a return's lines (by gnum, then version), archived ones read where they are."""
+        rows = [dict(zip(DECISIONS.columns, r)) for r in self.ledger.query(
+            f"{DECISIONS.select()} WHERE co_el_no = ? ORDER BY gnum, version", (co_el_no,))]
+        if not rows:
+            packed = archived_returns(self.ledger, [co_el_no]).get(co_el_no)
+            rows = sorted(({c: d[c] for c in DECISIONS.columns} for d in (packed or {}).get("decisions", ())),
+                          key=lambda d: (d["gnum"], d["version"]))
+        return [unpacked(r) for r in rows]
 
 
 def previous_of(d: dict) -> Previous:

@@ -295,9 +295,9 @@ CREATE TABLE IF NOT EXISTS batch_touched (
 
 -- Export lists whose every window has closed, moved here by `processor archive` (archive.py): one row per list,
 -- packed (Zstandard, against the dictionary of its export month): the list, its items, receipts and cancellations,
--- the returns in force naming it with their lines, receipts and claims, and the journal entries of all of them.
--- Decisions stay in `decisions`. A night that touches an archived list or return puts it back first; reports and
--- `check` read it here.
+-- the returns in force naming it with their lines, receipts and claims, the journal entries of all of them, and
+-- every decision version of those lines (schema 8; in schema 7 decisions stayed in `decisions`). A night that
+-- touches an archived list or return puts it back first; `explain`, reports and `check` read it here.
 CREATE TABLE IF NOT EXISTS archive_months (
     month       TEXT PRIMARY KEY,   -- YYYY-MM of the lists' export date (ie_date)
     dictionary  BLOB NOT NULL,      -- trained on the month's first lists; empty: packed without one
@@ -317,8 +317,9 @@ CREATE INDEX IF NOT EXISTS archived_lists_by_invt ON archived_lists (invt_no);
 -- The archived returns (those in force naming an archived list: packed with it), by coElNo: a night that reads
 -- something of one puts its list back.
 CREATE TABLE IF NOT EXISTS archived_returns (
-    co_el_no TEXT PRIMARY KEY,
-    list_key TEXT NOT NULL
+    co_el_no    TEXT PRIMARY KEY,
+    list_key    TEXT NOT NULL,
+    return_date TEXT                -- of its lines in force (`reassess --since` selects by it); NULL: none is
 ) WITHOUT ROWID;
 
 -- The certificates presented by archived claims: one presented again is a warning (settle.py, waiting), found
