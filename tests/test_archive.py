@@ -338,3 +338,32 @@ def test_what_a_rolled_back_file_put_back_is_archived_again(tmp_path):
     finally:
         ledger.rollback()
         ledger.close()
+
+
+def test_check_reads_the_decisions_packed_with_an_archived_list(tmp_path):
+    """`processor check` holds the archived decisions to the same invariant as those in force: a line archived
+    holding more than its export item is found in its packed document."""
+    import sqlite3
+
+    from processor.ledger import archive as packing
+
+    url = "sqlite:///" + str((tmp_path / "ledger.sqlite").resolve())
+    rc, _s, _ = run_batch(DEMO, tmp_path / "n1", "--init", ledger=url)
+    assert rc == 0 and archive(url).returncode == 0
+    checked = subprocess.run([*PROCESSOR, "check", "--ledger", url], cwd=ROOT, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
+    with sqlite3.connect(tmp_path / "ledger.sqlite") as conn:
+        for key, month, packed in conn.execute("SELECT list_key, month, packed FROM archived_lists").fetchall():
+            raw = conn.execute("SELECT dictionary FROM archive_months WHERE month = ?", (month,)).fetchone()[0]
+            doc = json.loads(packing._unpacker(raw).decompress(packed))
+            line = next((d for d in doc.get("decisions", ()) if d["decision"] == "EXEMPT" and d["status"] == "current"),
+                        None)
+            if line is not None:
+                break
+        assert line is not None
+        line["qty"] = line["qty1"] = "100000"
+        conn.execute("UPDATE archived_lists SET packed = ? WHERE list_key = ?",
+                     (packing._packer(raw).compress(packing._encode(doc)), key))
+    checked = subprocess.run([*PROCESSOR, "check", "--ledger", url], cwd=ROOT, capture_output=True, text=True)
+    assert checked.returncode == 1
+    assert f"export item invtNo {line['invt_no']} gnum {line['gnum']}: lines in force hold 100000" in checked.stdout
