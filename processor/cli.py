@@ -570,7 +570,7 @@ def explain(return_id: str, ledger_url: str | None, out_dir: Path | None, all_ve
 @click.option("--night", type=click.IntRange(min=1), default=None, metavar="N",
               help="Night N of consecutive nights on one ledger: keys unique across nights, exports dated the days "
                    "before night N, returns drawn from the 60 nights before it within 180 days (the first night: "
-                   "its own); the certificates missing from the claims of night N-2 come with new claims, but for "
+                   "its own); the certificates missing from the claims of night N-1 come with new claims, but for "
                    "one in 50.")
 @click.option("--night-days", type=click.IntRange(min=1), default=1, show_default=True, metavar="D",
               help="With --night: the days between consecutive nights (30: a month of exports a night).")

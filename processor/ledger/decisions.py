@@ -160,6 +160,7 @@ class DecisionStore:
     def qty_rejected(self, items) -> list:
         """(invtNo, gnum, coElNo, version) of the lines REJECTED with QTY_EXCEEDS_EXPORT on these export items."""
         wanted = set(items)
+        bring_back(self.ledger, invt_nos=list({i for i, _g in wanted}))  # the lines on an archived list are with it
         rows = self._in("SELECT invt_no, gnum, co_el_no, version, reasons FROM decisions WHERE status = 'current' AND "
                         "decision = 'REJECTED'", "invt_no", list({i for i, _g in wanted}))
         return [(i, g, co, v) for i, g, co, v, reasons in rows
