@@ -367,3 +367,23 @@ def test_check_reads_the_decisions_packed_with_an_archived_list(tmp_path):
     checked = subprocess.run([*PROCESSOR, "check", "--ledger", url], cwd=ROOT, capture_output=True, text=True)
     assert checked.returncode == 1
     assert f"export item invtNo {line['invt_no']} gnum {line['gnum']}: lines in force hold 100000" in checked.stdout
+
+
+def test_a_schema_7_ledger_is_upgraded_to_8_and_its_archive_read(tmp_path):
+    """Schema 8 adds archived_returns.return_date (for `reassess --since`): a schema-7 ledger gets the column when
+    opened, and what it archived stays readable."""
+    import sqlite3
+
+    url = "sqlite:///" + str((tmp_path / "ledger.sqlite").resolve())
+    rc, _s, _ = run_batch(DEMO, tmp_path / "n1", "--init", ledger=url)
+    assert rc == 0 and archive(url).returncode == 0
+    some = ledger_rows(url, "SELECT co_el_no FROM archived_returns ORDER BY co_el_no LIMIT 1")[0][0]
+    explained = _explain(url, some)
+    with sqlite3.connect(tmp_path / "ledger.sqlite") as conn:
+        conn.execute("ALTER TABLE archived_returns DROP COLUMN return_date")
+        conn.execute("UPDATE ledger_meta SET value = '7' WHERE name = 'schema_version'")
+    checked = subprocess.run([*PROCESSOR, "check", "--ledger", url], cwd=ROOT, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert ledger_rows(url, "SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [("8",)]
+    assert ledger_rows(url, "SELECT COUNT(*) FROM archived_returns WHERE return_date IS NULL")[0][0] > 0
+    assert _explain(url, some) == explained

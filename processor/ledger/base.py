@@ -67,6 +67,13 @@ def _to_7(ledger) -> list:
         s.startswith(f"CREATE {what} IF NOT EXISTS {name} ") for what, name in NEW_IN_7)]
 
 
+def _to_8(ledger) -> list:
+    """8: an archived list packs the decisions of its returns' lines too, and archived_returns keeps their return
+    date (`reassess --since`); a ledger upgraded from before 7 got the column with the table (_to_7)."""
+    have = {d[0] for d in ledger.execute("SELECT * FROM archived_returns WHERE 1 = 0").description}
+    return [] if "return_date" in have else ["ALTER TABLE archived_returns ADD COLUMN return_date TEXT"]
+
+
 NEW_IN_7 = (("TABLE", "archive_months"), ("TABLE", "archived_lists"), ("INDEX", "archived_lists_by_invt"),
             ("TABLE", "archived_returns"), ("TABLE", "archived_certificates"))
 _DECISION_COLUMNS = DECISIONS.columns  # as of schema 3
@@ -109,8 +116,7 @@ MIGRATIONS = {  # from a version to the next: statements that upgrade a ledger i
           "decision = 'PENDING'",),
     "5": _to_6,  # statements that depend on the backend
     "6": _to_7,
-    # 8: an archived list packs the decisions of its returns' lines too; archived_returns keeps their return date
-    "7": ("ALTER TABLE archived_returns ADD COLUMN return_date TEXT",),
+    "7": _to_8,
 }
 
 
