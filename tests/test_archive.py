@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from processor.ledger import open_ledger
-from processor.ledger.archive import last_closed_month
+from processor.ledger.archive import bring_back, last_closed_month
 
 from .helpers import ledger_rows, run_batch
 from .test_casebook import (CASES, DECIDING, NIGHTS, PARAMS, batches_of, compare_case, execute_all, judge,
@@ -110,6 +110,8 @@ def test_archive_changes_no_report_and_no_decision(ledger_url, tmp_path):
     explained = {co: _explain(ledger_url, co) for co in shown}
     in_force = ledger_rows(ledger_url, "SELECT COUNT(*) FROM export_items")[0][0]
     decisions = ledger_rows(ledger_url, "SELECT COUNT(*) FROM decisions")[0][0]
+    every_row = {t: sorted(ledger_rows(ledger_url, f"SELECT * FROM {t}"), key=repr)
+                 for t in ("decisions", "export_lists", "return_apps", "claims", "journal")}
 
     done = archive(ledger_url)
     assert done.returncode == 0, done.stderr
@@ -125,6 +127,14 @@ def test_archive_changes_no_report_and_no_decision(ledger_url, tmp_path):
     assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM decisions WHERE co_el_no IN "
                                    "(SELECT co_el_no FROM archived_returns)")[0][0] == 0
     assert ledger_rows(ledger_url, "SELECT COUNT(*) FROM decisions")[0][0] < decisions
+    ledger = open_ledger(ledger_url)
+    try:  # put back, every row is as it was (a decision's trail and citations packed again)
+        ledger.begin()
+        assert bring_back(ledger, list_keys=[r[0] for r in ledger.query("SELECT list_key FROM archived_lists")])
+        assert {t: sorted(ledger.query(f"SELECT * FROM {t}"), key=repr) for t in every_row} == every_row
+    finally:
+        ledger.rollback()
+        ledger.close()
 
     again = subprocess.run([*PROCESSOR, "report", "--batch", first, "--out", str(tmp_path / "again"), "--ledger",
                             ledger_url], cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -320,7 +330,7 @@ def test_a_certificate_presented_again_is_found_among_archived_claims(ledger_url
 def test_what_a_rolled_back_file_put_back_is_archived_again(tmp_path):
     """A file that fails after a list was put back for it is rolled back whole, the list with it: the rest of the
     night must know the archive holds it again (else a later return would find neither)."""
-    from processor.ledger.archive import bring_back, has_archive
+    from processor.ledger.archive import has_archive
 
     url = "sqlite:///" + str((tmp_path / "ledger.sqlite").resolve())
     rc, _s, _ = run_batch(DEMO, tmp_path / "n1", "--init", ledger=url)
@@ -370,8 +380,9 @@ def test_check_reads_the_decisions_packed_with_an_archived_list(tmp_path):
 
 
 def test_a_schema_7_ledger_is_upgraded_to_8_and_its_archive_read(tmp_path):
-    """Schema 8 adds archived_returns.return_date (for `reassess --since`): a schema-7 ledger gets the column when
-    opened, and what it archived stays readable."""
+    """Schema 8 adds archived_returns.return_date (for `reassess --since`) and makes archived_lists a rowid table
+    on SQLite: a schema-7 ledger is upgraded when opened, every packed list kept, and what it archived stays
+    readable."""
     import sqlite3
 
     url = "sqlite:///" + str((tmp_path / "ledger.sqlite").resolve())
@@ -379,11 +390,19 @@ def test_a_schema_7_ledger_is_upgraded_to_8_and_its_archive_read(tmp_path):
     assert rc == 0 and archive(url).returncode == 0
     some = ledger_rows(url, "SELECT co_el_no FROM archived_returns ORDER BY co_el_no LIMIT 1")[0][0]
     explained = _explain(url, some)
-    with sqlite3.connect(tmp_path / "ledger.sqlite") as conn:
+    lists = ledger_rows(url, "SELECT list_key, invt_no, month, packed FROM archived_lists ORDER BY list_key")
+    with sqlite3.connect(tmp_path / "ledger.sqlite") as conn:  # back to schema 7's form
         conn.execute("ALTER TABLE archived_returns DROP COLUMN return_date")
+        conn.executescript(
+            "CREATE TABLE v7 (list_key TEXT PRIMARY KEY, invt_no TEXT, month TEXT NOT NULL, packed BLOB NOT NULL) "
+            "WITHOUT ROWID; INSERT INTO v7 SELECT * FROM archived_lists; DROP TABLE archived_lists; "
+            "ALTER TABLE v7 RENAME TO archived_lists; CREATE INDEX archived_lists_by_invt ON archived_lists (invt_no);")
         conn.execute("UPDATE ledger_meta SET value = '7' WHERE name = 'schema_version'")
     checked = subprocess.run([*PROCESSOR, "check", "--ledger", url], cwd=ROOT, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert ledger_rows(url, "SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [("8",)]
     assert ledger_rows(url, "SELECT COUNT(*) FROM archived_returns WHERE return_date IS NULL")[0][0] > 0
+    assert ledger_rows(url, "SELECT list_key, invt_no, month, packed FROM archived_lists ORDER BY list_key") == lists
+    assert not ledger_rows(url, "SELECT sql FROM sqlite_master WHERE name = 'archived_lists'")[0][0].endswith("ROWID")
+    assert ledger_rows(url, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'archived_lists_by_invt'") == [(1,)]
     assert _explain(url, some) == explained

@@ -27,6 +27,7 @@ from functools import lru_cache
 import zstandard
 
 from ..law.window import add_months
+from .packing import PREFIX, pack, unpack
 
 GRACE_DAYS = 45  # after a month's last window ends: rest-day extensions (a week or so) and late messages
 DICTIONARY_BYTES = 64 * 1024
@@ -34,6 +35,8 @@ SAMPLE_LISTS = 5_000  # lists a month's dictionary is trained on
 CHUNK = 500  # keys per look-up (an IN list within any SQLite's parameter limit)
 TRANSACTION_LISTS = 20_000  # lists archived per transaction
 LEVEL = 9  # packing runs once a month, unpacking is as fast at any level
+PACKED_TEXTS = ("trail", "citations")  # decisions' columns packed one by one in force, as text in a document
+UNPACKED = "_unpacked"  # a packed decision row's key: which of them were packed in force
 
 
 # a list (`l`) with a line PENDING on it stays in force: the backlog is chased from it
@@ -132,8 +135,28 @@ def _documents(ledger, list_keys: list) -> tuple[dict, dict]:
     for table, column, kind, owner in _moving(keys):
         where = f"SELECT * FROM {table} WHERE " + ("" if kind is None else "kind = ? AND")
         for row in _named(ledger, where, column, list(owner), () if kind is None else (kind,)):
+            if table == "decisions":
+                _unpack_texts(row)
             docs[owner[row[column]]].setdefault(table, []).append(row)
     return docs, keys
+
+
+def _unpack_texts(row: dict) -> None:
+    """A decision's trail and citations as text in its document: packed one by one (packing.py) they are a third
+    of a packed list's bytes, as text the month's dictionary learns them (docs/storage.md). UNPACKED names the
+    columns to pack again when the row is put back (a row from before schema 6 holds them as text already)."""
+    packed = [c for c in PACKED_TEXTS if isinstance(row.get(c), str) and row[c].startswith(PREFIX)]
+    for c in packed:
+        row[c] = unpack(row[c])
+    if packed:
+        row[UNPACKED] = packed
+
+
+def _pack_texts(row: dict) -> dict:
+    """The row as `decisions` keeps it (_unpack_texts undone)."""
+    for c in row.pop(UNPACKED, ()):
+        row[c] = pack(row[c])
+    return row
 
 
 def _encode(doc: dict) -> bytes:
@@ -312,6 +335,7 @@ def bring_back(ledger, list_keys=(), invt_nos=(), co_el_nos=()) -> int:
     docs, dictionaries = {}, {}
     for key, r in found.items():
         doc = docs[key] = _unpack(ledger, r["month"], r["packed"], dictionaries)
+        doc["decisions"] = [_pack_texts(d) for d in doc.get("decisions", ())]
         for table, rows in doc.items():
             tables.setdefault(table, []).extend(rows)
         returns += [a["co_el_no"] for a in doc.get("return_apps", ())]

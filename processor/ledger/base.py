@@ -68,10 +68,24 @@ def _to_7(ledger) -> list:
 
 
 def _to_8(ledger) -> list:
-    """8: an archived list packs the decisions of its returns' lines too, and archived_returns keeps their return
-    date (`reassess --since`); a ledger upgraded from before 7 got the column with the table (_to_7)."""
-    have = {d[0] for d in ledger.execute("SELECT * FROM archived_returns WHERE 1 = 0").description}
-    return [] if "return_date" in have else ["ALTER TABLE archived_returns ADD COLUMN return_date TEXT"]
+    """8: an archived list packs the decisions of its returns' lines too, so that many a packed document is now
+    above a kilobyte: on SQLite archived_lists becomes a rowid table (a WITHOUT ROWID row above about 1 KB spills
+    to an overflow page of its own, mostly empty); archived_returns keeps the return date of the lines
+    (`reassess --since`). A ledger upgraded from before 7 got both as they are now (_to_7)."""
+    out = []
+    if "return_date" not in {d[0] for d in ledger.execute("SELECT * FROM archived_returns WHERE 1 = 0").description}:
+        out.append("ALTER TABLE archived_returns ADD COLUMN return_date TEXT")
+    if ledger.dialect.without_rowid and ledger.query(
+            "SELECT 1 FROM sqlite_master WHERE name = 'archived_lists' AND sql LIKE '%WITHOUT ROWID'"):
+        create = next(s for s in schema_statements(ledger.dialect)
+                      if s.startswith("CREATE TABLE IF NOT EXISTS archived_lists "))
+        columns = "list_key, invt_no, month, packed"
+        out += [create.replace("CREATE TABLE IF NOT EXISTS archived_lists (", "CREATE TABLE archived_lists_v8 ("),
+                f"INSERT INTO archived_lists_v8 ({columns}) SELECT {columns} FROM archived_lists",
+                "DROP TABLE archived_lists", "ALTER TABLE archived_lists_v8 RENAME TO archived_lists",
+                next(s for s in schema_statements(ledger.dialect)
+                     if s.startswith("CREATE INDEX IF NOT EXISTS archived_lists_by_invt "))]
+    return out
 
 
 NEW_IN_7 = (("TABLE", "archive_months"), ("TABLE", "archived_lists"), ("INDEX", "archived_lists_by_invt"),

@@ -306,12 +306,14 @@ CREATE TABLE IF NOT EXISTS archive_months (
     archived_at TEXT NOT NULL
 );
 
+-- A rowid table, not WITHOUT ROWID: a packed list with its returns' decisions is often above a kilobyte, and a
+-- WITHOUT ROWID row that long spills to an overflow page of its own, mostly empty (schema 8).
 CREATE TABLE IF NOT EXISTS archived_lists (
     list_key TEXT PRIMARY KEY,
     invt_no  TEXT,
     month    TEXT NOT NULL,
-    packed   BLOB NOT NULL      -- about 60 bytes an item (docs/storage.md)
-) WITHOUT ROWID;
+    packed   BLOB NOT NULL      -- about 160 bytes an item (docs/storage.md)
+);
 CREATE INDEX IF NOT EXISTS archived_lists_by_invt ON archived_lists (invt_no);
 
 -- The archived returns (those in force naming an archived list: packed with it), by coElNo: a night that reads
