@@ -10,10 +10,10 @@ How: each month (YYYY-MM of the lists' ie_date) has a Zstandard dictionary train
 (archive_months). Each list is one JSON document {table: rows} packed against it (archived_lists): the list and its
 items, receipts and cancellations, the returns in force naming its invtNo with their lines, receipts and claims, and
 the journal entries of all of them, and every decision version of those returns' lines (MOVES); archived_returns
-finds a list by a return's coElNo. A list with a line PENDING stays in force (the backlog is chased from it). Nothing changes for the law: a
-night that touches an archived list or return (a new version, a receipt, a cancellation, a claim, a return naming
-the list, a reassess) puts its document back first (`bring_back`), rows as they were, and decides on the same ledger
-as if it had never moved; the next `archive` packs it again. `explain`, `report --batch` and `check` read what they
+finds a list by a return's coElNo. A list with a line PENDING stays in force (the backlog is chased from it).
+Nothing changes for the law: a night that touches an archived list or return (a new version, a receipt, a
+cancellation, a claim, a return naming the list, a reassess) puts its document back first (`bring_back`), rows as
+they were, and decides on the same ledger as if it had never moved; the next `archive` packs it again. `explain`, `report --batch` and `check` read what they
 need where it is (archived_returns, archived_documents); `reassess` puts back what it decides again.
 """
 from __future__ import annotations
@@ -227,7 +227,8 @@ def _certificates(docs: dict) -> list:
 
 def _return_date(doc: dict, co_el_no: str) -> str | None:
     """The return date of a packed return's lines in force (None: none is): what `reassess --since` selects by."""
-    dates = [d["return_date"] for d in doc.get("decisions", ()) if d["co_el_no"] == co_el_no and d["status"] == "current"]
+    dates = [d["return_date"] for d in doc.get("decisions", ())
+             if d["co_el_no"] == co_el_no and d["status"] == "current"]
     return max(dates) if dates else None
 
 
