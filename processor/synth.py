@@ -541,12 +541,16 @@ def _returns(picks: list, night: int | None, day) -> tuple[list, list]:
         ret_day = day(spec, n)
         rets.append(ReturnSpec(co, spec, [(it.gnum, 1)], datetime.combine(ret_day, datetime.min.time())))
         reason = reasons[n % 4]
-        cert = f"CERT{n:010d}" if night is None else f"CERT{night:04d}{n:08d}"
         claims.append(ClaimSpec(co, spec.invt_no, f"{ret_day:%Y%m%d}", reason, [{"gnum": it.gnum}],
                                 self_declaration="SD-SYN" if reason == "UNSOLD" else None,
                                 return_record="RMA-SYN" if reason == "BUYER_RETURN" else None,
-                                certificate=("NOT_REFUNDED", cert) if n % NO_CERTIFICATE_EVERY else None))
+                                certificate=_certificate(night, n) if n % NO_CERTIFICATE_EVERY else None))
     return rets, claims
+
+
+def _certificate(night: int | None, n: int) -> tuple:
+    """The certificate of the `n`-th claim of a night (`night`: of consecutive nights)."""
+    return "NOT_REFUNDED", f"CERT{n:010d}" if night is None else f"CERT{night:04d}{n:08d}"
 
 
 def _night_returns(seed: int, night: int, items: int, returns: int, bad_every: int, days: int,
@@ -566,7 +570,7 @@ def _late_certificates(seed: int, night: int, items: int, returns: int, bad_ever
     late = []
     for n, claim in enumerate(claims, 1):
         if claim.certificate is None and n % (NO_CERTIFICATE_EVERY * NEVER_CERTIFIED_EVERY):
-            late.append(replace(claim, certificate=("NOT_REFUNDED", f"CERT{night:04d}{n:08d}")))
+            late.append(replace(claim, certificate=_certificate(night, n)))
     return late
 
 

@@ -13,8 +13,9 @@ the journal entries of all of them, and every decision version of those returns'
 finds a list by a return's coElNo. A list with a line PENDING stays in force (the backlog is chased from it).
 Nothing changes for the law: a night that touches an archived list or return (a new version, a receipt, a
 cancellation, a claim, a return naming the list, a reassess) puts its document back first (`bring_back`), rows as
-they were, and decides on the same ledger as if it had never moved; the next `archive` packs it again. `explain`, `report --batch` and `check` read what they
-need where it is (archived_returns, archived_documents); `reassess` puts back what it decides again.
+they were, and decides on the same ledger as if it had never moved; the next `archive` packs it again. `explain`,
+`report --batch` and `check` read what they need where it is (archived_returns, archived_documents); `reassess`
+puts back what it decides again.
 """
 from __future__ import annotations
 

@@ -247,8 +247,8 @@ class Ledger(Bookkeeping):
         if size_mb <= max_whole_mb:
             what, statement, table = "the whole ledger", self.dialect.quick_check, None
         else:
-            slow = {name[len(SLOW_CHECK):]: value for name, value in
-                    self.query("SELECT name, value FROM ledger_meta WHERE name LIKE ?", (SLOW_CHECK + "%",))}
+            slow = {r[0][len(SLOW_CHECK):] for r in
+                    self.query("SELECT name FROM ledger_meta WHERE name LIKE ?", (SLOW_CHECK + "%",))}
             tables = [r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
             left = [t for t in tables if t in slow]
             turn = [t for t in tables if t not in slow] or tables

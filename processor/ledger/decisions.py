@@ -9,7 +9,7 @@ from decimal import Decimal
 from ..law.facts import Decision, ExportFacts, Held, LineFacts
 from ..law.redecide import REFERENCE, WITHDRAWN, Previous, export_state, waits_for_reference
 from ..records import Claim, ClaimItem
-from .archive import archived_items, archived_returns, bring_back, has_archive
+from .archive import CHUNK as ARCHIVE_CHUNK, archived_items, archived_returns, bring_back, has_archive
 from .packing import pack, unpack, unpacked
 from .tables import (BATCH_DECISIONS, CLAIM_ITEMS, CLAIMS, DECISIONS, EXPORT_FACTS, EXPORT_FACTS_FROM, LINE_FACTS,
                      LINE_FACTS_FROM, REPORTED, from_row, to_ledger)
@@ -39,14 +39,18 @@ def _from_archive(ledger, row: dict, looked: set, found: dict) -> None:
         found.update({("r", co): r for co, r in archived_returns(ledger, [row["co_el_no"]]).items()})
     ret = found.get(("r", row["co_el_no"]))
     if row["ebc_code"] is None and ret is not None:
-        row["ebc_code"], row["ebp_code"] = ret["return_apps"]["ebc_code"], ret["return_apps"]["ebp_code"]
-        row["claim_reason"] = ret["claims"]["reason_code"] if ret["claims"] else None
+        row["ebc_code"], row["ebp_code"], row["claim_reason"] = _parties(ret)
     if row["gname"] is None and row["invt_no"] and ("i", row["invt_no"]) not in looked:
         looked.add(("i", row["invt_no"]))
         found.update(archived_items(ledger, [row["invt_no"]]))
     item = found.get((row["invt_no"], row["gnum"]))
     if row["gname"] is None and item is not None:
         row["price_currency"], row["gname"] = item["currency"], item["gname"]
+
+
+def _parties(ret: dict) -> tuple:
+    """(ebcCode, ebpCode, the claim's reason or None) of a packed return (archive.archived_returns)."""
+    return ret["return_apps"]["ebc_code"], ret["return_apps"]["ebp_code"], (ret["claims"] or {}).get("reason_code")
 
 
 class DecisionStore:
@@ -160,9 +164,10 @@ class DecisionStore:
     def qty_rejected(self, items) -> list:
         """(invtNo, gnum, coElNo, version) of the lines REJECTED with QTY_EXCEEDS_EXPORT on these export items."""
         wanted = set(items)
-        bring_back(self.ledger, invt_nos=list({i for i, _g in wanted}))  # the lines on an archived list are with it
+        invts = list({i for i, _g in wanted})
+        bring_back(self.ledger, invt_nos=invts)  # the lines on an archived list are with it
         rows = self._in("SELECT invt_no, gnum, co_el_no, version, reasons FROM decisions WHERE status = 'current' AND "
-                        "decision = 'REJECTED'", "invt_no", list({i for i, _g in wanted}))
+                        "decision = 'REJECTED'", "invt_no", invts)
         return [(i, g, co, v) for i, g, co, v, reasons in rows
                 if (i, g) in wanted and "QTY_EXCEEDS_EXPORT" in reasons.split(";")]
 
@@ -320,8 +325,8 @@ class DecisionStore:
         self.ledger.execute("DROP TABLE IF EXISTS archived_report")
         self.ledger.execute("CREATE TEMP TABLE archived_report (" + ", ".join(
             f"{n} {'INTEGER' if n in ('gnum', 'version') else 'TEXT'}" for n in names) + ")")
-        for i in range(0, len(missing), 500):
-            part = missing[i:i + 500]
+        for i in range(0, len(missing), ARCHIVE_CHUNK):
+            part = missing[i:i + ARCHIVE_CHUNK]
             packed = archived_returns(self.ledger, {co for co, _g, _v in part})
             rows = []
             for co, gnum, version in part:
@@ -331,11 +336,9 @@ class DecisionStore:
                 if d is None:
                     continue  # nowhere: `check` finds such a batch_decisions row
                 p = versions.get((gnum, version - 1), {})
-                claim = doc["claims"] or {}
                 item = doc["items"].get(gnum, {}) if doc["invt_no"] == d["invt_no"] else {}
-                rows.append((*(d[c] for c in REPORTED), doc["return_apps"]["ebc_code"], doc["return_apps"]["ebp_code"],
-                             claim.get("reason_code"), item.get("currency"), item.get("gname"), p.get("decision"),
-                             *(p.get(m) for m in PREV_AMOUNTS)))
+                rows.append((*(d[c] for c in REPORTED), *_parties(doc), item.get("currency"), item.get("gname"),
+                             p.get("decision"), *(p.get(m) for m in PREV_AMOUNTS)))
             self.ledger.executemany(f"INSERT INTO archived_report ({', '.join(names)}) VALUES "
                                     f"({', '.join('?' * len(names))})", rows)
         return len(missing)
