@@ -97,6 +97,17 @@ def fresh_ledger(backend: str, directory: Path):
         raise ValueError(backend)
 
 
+def rows_kept_are_the_rows(url: str) -> dict:
+    """The rows kept for each record table (summary.json's ledger_totals, Bookkeeping.counted) are the rows it has,
+    and every record table is kept once a batch has committed; returns them."""
+    kept = {name.split(":", 1)[1]: int(v) for name, v in
+            ledger_rows(url, "SELECT name, value FROM ledger_meta WHERE name LIKE ?", "rows_in_force:%")}
+    if ledger_rows(url, "SELECT COUNT(*) FROM batch_summaries")[0][0]:
+        assert len(kept) == 9, kept
+    assert kept == {t: ledger_rows(url, f"SELECT COUNT(*) FROM {t}")[0][0] for t in kept}
+    return kept
+
+
 def ledger_rows(url: str, sql: str, *params) -> list[tuple]:
     """The rows of a query on the ledger at `url`, through the ledger's own API (`?` markers, either backend)."""
     from processor.ledger import open_ledger

@@ -22,7 +22,7 @@ import pytest
 from processor.ledger import open_ledger
 from processor.ledger.archive import bring_back, last_closed_month
 
-from .helpers import ledger_rows, run_batch
+from .helpers import ledger_rows, rows_kept_are_the_rows, run_batch
 from .test_casebook import (CASES, DECIDING, NIGHTS, PARAMS, batches_of, compare_case, execute_all, judge,
                             _speaks)
 
@@ -42,9 +42,11 @@ ARCHIVED_AFTER_STEPS: list = []  # lists in the archive after each casebook step
 
 def _archive_all(ledger: Path) -> None:
     url = "sqlite:///" + str(ledger.resolve())
+    rows_kept_are_the_rows(url)  # what the step wrote and deleted
     done = archive(url)
     assert done.returncode == 0, done.stderr
     ARCHIVED_AFTER_STEPS.append(ledger_rows(url, "SELECT COUNT(*) FROM archived_lists")[0][0])
+    rows_kept_are_the_rows(url)  # and what the archive moved
 
 
 @pytest.fixture(scope="module")

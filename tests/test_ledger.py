@@ -13,7 +13,7 @@ from processor import synth
 from processor.ledger import base as ledger_base
 
 from .conftest import DEMO
-from .helpers import ceb603_text, export_list, ledger_rows, quarantine_rows, run_batch
+from .helpers import ceb603_text, export_list, ledger_rows, quarantine_rows, rows_kept_are_the_rows, run_batch
 
 
 def night(tmp_path, name, files: dict):
@@ -123,6 +123,7 @@ def test_return_versions_change_and_delete(tmp_path, ledger_url):
     returns_file(n4 / "r.xml", [synth.ReturnSpec("R-1", spec, [(1, 2)], t.replace(hour=13), app_type="3")])
     run_batch(n4, out, ledger=ledger_url)
     assert ledger_rows(ledger_url, "SELECT withdrawn FROM return_apps") == [("deleted by the sender (appType 3)",)]
+    assert rows_kept_are_the_rows(ledger_url)["return_lines"] == 1  # the lines each version replaced went
 
 
 def test_conflicting_resend_is_quarantined(tmp_path, ledger_url):
@@ -182,6 +183,7 @@ def test_later_claim_replaces_earlier(tmp_path, ledger_url):
     code, s, _ = run_batch(n, out, ledger=ledger_url)
     assert s["inputs"]["ReturnClaims"]["records"]["duplicates"] == 1
     assert ledger_rows(ledger_url, "SELECT reason_code FROM claims") == [("BUYER_RETURN",)]
+    assert rows_kept_are_the_rows(ledger_url)["claims"] == 1  # the earlier claim's rows went
 
 
 def test_a_file_that_fails_to_store_is_kept_whole_or_not_at_all(tmp_path, monkeypatch, ledger_url):
@@ -206,6 +208,7 @@ def test_a_file_that_fails_to_store_is_kept_whole_or_not_at_all(tmp_path, monkey
     assert s["accounting_balanced"]
     rows = quarantine_rows(out)
     assert len(rows) == 1 and rows[0]["file"] == "b.xml" and "simulated" in rows[0]["problem"]
+    assert s["ledger_totals"]["export_lists"] == rows_kept_are_the_rows(ledger_url)["export_lists"] == 2
 
 
 def test_a_batch_that_cannot_complete_commits_nothing(tmp_path, monkeypatch, ledger_url):
@@ -239,3 +242,45 @@ def test_bad_ledger_url_is_a_usage_error(tmp_path, url):
     inbox = night(tmp_path, "n", {"a.xml": ceb603_text([export_list(50)])})
     code, _s, output = run_batch(inbox, tmp_path / "out", "--ledger", url)
     assert code == 2
+
+
+def test_rows_in_force_are_kept_as_they_come_and_go_and_check_finds_a_count_astray(ledger_url, tmp_path):
+    """summary.json's ledger_totals come from counts each write keeps (Bookkeeping.counted), not from counting the
+    tables (a minute a night at 27M items): a ledger from before them is counted once; nights that add and replace
+    keep them right; a count gone astray is a finding of `processor check`, with both figures."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    rc, first, _ = run_batch(DEMO, tmp_path / "n1", "--init", ledger=ledger_url)
+    assert rc == 0
+    tables = list(first["ledger_totals"])[:9]
+    counted = {t: ledger_rows(ledger_url, f"SELECT COUNT(*) FROM {t}")[0][0] for t in tables}
+    assert {t: first["ledger_totals"][t] for t in tables} == counted and counted["export_items"] > 0
+    # a ledger from before the counts were kept: counted once, by the next night
+    from processor.ledger import open_ledger
+    ledger = open_ledger(ledger_url)
+    try:
+        ledger.begin()
+        ledger.execute("DELETE FROM ledger_meta WHERE name LIKE ?", ("rows_in_force:%",))
+        ledger.commit()
+    finally:
+        ledger.close()
+    rc, again, _ = run_batch(DEMO, tmp_path / "n2", ledger=ledger_url)
+    assert rc == 0 and {t: again["ledger_totals"][t] for t in tables} == counted
+    ok = subprocess.run([sys.executable, "-m", "processor.cli", "check", "--ledger", ledger_url], cwd=ROOT,
+                        capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    ledger = open_ledger(ledger_url)
+    try:
+        ledger.begin()
+        ledger.execute("UPDATE ledger_meta SET value = '7' WHERE name = 'rows_in_force:export_items'")
+        ledger.commit()
+    finally:
+        ledger.close()
+    astray = subprocess.run([sys.executable, "-m", "processor.cli", "check", "--ledger", ledger_url], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert astray.returncode != 0
+    assert f"rows_in_force:export_items: 7 rows kept, the table has {counted['export_items']}" in (
+        astray.stdout + astray.stderr)

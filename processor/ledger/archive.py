@@ -236,8 +236,9 @@ def _return_date(doc: dict, co_el_no: str) -> str | None:
 def _delete(ledger, table: str, column: str, kind: str | None, values: list) -> None:
     for i in range(0, len(values), CHUNK):
         part = values[i:i + CHUNK]
-        ledger.execute(f"DELETE FROM {table} WHERE {'' if kind is None else 'kind = ? AND '}{column} IN "
-                       f"({','.join('?' * len(part))})", ([] if kind is None else [kind]) + part)
+        ledger.counted(table, -ledger.execute(
+            f"DELETE FROM {table} WHERE {'' if kind is None else 'kind = ? AND '}{column} IN "
+            f"({','.join('?' * len(part))})", ([] if kind is None else [kind]) + part).rowcount)
 
 
 def _in_transaction(ledger, work):
@@ -348,6 +349,7 @@ def bring_back(ledger, list_keys=(), invt_nos=(), co_el_nos=()) -> int:
         for columns, rows in _by_columns(tables.get(table, ())).items():
             ledger.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                                [tuple(r[c] for c in columns) for r in rows])
+            ledger.counted(table, len(rows))
     _delete(ledger, "archived_returns", "co_el_no", None, returns)
     ledger.executemany("DELETE FROM archived_certificates WHERE certificate_no = ? AND list_key = ?",
                        _certificates(docs))

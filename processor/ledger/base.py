@@ -196,6 +196,7 @@ class Ledger(Bookkeeping):
             with self.conn.cursor().copy(f"COPY {table.name} ({', '.join(table.columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+        self.counted(table.name, len(rows))
         if self.dialect.analyze is not None:
             self._grown(table.name, len(rows))
 

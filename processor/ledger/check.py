@@ -3,13 +3,16 @@
 A batch runs the backend's quick check before it writes (Ledger.check_storage); this is the slow, thorough
 one, for a broker to run weekly or after a scare: SQLite's integrity_check, then what no storage check sees:
 quantities held within what was exported (in the archive too: each archived list with its lines' decisions), and
-every revision in force pointing at a batch that reported its line.
+every revision in force pointing at a batch that reported its line, and the rows kept for each record table
+(summary.json's ledger_totals) as many as the table has.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
 from .archive import archived_documents, archived_items, has_archive
+from .bookkeeping import ROWS
+from .tables import RECORD_TABLES
 
 HOLDING = ("EXEMPT", "PENDING")  # decisions that hold their quantity against the export item (CONTRACT.md 6)
 
@@ -82,9 +85,16 @@ def revisions_unanchored(ledger, limit: int = 100) -> list[str]:
             for co, gnum, v, b in rows]
 
 
+def counts_astray(ledger) -> list[str]:
+    """Record tables whose rows kept in ledger_meta (Bookkeeping.counted) are not the rows they have."""
+    kept = ledger.query("SELECT name, value FROM ledger_meta WHERE name LIKE ?", (ROWS + "%",))
+    return [f"ledger_meta {name}: {value} rows kept, the table has {n}" for name, value in kept
+            if name[len(ROWS):] in RECORD_TABLES and (n := ledger.count(name[len(ROWS):])) != int(value)]
+
+
 def check(ledger) -> list[str]:
     """Every problem found, storage first (the invariants are not looked at in a damaged ledger)."""
     problems = storage_problems(ledger)
     if problems:
         return problems
-    return held_beyond_export(ledger) + revisions_unanchored(ledger)
+    return held_beyond_export(ledger) + revisions_unanchored(ledger) + counts_astray(ledger)

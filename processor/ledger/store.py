@@ -144,9 +144,12 @@ def _store_versioned(ledger, fresh, batch_id, result, *, head: Table, child: Tab
             owners[rec.invt_no] = key
         pending[key] = p
         outcomes.append("current")
+    gone = [0, 0]
     for k in replace:  # superseded in-force versions: their rows go (their journal entries stay as stored)
-        ledger.execute(f"DELETE FROM {child.name} WHERE {key_column} = ?", (k,))
-        ledger.execute(f"DELETE FROM {head.name} WHERE {key_column} = ?", (k,))
+        gone[0] += ledger.execute(f"DELETE FROM {child.name} WHERE {key_column} = ?", (k,)).rowcount
+        gone[1] += ledger.execute(f"DELETE FROM {head.name} WHERE {key_column} = ?", (k,)).rowcount
+    ledger.counted(child.name, -gone[0])
+    ledger.counted(head.name, -gone[1])
     ledger.append(head, [head_row(p, batch_id) for p in pending.values()])
     ledger.append(child, [row for key, p in pending.items() for row in child_rows(p.record, key)])
     # records replaced later in the same chunk are superseded
@@ -228,8 +231,9 @@ def store_claims(ledger, fresh, batch_id, result):
     for i in range(0, len(keys), CHUNK_KEYS):
         part = keys[i:i + CHUNK_KEYS]
         marks = ",".join("?" * len(part))
-        ledger.execute(f"DELETE FROM claim_items WHERE co_el_no IN ({marks})", part)
-        ledger.execute(f"DELETE FROM claims WHERE co_el_no IN ({marks})", part)
+        ledger.counted("claim_items", -ledger.execute(f"DELETE FROM claim_items WHERE co_el_no IN ({marks})",
+                                                      part).rowcount)
+        ledger.counted("claims", -ledger.execute(f"DELETE FROM claims WHERE co_el_no IN ({marks})", part).rowcount)
     ledger.append(CLAIMS, [to_row(CLAIMS, p.record, content_hash=p.content_hash, batch_id=batch_id)
                            for p in latest.values()])
     ledger.append(CLAIM_ITEMS, [to_row(CLAIM_ITEMS, it, co_el_no=p.record.co_el_no)

@@ -64,6 +64,9 @@ DECISIONS = Table("decisions", (
     "waits"))
 # The decision's columns a report reads (the trail only `explain` does: it is most of a row's bytes).
 REPORTED = tuple(c for c in DECISIONS.columns if c != "trail")
+# The record tables: what the inputs put in the ledger, whose rows in force summary.json counts (ledger_totals).
+RECORD_TABLES = ("export_lists", "export_items", "list_receipts", "list_cancels", "return_apps", "return_lines",
+                 "return_receipts", "claims", "claim_items")
 
 # Facts the law reads, each field a column of one of two joined tables (l: the list, i: its item...).
 EXPORT_FACTS = tuple(("i." if f in EXPORT_ITEMS.columns else "l.") + f for f in _fields(ExportFacts))

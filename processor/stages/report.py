@@ -19,14 +19,12 @@ from ..sinks.words import URGENT_DAYS, days_left
 from ..sinks.files import CsvOut
 
 QUARANTINE_CSV_COLUMNS = ("batch_id", "file", "line", "kind", "record_key", "field", "problem", "expected")
-LEDGER_TABLES = ("export_lists", "export_items", "list_receipts", "list_cancels", "return_apps", "return_lines",
-                 "return_receipts", "claims", "claim_items")
 
 
 def ledger_totals(ledger) -> dict:
     """Rows in force in each of the ledger's record tables; with an archive, the export lists and items in it and
     how many lists this batch put back."""
-    out = {t: ledger.count(t) for t in LEDGER_TABLES}
+    out = ledger.rows_in_force()
     if has_archive(ledger) or getattr(ledger, "brought_back", 0):
         out["archived_export_lists"], out["archived_export_items"] = archive_totals(ledger)
         out["archived_lists_put_back"] = ledger.brought_back  # by this batch, which touched them
