@@ -282,7 +282,7 @@ class Batch:
                              reference=self.reference, settings=settings(self.params, self.reference),
                              files=(file_entry(f) for f in self.inputs),
                              views=LedgerViews(ledger, batch_id, started.date()))
-        totals = write_reports(staged, ledger, batch_id, header, stage)
+        totals = write_reports(staged, ledger, batch_id, header, stage, running=True)
         s = summary(ledger=ledger, batch_id=batch_id, started=started, finished=finished, inbox=str(self.inbox),
                     ledger_url=redact(self.ledger_url), parameters=self.parameters(),
                     files=(file_entry(f) for f in self.inputs),

@@ -288,10 +288,11 @@ class DecisionStore:
                                 [(batch_id, co, g, latest) for co, g, _v, latest in again])
         return len(again)
 
-    def of_batch(self, batch_id: str):
+    def of_batch(self, batch_id: str, running: bool = False):
         """The decisions a batch reports (REPORTED columns and REPORT_EXTRA, by name), in report order (return
         date, coElNo, gnum, text by code point whatever the database's locale), streamed; those archived since
-        are read from the archive into a temporary table (_archived_report) and streamed with the others."""
+        are read from the archive into a temporary table (_archived_report) and streamed with the others. Nothing
+        the batch `running` reports can have been archived since: it is not looked for."""
         order = self.ledger.code_point_order
         names = (*REPORTED, *(n for _c, n in REPORT_EXTRA))
         archived, looked, found = has_archive(self.ledger), set(), {}
@@ -303,7 +304,7 @@ class DecisionStore:
                 "LEFT JOIN export_items i ON i.list_key = l.list_key AND i.gnum = d.gnum "
                 "LEFT JOIN decisions p ON p.co_el_no = d.co_el_no AND p.gnum = d.gnum AND p.version = d.version - 1 "
                 "WHERE b.batch_id = ?")
-        if archived and self._archived_report(batch_id, names):
+        if archived and not running and self._archived_report(batch_id, names):
             query = (f"SELECT * FROM ({live} UNION ALL SELECT {', '.join(names)} FROM archived_report) u "
                      f"ORDER BY return_date{order}, co_el_no{order}, gnum")
         else:

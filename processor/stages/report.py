@@ -84,10 +84,11 @@ def report_files() -> tuple:
     return (*(s.file_name for s in decision_sinks()), "quarantine.csv", "summary.json", "processor.log")
 
 
-def write_reports(staged, ledger, batch_id: str, header: BatchHeader, stage=None) -> dict:
+def write_reports(staged, ledger, batch_id: str, header: BatchHeader, stage=None, running: bool = False) -> dict:
     """Stream the batch's decisions into every sink in one pass and its quarantine rows into
-    quarantine.csv; return the control totals. `stage` (progress.Stage) is told of the rows written."""
-    rows = DecisionStore(ledger).of_batch(batch_id)
+    quarantine.csv; return the control totals. `stage` (progress.Stage) is told of the rows written; `running`:
+    the batch is the one being run (not `report --batch`)."""
+    rows = DecisionStore(ledger).of_batch(batch_id, running)
     totals = write_decisions(decision_sinks(), staged, header, rows if stage is None else _told(rows, stage))
     with CsvOut(staged.path("quarantine.csv"), QUARANTINE_CSV_COLUMNS) as q_csv:
         for file_name, line, kind, key, fld, problem, expected in ledger.quarantined(batch_id):
