@@ -271,7 +271,8 @@ class Ledger(Bookkeeping):
         elif table is not None:
             self._meta(CHECK_TOOK + table, f"{took:.3f} {size_mb:.0f}")
         if left:
-            what += f"; left to `processor check` (each took, or would take, more than {table_s:g} s): {', '.join(left)}"
+            what += (f"; left to `processor check` (each took, or would take, more than {table_s:g} s): "
+                     f"{', '.join(left)}")
         return what
 
     def _next_to_check(self, turn: list, size_mb: float, table_s: float, left: list) -> str:
