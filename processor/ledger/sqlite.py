@@ -3,6 +3,7 @@ shared one is declared in dialect.py; this module connects and names a busy ledg
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -46,6 +47,32 @@ class SqliteLedger(Ledger):
             conn.close()
             raise
         return ledger
+
+    def query_within(self, text: str, seconds: float | None) -> list | None:
+        """A storage check stopped after `seconds` (None: when done): SQLite's check is one call that Python cannot
+        stop, so a timer interrupts the connection; only while the check runs (the lock), so that no later
+        statement of the batch is interrupted. The batch's transaction stays open, as it was."""
+        if seconds is None:
+            return self.query(text)
+        lock, running = threading.Lock(), [True]
+
+        def stop() -> None:
+            with lock:
+                if running[0]:
+                    self.conn.interrupt()
+
+        timer = threading.Timer(seconds, stop)
+        timer.start()
+        try:
+            return self.query(text)
+        except sqlite3.OperationalError as err:
+            if "interrupted" not in str(err):
+                raise
+            return None
+        finally:
+            with lock:
+                running[0] = False
+            timer.cancel()
 
     def begin(self) -> None:
         """BEGIN IMMEDIATE takes the write lock now: a second batch on the same ledger waits (--wait), then fails
