@@ -19,7 +19,7 @@ from ..batch import CHINA, Batch, BatchResult, Stopwatch, publish_reports
 from ..lake import Lake
 from ..law.redecide import RELEASED
 from ..ledger.decisions import REPORT_EXTRA
-from ..ledger.tables import DECISIONS, REPORTED
+from ..ledger.tables import DECISIONS, RECORD_TABLES, REPORTED
 from ..problems import ERROR, Notebook
 from ..progress import Progress
 from ..readers import FILE
@@ -475,6 +475,10 @@ class _Counts:
 
     def count(self, table: str) -> int:
         return self.tables.count_in_force(table)
+
+    def rows_in_force(self, tables=RECORD_TABLES) -> dict:
+        """summary.json's ledger_totals: the lake counts its rows in force (a partition per batch, no counter)."""
+        return {t: self.count(t) for t in tables}
 
 
 def _pickle_struct(column: str, key: str):
