@@ -262,17 +262,17 @@ class Ledger(Bookkeeping):
         if rows is None:  # stopped at the budget: the table is left out, unchecked
             self._meta(SLOW_CHECK + table, f"stopped at {table_s:g} s")
             left = sorted({*left, table})
-            return (f"nothing: table {table} stopped at {table_s:g} s (a ledger of {size_mb:,.0f} MB); left to "
-                    f"`processor check` (each took more than {table_s:g} s): {', '.join(left)}")
-        found = [" ".join(str(r[0]).split()) for r in rows]  # one line each
-        if found != ["ok"]:
-            raise LedgerCorrupt(f"{self.url}: the ledger is damaged (SQLite quick_check: {'; '.join(found[:3])}"
-                                + (f"; and {len(found) - 3} more" if len(found) > 3 else "") + "): restore it from a "
-                                "backup; `processor check` tells more")
-        took = time.perf_counter() - started
-        if table is not None and took > table_s:
-            self._meta(SLOW_CHECK + table, f"{took:.1f}")  # when all were slow: checked again
-            left = sorted({*left, table})
+            what = f"nothing: table {table} stopped at {table_s:g} s (a ledger of {size_mb:,.0f} MB)"
+        else:
+            found = [" ".join(str(r[0]).split()) for r in rows]  # one line each
+            if found != ["ok"]:
+                raise LedgerCorrupt(f"{self.url}: the ledger is damaged (SQLite quick_check: {'; '.join(found[:3])}"
+                                    + (f"; and {len(found) - 3} more" if len(found) > 3 else "") + "): restore it "
+                                    "from a backup; `processor check` tells more")
+            took = time.perf_counter() - started
+            if table is not None and took > table_s:
+                self._meta(SLOW_CHECK + table, f"{took:.1f}")  # when all were slow: checked again
+                left = sorted({*left, table})
         if left:
             what += f"; left to `processor check` (each took more than {table_s:g} s): {', '.join(left)}"
         return what

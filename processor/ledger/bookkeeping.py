@@ -98,11 +98,15 @@ class Bookkeeping:
             self.execute("UPDATE ledger_meta SET value = CAST(CAST(value AS BIGINT) + ? AS TEXT) WHERE name = ?",
                          (added, ROWS + table))
 
+    def rows_kept(self) -> dict:
+        """table -> the rows counted() keeps for it (the record tables kept so far)."""
+        kept = self.query("SELECT name, value FROM ledger_meta WHERE name LIKE ?", (ROWS + "%",))
+        return {name[len(ROWS):]: int(value) for name, value in kept if name[len(ROWS):] in RECORD_TABLES}
+
     def rows_in_force(self, tables=RECORD_TABLES) -> dict:
         """table -> its rows, as counted(): a table not yet kept (a new ledger, or one from before this
         release) is counted once, here, and kept from then on."""
-        kept = {name[len(ROWS):]: int(value) for name, value in self.query(
-            "SELECT name, value FROM ledger_meta WHERE name LIKE ?", (ROWS + "%",))}
+        kept = self.rows_kept()
         for t in tables:
             if t not in kept:
                 kept[t] = self.count(t)

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from .archive import archived_documents, archived_items, has_archive
 from .bookkeeping import ROWS
-from .tables import RECORD_TABLES
 
 HOLDING = ("EXEMPT", "PENDING")  # decisions that hold their quantity against the export item (CONTRACT.md 6)
 
@@ -87,9 +86,8 @@ def revisions_unanchored(ledger, limit: int = 100) -> list[str]:
 
 def counts_astray(ledger) -> list[str]:
     """Record tables whose rows kept in ledger_meta (Bookkeeping.counted) are not the rows they have."""
-    kept = ledger.query("SELECT name, value FROM ledger_meta WHERE name LIKE ?", (ROWS + "%",))
-    return [f"ledger_meta {name}: {value} rows kept, the table has {n}" for name, value in kept
-            if name[len(ROWS):] in RECORD_TABLES and (n := ledger.count(name[len(ROWS):])) != int(value)]
+    return [f"ledger_meta {ROWS}{table}: {kept} rows kept, the table has {n}"
+            for table, kept in ledger.rows_kept().items() if (n := ledger.count(table)) != kept]
 
 
 def check(ledger) -> list[str]:
